@@ -1,0 +1,128 @@
+import { AppError } from '../errors';
+import type { Clock } from '../shared/clock';
+import { newId } from '../shared/ids';
+import type { Channel, ConsentRequestRecord, Store } from '../storage/store';
+import { AGE_OF_CONSENT, ageOn, amsterdamDate, compareDates, MAX_AGE, parseIsoDate } from './age';
+import { maskAddress, normaliseEmail, normalisePhone } from './contact-address';
+import type { Audience, Language, SignerRole } from './form-types';
+import type { FormCatalog } from './forms';
+import type { LinkTokens } from './link-token';
+import { formSnapshot } from './form-snapshot';
+
+export interface RequestConsentInput {
+  formId: string;
+  subject: { reference: string; firstName: string; lastName?: string | undefined; dateOfBirth: string };
+  recipient: { name?: string | undefined; channel: Channel; phone?: string | undefined; email?: string | undefined; language?: Language | undefined };
+  expiresAt?: string | undefined;
+}
+
+export interface RequestConsentDeps {
+  store: Store;
+  forms: FormCatalog;
+  tokens: LinkTokens;
+  clock: Clock;
+  publicBaseUrl: string;
+  defaultExpiryDays: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_EXPIRY_DAYS = 90;
+
+/** The signer follows from age on today's date in Amsterdam; the form's audience must fit. */
+export function signerRoleFor(dateOfBirth: string, now: Date): SignerRole {
+  const birth = parseIsoDate(dateOfBirth);
+  if (!birth) throw AppError.validation('subject.dateOfBirth', 'Use a real date in the form YYYY-MM-DD.');
+  const today = amsterdamDate(now);
+  if (compareDates(birth, today) > 0) throw AppError.validation('subject.dateOfBirth', 'The date of birth lies in the future.');
+  if (ageOn(birth, today) >= MAX_AGE) throw AppError.validation('subject.dateOfBirth', `The date of birth is more than ${MAX_AGE} years ago.`);
+  return ageOn(birth, today) >= AGE_OF_CONSENT ? 'participant' : 'guardian';
+}
+
+function assertAudience(audience: Audience, role: SignerRole, formId: string): void {
+  if (audience === 'under16' && role !== 'guardian') {
+    throw AppError.validation('formId', `Form "${formId}" is for children under 16; this person is 16 or older and signs a 16+ form themselves.`);
+  }
+  if (audience === '16plus' && role !== 'participant') {
+    throw AppError.validation('formId', `Form "${formId}" is for people of 16 and older; for a child under 16 a parent signs an under-16 form.`);
+  }
+}
+
+function resolveExpiry(raw: string | undefined, now: Date, defaultDays: number): Date {
+  if (raw === undefined) return new Date(now.getTime() + defaultDays * DAY_MS);
+  const at = new Date(raw);
+  if (Number.isNaN(at.getTime())) throw AppError.validation('expiresAt', 'Use an ISO 8601 date and time.');
+  if (at.getTime() <= now.getTime() + 60 * 60 * 1000) throw AppError.validation('expiresAt', 'The expiry must be at least one hour from now.');
+  if (at.getTime() > now.getTime() + MAX_EXPIRY_DAYS * DAY_MS) throw AppError.validation('expiresAt', `The expiry may be at most ${MAX_EXPIRY_DAYS} days from now.`);
+  return at;
+}
+
+function resolveAddress(recipient: RequestConsentInput['recipient']): string {
+  if (recipient.channel === 'sms') {
+    if (!recipient.phone) throw AppError.validation('recipient.phone', 'A phone number is required for channel sms.');
+    return normalisePhone(recipient.phone, 'recipient.phone');
+  }
+  if (!recipient.email) throw AppError.validation('recipient.email', 'An e-mail address is required for channel email.');
+  return normaliseEmail(recipient.email, 'recipient.email');
+}
+
+export async function requestConsent(deps: RequestConsentDeps, organisationId: string, actor: string, input: RequestConsentInput): Promise<ConsentRequestRecord> {
+  const form = deps.forms.get(input.formId);
+  if (!form) throw AppError.validation('formId', `There is no form "${input.formId}".`);
+  const now = deps.clock.now();
+  const signerRole = signerRoleFor(input.subject.dateOfBirth, now);
+  assertAudience(form.audience, signerRole, form.id);
+  const subjectName = [input.subject.firstName, input.subject.lastName].filter(Boolean).join(' ');
+  const recipientName = input.recipient.name ?? (signerRole === 'participant' ? subjectName : undefined);
+  if (!recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');
+  const address = resolveAddress(input.recipient);
+  const expiresAt = resolveExpiry(input.expiresAt, now, deps.defaultExpiryDays);
+  const { token, hash } = deps.tokens.issue();
+
+  const request: ConsentRequestRecord = {
+    id: newId('cr', now),
+    organisationId,
+    formId: form.id,
+    formVersion: form.version,
+    status: 'pending',
+    signerRole,
+    language: input.recipient.language ?? 'nl',
+    subject: { reference: input.subject.reference, firstName: input.subject.firstName, lastName: input.subject.lastName ?? null, dateOfBirth: input.subject.dateOfBirth },
+    recipient: { name: recipientName, channel: input.recipient.channel, address, maskedAddress: maskAddress(input.recipient.channel, address) },
+    tokenHash: hash,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt,
+    sentAt: null,
+    openedAt: null,
+    decidedAt: null,
+    reminderCount: 0,
+    decisions: [],
+    signerName: null,
+    signatureKind: null,
+  };
+  await deps.store.createConsentRequest({
+    request,
+    form: formSnapshot(form),
+    event: {
+      id: newId('evt', now),
+      requestId: request.id,
+      organisationId,
+      type: 'created',
+      at: now,
+      actor,
+      detail: { formId: form.id, formVersion: form.version, signerRole, channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress, expiresAt: expiresAt.toISOString() },
+    },
+    message: {
+      id: newId('msg', now),
+      requestId: request.id,
+      organisationId,
+      kind: 'invite',
+      channel: request.recipient.channel,
+      link: `${deps.publicBaseUrl}/c/${token}`,
+      attempts: 0,
+      dueAt: now,
+      createdAt: now,
+    },
+  });
+  return request;
+}

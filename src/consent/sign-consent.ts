@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+
+import { browserSummary } from '../evidence/browser-summary';
+import type { ConsentPdfInput } from '../evidence/render-consent-pdf';
+import type { Clock } from '../shared/clock';
+import { newId } from '../shared/ids';
+import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
+import { formFromSnapshot } from './form-snapshot';
+import type { ConsentForm } from './form-types';
+import { declarationFor } from './forms';
+import type { LinkTokens } from './link-token';
+import { OPEN_STATUSES } from './lifecycle';
+
+export interface SignDeps {
+  store: Store;
+  tokens: LinkTokens;
+  clock: Clock;
+  renderPdf: (input: ConsentPdfInput) => Promise<Buffer>;
+}
+
+export type LinkState =
+  | { kind: 'unknown' }
+  | { kind: 'gone'; reason: 'expired' | 'cancelled' }
+  | { kind: 'open' | 'done'; request: ConsentRequestRecord; form: ConsentForm };
+
+/**
+ * What a personal link leads to. A token that fails its HMAC is refused before any lookup; a
+ * wrong, failed or unknown link looks the same to the visitor, so nothing leaks about what exists.
+ */
+export async function resolveLink(deps: SignDeps, token: string): Promise<LinkState> {
+  const hash = deps.tokens.verify(token);
+  if (!hash) return { kind: 'unknown' };
+  const request = await deps.store.findConsentRequestByTokenHash(hash);
+  if (!request || request.status === 'failed') return { kind: 'unknown' };
+  if (request.status === 'expired' || request.status === 'cancelled') return { kind: 'gone', reason: request.status };
+  const now = deps.clock.now();
+  if (OPEN_STATUSES.includes(request.status) && request.expiresAt.getTime() <= now.getTime()) {
+    await deps.store.changeStatus({
+      requestId: request.id,
+      fromStatuses: OPEN_STATUSES,
+      status: 'expired',
+      at: now,
+      dropPendingMessages: true,
+      event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: 'expired', at: now, actor: 'system', detail: { previousStatus: request.status } },
+    });
+    return { kind: 'gone', reason: 'expired' };
+  }
+  const snapshot = await deps.store.getFormSnapshot(request.formId, request.formVersion);
+  if (!snapshot) throw new Error(`form snapshot ${request.formId}@${request.formVersion} is missing`);
+  const form = formFromSnapshot(snapshot);
+  return { kind: OPEN_STATUSES.includes(request.status) ? 'open' : 'done', request, form };
+}
+
+/** The first view of the page moves the request to `opened` (never backwards). */
+export async function markOpened(deps: SignDeps, request: ConsentRequestRecord, userAgent: string | undefined): Promise<void> {
+  if (!['pending', 'sent', 'delivered'].includes(request.status)) return;
+  const now = deps.clock.now();
+  await deps.store.changeStatus({
+    requestId: request.id,
+    fromStatuses: ['pending', 'sent', 'delivered'],
+    status: 'opened',
+    at: now,
+    patch: { openedAt: now },
+    event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: 'opened', at: now, actor: 'recipient', detail: { browser: browserSummary(userAgent) } },
+  });
+}
+
+export interface DecisionInput {
+  action: 'sign' | 'decline';
+  answers: Record<string, 'yes' | 'no' | undefined>;
+  declarationConfirmed: boolean;
+  signerName: string;
+  signatureDataUrl: string;
+  userAgent: string | undefined;
+}
+
+/** Field problems are i18n keys: the page shows them in the signer's language. */
+export interface FieldProblem {
+  field: string;
+  key: string;
+}
+
+export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const MAX_SIGNATURE_BYTES = 512 * 1024;
+
+/** A drawn signature arrives as a PNG data URL; anything else is ignored in favour of the typed name. */
+export function parseSignatureImage(dataUrl: string): Buffer | null {
+  const prefix = 'data:image/png;base64,';
+  if (!dataUrl.startsWith(prefix)) return null;
+  const bytes = Buffer.from(dataUrl.slice(prefix.length), 'base64');
+  if (bytes.length < 67 || bytes.length > MAX_SIGNATURE_BYTES || !bytes.subarray(0, 8).equals(PNG_MAGIC)) return null;
+  return bytes;
+}
+
+function validate(form: ConsentForm, input: DecisionInput): { problems: FieldProblem[]; decisions: Decision[]; signerName: string } {
+  const problems: FieldProblem[] = [];
+  const signerName = input.signerName.trim().replace(/\s+/g, ' ');
+  const decisions: Decision[] = [];
+  if (input.action === 'sign') {
+    for (const purpose of form.purposes) {
+      const answer = input.answers[purpose.id];
+      if (answer === undefined) problems.push({ field: `purpose_${purpose.id}`, key: 'errors.purposeMissing' });
+      else decisions.push({ purposeId: purpose.id, granted: answer === 'yes' });
+    }
+    if (!input.declarationConfirmed) problems.push({ field: 'declaration', key: 'errors.declarationMissing' });
+  } else {
+    for (const purpose of form.purposes) decisions.push({ purposeId: purpose.id, granted: false });
+  }
+  if (input.action === 'sign' && signerName.length < 2) problems.push({ field: 'signerName', key: 'errors.nameMissing' });
+  if (signerName.length > 100) problems.push({ field: 'signerName', key: 'errors.nameTooLong' });
+  return { problems, decisions, signerName };
+}
+
+export async function decide(deps: SignDeps, request: ConsentRequestRecord, form: ConsentForm, input: DecisionInput): Promise<DecisionResult> {
+  const { problems, decisions, signerName } = validate(form, input);
+  if (problems.length > 0) return { ok: false, problems };
+  const now = deps.clock.now();
+  const status = input.action === 'sign' ? 'signed' : 'declined';
+  const name = signerName || request.recipient.name;
+  let signature: SignatureRecord | null = null;
+  if (status === 'signed') {
+    const image = parseSignatureImage(input.signatureDataUrl);
+    signature = image ? { kind: 'drawn', image, text: null } : { kind: 'typed', image: null, text: name };
+  }
+  const organisation = await deps.store.getOrganisation(request.organisationId);
+  const declaration = declarationFor(form, request.signerRole, request.language, request.subject.firstName);
+  const browser = browserSummary(input.userAgent);
+  const pdf = await deps.renderPdf({
+    organisationName: organisation?.name ?? '',
+    requestId: request.id,
+    form,
+    language: request.language,
+    signerRole: request.signerRole,
+    signerName: name,
+    declaration,
+    subjectFirstName: request.subject.firstName,
+    subjectDateOfBirth: request.signerRole === 'guardian' ? request.subject.dateOfBirth : null,
+    outcome: status,
+    decisions,
+    signature: signature === null ? null : signature.kind === 'drawn' ? { kind: 'drawn', png: signature.image! } : { kind: 'typed', text: signature.text! },
+    signedAt: now,
+    signedVia: `link via ${request.recipient.channel} (${request.recipient.maskedAddress}), ${browser}`,
+  });
+  const sha256 = createHash('sha256').update(pdf).digest('hex');
+  // When two taps race, decide() lets only the first one through; both then show its outcome.
+  await deps.store.decide({
+    requestId: request.id,
+    fromStatuses: OPEN_STATUSES,
+    status,
+    at: now,
+    signerName: name,
+    decisions,
+    requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
+    signature,
+    document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: pdf, createdAt: now },
+    event: {
+      id: newId('evt', now),
+      requestId: request.id,
+      organisationId: request.organisationId,
+      type: status,
+      at: now,
+      actor: 'recipient',
+      detail: {
+        decisions,
+        signature: signature?.kind ?? null,
+        signatureSha256: signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null,
+        documentSha256: sha256,
+        formVersion: form.version,
+        language: request.language,
+        browser,
+      },
+    },
+  });
+  return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
+}

@@ -1,0 +1,112 @@
+import pino, { type Logger } from 'pino';
+
+import type { Config } from './config';
+import { loadForms, type FormCatalog } from './consent/forms';
+import { LinkTokens } from './consent/link-token';
+import { DevOutbox } from './delivery/dev-outbox';
+import { createMessageRenderer } from './delivery/message-templates';
+import { renderConsentPdf } from './evidence/render-consent-pdf';
+import { buildApp } from './http/app';
+import { createViews, type Views } from './http/views';
+import { Worker } from './jobs/worker';
+import { loadOrCreateDevKeys } from './privacy/dev-keys';
+import { FieldCipher, parseKeyRing } from './privacy/field-cipher';
+import { systemClock, type Clock } from './shared/clock';
+import { projectPath } from './shared/paths';
+import { SqliteStore } from './storage/sqlite/sqlite-store';
+import type { Store } from './storage/store';
+import { ConfigError } from './config';
+import { join } from 'node:path';
+
+/** The one place that picks adapters from config and builds the services. */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  forms: FormCatalog;
+  views: Views;
+  tokens: LinkTokens;
+  app: ReturnType<typeof buildApp>;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer } {
+  let ring = config.encryptionKeys;
+  let link = config.linkSigningKey;
+  if ((!ring || !link) && config.env !== 'production') {
+    const dev = loadOrCreateDevKeys(config.dataDir);
+    if (dev.created) logger.warn({ file: dev.file }, 'generated development keys; set ENCRYPTION_KEYS and LINK_SIGNING_KEY for real use');
+    ring ??= dev.keys.encryptionKeys;
+    link ??= dev.keys.linkSigningKey;
+  }
+  const problems: string[] = [];
+  let linkKey = Buffer.alloc(0);
+  try {
+    parseKeyRing(ring ?? '');
+  } catch (error) {
+    problems.push(`ENCRYPTION_KEYS: ${(error as Error).message}`);
+  }
+  linkKey = Buffer.from(link ?? '', 'base64');
+  if (linkKey.length < 32) problems.push('LINK_SIGNING_KEY: must be base64 of at least 32 bytes');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ring: ring!, link: linkKey };
+}
+
+export function buildStore(config: Config, cipher: FieldCipher): Store {
+  if (config.store === 'mongo') throw new ConfigError(['STORE=mongo: the MongoDB adapter is not part of this build yet; use STORE=sqlite']);
+  return new SqliteStore({ file: join(config.dataDir, 'akkoord.db'), cipher });
+}
+
+export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
+  const logger = overrides.logger ?? pino({ level: config.logLevel, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const clock = overrides.clock ?? systemClock;
+  const forms = loadForms(config.formsDir);
+  const keys = resolveKeys(config, logger);
+  const cipher = new FieldCipher(parseKeyRing(keys.ring));
+  const store = buildStore(config, cipher);
+  const tokens = new LinkTokens(keys.link);
+  const views = createViews(projectPath('templates'));
+  const messages = createMessageRenderer(projectPath('templates'));
+  const devOutbox = new DevOutbox({ store, clock });
+  const app = buildApp({
+    store,
+    forms,
+    tokens,
+    clock,
+    views,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    defaultExpiryDays: config.defaultExpiryDays,
+    renderPdf: renderConsentPdf,
+    devOutboxEnabled: config.env !== 'production',
+    trustProxy: config.trustProxy,
+    rateLimitApiPerMinute: config.rateLimitApiPerMinute,
+    rateLimitPublicPerMinute: config.rateLimitPublicPerMinute,
+  });
+  const worker = new Worker(
+    { store, clock, logger, sms: devOutbox, email: devOutbox, messages, supportEmail: config.supportEmail },
+    { pollMs: config.workerPollMs, leaseMs: 60_000, batchSize: 25 },
+  );
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    forms,
+    views,
+    tokens,
+    app,
+    worker,
+    close: async () => {
+      await worker.stop();
+      await store.close();
+    },
+  };
+}

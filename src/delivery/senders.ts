@@ -1,0 +1,52 @@
+/**
+ * The delivery ports. Adapters: the dev outbox (no provider configured), Twilio for SMS and
+ * SendGrid for e-mail. An adapter throws PermanentDeliveryError when retrying cannot help
+ * (invalid number, rejected address); any other error is retried with backoff.
+ */
+export interface OutgoingSms {
+  organisationId: string;
+  requestId: string;
+  to: string;
+  body: string;
+  link: string;
+}
+
+export interface OutgoingEmail {
+  organisationId: string;
+  requestId: string;
+  to: string;
+  toName: string;
+  subject: string;
+  html: string;
+  text: string;
+  link: string;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+}
+
+export interface SmsSender {
+  readonly provider: string;
+  sendSms(message: OutgoingSms): Promise<SendResult>;
+}
+
+export interface EmailSender {
+  readonly provider: string;
+  sendEmail(message: OutgoingEmail): Promise<SendResult>;
+}
+
+export class PermanentDeliveryError extends Error {
+  constructor(message: string, readonly providerCode?: string | number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+/** Provider errors can quote the number or address; keep them out of stored reasons and logs. */
+export function redactReason(reason: string): string {
+  return reason
+    .replace(/[^\s@'"<>]+@[^\s@'"<>]+/g, '[address]')
+    .replace(/\+?\d[\d ()-]{5,}\d/g, '[number]')
+    .slice(0, 300);
+}

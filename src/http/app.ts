@@ -1,0 +1,89 @@
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+
+import type { RequestConsentDeps } from '../consent/request-consent';
+import type { SignDeps } from '../consent/sign-consent';
+import type { FormCatalog } from '../consent/forms';
+import { projectPath } from '../shared/paths';
+import { requireApiKey, authOf } from './middleware/auth';
+import { errorHandler, notFoundHandler } from './middleware/errors';
+import { limitPerMinute } from './middleware/rate-limit';
+import { requestId } from './middleware/request-id';
+import { signingPages } from './public/signing-pages';
+import { consentRequestsRouter } from './routes/consent-requests';
+import { formsRouter } from './routes/forms';
+import { subjectsRouter } from './routes/subjects';
+import type { Views } from './views';
+
+export interface AppDeps extends RequestConsentDeps, SignDeps {
+  forms: FormCatalog;
+  views: Views;
+  logger: Logger;
+  /** Set only when no provider is configured and not in production. */
+  devOutboxEnabled: boolean;
+  trustProxy: number;
+  rateLimitApiPerMinute: number;
+  rateLimitPublicPerMinute: number;
+}
+
+/** Builds the Express app without listening (tests start it on port 0). */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.use(requestId(deps.logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: deps.publicBaseUrl.startsWith('https://'),
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.store.isReady();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', store: deps.store.kind });
+  });
+
+  app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
+
+  const api = Router();
+  api.use(express.json({ limit: '100kb' }));
+  api.use(requireApiKey(deps.store));
+  api.use(limitPerMinute(deps.rateLimitApiPerMinute, (_req, res) => authOf(res.locals).keyId));
+  api.use('/forms', formsRouter(deps.forms));
+  api.use('/consent-requests', consentRequestsRouter(deps));
+  api.use('/subjects', subjectsRouter(deps.store));
+  app.use('/api/v1', api);
+
+  app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
+
+  if (deps.devOutboxEnabled) {
+    app.get('/dev/outbox', async (req, res) => {
+      const entries = await deps.store.listDevOutbox(100);
+      const messages = entries.map((e) => ({ id: e.id, requestId: e.requestId, channel: e.channel, to: e.to, subject: e.subject, body: e.body, link: e.link, createdAt: e.createdAt.toISOString() }));
+      res.setHeader('Cache-Control', 'no-store');
+      if (req.accepts(['html', 'json']) === 'json') return void res.json({ data: messages });
+      res.type('html').send(deps.views.render('dev-outbox', { lang: 'en', messages }));
+    });
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

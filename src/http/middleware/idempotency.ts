@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+
+import { canonicalJson } from '../../evidence/audit-chain';
+import { AppError } from '../../errors';
+import type { Clock } from '../../shared/clock';
+import type { Store } from '../../storage/store';
+import { authOf } from './auth';
+
+/**
+ * `Idempotency-Key` on creating POSTs: the first response (2xx or 4xx) is stored and replayed for
+ * the same key and body; the same key with another body is a 422; a key whose first request is
+ * still running is a 409. A 5xx releases the key so the caller can retry.
+ */
+export function idempotency(store: Store, clock: Clock): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (key === undefined) return next();
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) return next(AppError.validation('Idempotency-Key', 'Use 1–255 visible ASCII characters.'));
+    const { organisationId } = authOf(res.locals);
+    const fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
+    const earlier = await store.reserveIdempotencyKey(organisationId, key, fingerprint, clock.now());
+    if (earlier) {
+      if (earlier.requestHash !== fingerprint) return next(new AppError('idempotency_mismatch', 'This Idempotency-Key was already used with a different request body.', { errors: [{ path: 'Idempotency-Key', message: 'already used with a different body' }] }));
+      if (earlier.status === null) return next(new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+      res.setHeader('Idempotent-Replayed', 'true');
+      if (earlier.location) res.setHeader('Location', earlier.location);
+      const type = earlier.status >= 400 ? 'application/problem+json' : 'application/json';
+      res.status(earlier.status).type(type).send(earlier.body);
+      return;
+    }
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      const status = res.statusCode;
+      const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+      const location = (res.getHeader('location') as string | undefined) ?? null;
+      const done = status >= 500 ? store.releaseIdempotencyKey(organisationId, key) : store.completeIdempotencyKey(organisationId, key, { status, body: text, location });
+      done.catch(() => undefined);
+      return send(body);
+    };
+    next();
+  };
+}

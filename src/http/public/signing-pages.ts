@@ -1,0 +1,124 @@
+import { Router, urlencoded, type Request, type Response } from 'express';
+
+import type { ConsentForm, Language } from '../../consent/form-types';
+import { declarationFor } from '../../consent/forms';
+import { decide, markOpened, resolveLink, type FieldProblem, type SignDeps } from '../../consent/sign-consent';
+import type { ConsentRequestRecord } from '../../storage/store';
+import type { Views } from '../views';
+import { checkCsrf, issueCsrf } from './csrf';
+
+/**
+ * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
+ * declines, `/c/<token>/document` downloads the PDF. The token is the only credential.
+ */
+export interface SigningPagesDeps extends SignDeps {
+  views: Views;
+  secureCookies: boolean;
+}
+
+const pickLang = (req: Request, fallback: Language): Language => (req.query.lang === 'en' ? 'en' : req.query.lang === 'nl' ? 'nl' : fallback);
+
+export function signingPages(deps: SigningPagesDeps): Router {
+  const router = Router();
+  const { views } = deps;
+
+  const html = (res: Response, status: number, page: string, model: object) => {
+    res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(views.render(page, model));
+  };
+
+  const gone = (res: Response, lang: Language, reason: 'expired' | 'cancelled' | 'unknown') => {
+    html(res, reason === 'unknown' ? 404 : 410, 'link-gone', { lang, reason, title: '' });
+  };
+
+  const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string }) => ({
+    lang,
+    otherLang: lang === 'nl' ? 'en' : 'nl',
+    langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
+    organisationName: res.locals.organisationName as string,
+    title: form.title[lang],
+    intro: form.intro[lang],
+    sections: form.sections.map((s) => ({ heading: s.heading[lang], body: s.body[lang] })),
+    purposes: form.purposes.map((p) => ({ id: p.id, label: p.label[lang], description: p.description[lang], specialCategory: p.specialCategory, value: extra.answers?.[p.id] })),
+    signerRole: request.signerRole,
+    declaration: declarationFor(form, request.signerRole, lang, request.subject.firstName),
+    subjectFirstName: request.subject.firstName,
+    signerName: extra.signerName ?? request.recipient.name,
+    expiresAt: request.expiresAt,
+    formAction: `${req.baseUrl}/${req.params.token}${lang === request.language ? '' : `?lang=${lang}`}`,
+    csrfToken: issueCsrf(req, res, deps.secureCookies),
+    errors: extra.errors,
+  });
+
+  const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language) => ({
+    lang,
+    otherLang: lang === 'nl' ? 'en' : 'nl',
+    langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
+    organisationName: res.locals.organisationName as string,
+    title: form.title[lang],
+    outcome: request.status,
+    decisions: request.decisions.map((d) => ({ label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId, granted: d.granted })),
+    signerName: request.signerName,
+    decidedAt: request.decidedAt,
+    documentUrl: `${req.baseUrl}/${req.params.token}/document`,
+  });
+
+  const load = async (req: Request, res: Response) => {
+    const state = await resolveLink(deps, req.params.token as string);
+    if (state.kind === 'open' || state.kind === 'done') {
+      res.locals.organisationName = (await deps.store.getOrganisation(state.request.organisationId))?.name ?? '';
+    }
+    return state;
+  };
+
+  router.get('/:token', async (req, res) => {
+    const state = await load(req, res);
+    if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    const lang = pickLang(req, state.request.language);
+    if (state.kind === 'done') return html(res, 200, 'done', doneModel(req, res, state.request, state.form, lang));
+    await markOpened(deps, state.request, req.get('user-agent'));
+    html(res, 200, 'sign', signModel(req, res, state.request, state.form, lang, {}));
+  });
+
+  router.post('/:token', urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 }), async (req, res) => {
+    const state = await load(req, res);
+    if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    const lang = pickLang(req, state.request.language);
+    if (state.kind === 'done') return res.redirect(303, `${req.baseUrl}/${req.params.token}`);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+    const answers: Record<string, 'yes' | 'no' | undefined> = {};
+    for (const p of state.form.purposes) {
+      const v = body[`purpose_${p.id}`];
+      answers[p.id] = v === 'yes' || v === 'no' ? v : undefined;
+    }
+    const rerender = (status: number, problems: FieldProblem[]) =>
+      html(res, status, 'sign', signModel(req, res, state.request, state.form, lang, {
+        errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key) })),
+        answers,
+        signerName: str(body.signerName),
+      }));
+    if (!checkCsrf(req, body._csrf)) return rerender(403, [{ field: 'form', key: 'errors.csrf' }]);
+    const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;
+    if (action === null) return rerender(422, [{ field: 'form', key: 'errors.actionMissing' }]);
+    const result = await decide(deps, state.request, state.form, {
+      action,
+      answers,
+      declarationConfirmed: body.declaration === 'yes',
+      signerName: str(body.signerName),
+      signatureDataUrl: str(body.signatureData),
+      userAgent: req.get('user-agent'),
+    });
+    if (!result.ok) return rerender(422, result.problems);
+    res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
+  });
+
+  router.get('/:token/document', async (req, res) => {
+    const state = await load(req, res);
+    if (state.kind !== 'done') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    const doc = await deps.store.getDocument(state.request.organisationId, state.request.id);
+    if (!doc) return gone(res, pickLang(req, state.request.language), 'unknown');
+    res.status(200).type(doc.contentType).setHeader('Cache-Control', 'no-store').setHeader('Content-Disposition', `attachment; filename="toestemming-${state.request.id}.pdf"`).send(doc.content);
+  });
+
+  return router;
+}

@@ -1,0 +1,84 @@
+import { Router } from 'express';
+
+import { cancelConsent } from '../../../consent/cancel-consent';
+import { presentConsentRequest } from '../../../consent/present-consent-request';
+import { requestConsent, type RequestConsentDeps } from '../../../consent/request-consent';
+import { AppError } from '../../../errors';
+import { authOf } from '../../middleware/auth';
+import { idempotency } from '../../middleware/idempotency';
+import { validate } from '../../middleware/validate';
+import { createConsentRequestBody, idParams, listQuery, type CreateConsentRequestBody } from './schema';
+import type { z } from 'zod';
+
+const decodeCursor = (cursor: string | undefined): string | null => {
+  if (cursor === undefined) return null;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^cr_[A-Za-z0-9_-]+$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
+  return id;
+};
+const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
+
+export function consentRequestsRouter(deps: RequestConsentDeps): Router {
+  const router = Router();
+  const { store } = deps;
+  const find = async (organisationId: string, id: string) => {
+    const request = await store.getConsentRequest(organisationId, id);
+    if (!request) throw new AppError('not_found', 'There is no consent request with this id.');
+    return request;
+  };
+  const actor = (locals: Record<string, unknown>) => `api:${authOf(locals).keyId}`;
+
+  router.post('/', idempotency(store, deps.clock), validate('body', createConsentRequestBody), async (_req, res) => {
+    const body = res.locals.body as CreateConsentRequestBody;
+    const created = await requestConsent(deps, authOf(res.locals).organisationId, actor(res.locals), body);
+    res.status(201).location(`/api/v1/consent-requests/${created.id}`).json(presentConsentRequest(created));
+  });
+
+  router.get('/', validate('query', listQuery), async (_req, res) => {
+    const q = res.locals.query as z.infer<typeof listQuery>;
+    const page = await store.listConsentRequests(authOf(res.locals).organisationId, q, q.limit, decodeCursor(q.cursor));
+    res.json({ data: page.items.map(presentConsentRequest), nextCursor: encodeCursor(page.nextCursor) });
+  });
+
+  router.get('/:id', validate('params', idParams), async (req, res) => {
+    res.json(presentConsentRequest(await find(authOf(res.locals).organisationId, req.params.id as string)));
+  });
+
+  router.get('/:id/events', validate('params', idParams), async (req, res) => {
+    const { organisationId } = authOf(res.locals);
+    const request = await find(organisationId, req.params.id as string);
+    const events = await store.listEvents(organisationId, request.id);
+    res.json({ data: events.map((e) => ({ id: e.id, type: e.type, at: e.at.toISOString(), actor: e.actor, detail: e.detail, hash: e.hash })) });
+  });
+
+  router.post('/:id/cancel', validate('params', idParams), async (req, res) => {
+    const cancelled = await cancelConsent(deps, authOf(res.locals).organisationId, req.params.id as string, actor(res.locals));
+    res.json(presentConsentRequest(cancelled));
+  });
+
+  router.get('/:id/document', validate('params', idParams), async (req, res) => {
+    const { organisationId } = authOf(res.locals);
+    const request = await find(organisationId, req.params.id as string);
+    const doc = await store.getDocument(organisationId, request.id);
+    if (!doc) throw new AppError('conflict', `There is no document yet: the request is ${request.status}.`);
+    res
+      .status(200)
+      .type(doc.contentType)
+      .setHeader('Content-Disposition', `attachment; filename="akkoord-${request.id}.pdf"`)
+      .setHeader('Digest', `sha-256=${Buffer.from(doc.sha256, 'hex').toString('base64')}`)
+      .setHeader('Cache-Control', 'no-store')
+      .send(doc.content);
+  });
+
+  router.post('/:id/remind', validate('params', idParams), async (req, res) => {
+    await find(authOf(res.locals).organisationId, req.params.id as string);
+    throw new AppError('not_implemented', 'Reminders arrive with real SMS and e-mail delivery.');
+  });
+
+  router.post('/:id/paper', validate('params', idParams), async (req, res) => {
+    await find(authOf(res.locals).organisationId, req.params.id as string);
+    throw new AppError('not_implemented', 'Recording paper consent arrives with the evidence features.');
+  });
+
+  return router;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+import { STATUSES } from '../../../consent/lifecycle';
+
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+const name = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
+
+export const subjectReference = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'use letters, digits and . _ : / - only');
+
+export const createConsentRequestBody = z
+  .object({
+    formId: z.string().min(1).max(64),
+    subject: z
+      .object({
+        reference: subjectReference,
+        firstName: name,
+        lastName: name.optional(),
+        dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD'),
+      })
+      .strict(),
+    recipient: z
+      .object({
+        name: name.optional(),
+        channel: z.enum(['sms', 'email']),
+        phone: z.string().max(40).optional(),
+        email: z.string().max(254).optional(),
+        language: z.enum(['nl', 'en']).optional(),
+      })
+      .strict(),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+export type CreateConsentRequestBody = z.infer<typeof createConsentRequestBody>;
+
+export const listQuery = z
+  .object({
+    subjectReference: subjectReference.optional(),
+    status: z.enum(STATUSES).optional(),
+    formId: z.string().min(1).max(64).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const idParams = z.object({ id: z.string().min(1).max(64) });

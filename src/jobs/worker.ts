@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+
+import { expireDueRequests } from '../consent/cancel-consent';
+import type { Clock } from '../shared/clock';
+import type { Store } from '../storage/store';
+import { sendConsentMessage, type SendMessageDeps } from './send-consent-message';
+
+export interface WorkerOptions {
+  pollMs: number;
+  /** How long a claimed message stays invisible to other workers (visibility timeout). */
+  leaseMs: number;
+  batchSize: number;
+}
+
+/**
+ * Claims due outbox messages with a lease and sends them; also expires overdue requests. Several
+ * workers (in-process or `npm run worker`) can run side by side: a leased message is invisible to
+ * the others until its lease runs out, so a crash between claim and send means a retry, not a loss.
+ */
+export class Worker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger },
+    private readonly options: WorkerOptions,
+  ) {}
+
+  /** One pass: returns the number of messages handled. */
+  async runOnce(): Promise<number> {
+    const { store, clock } = this.deps;
+    await expireDueRequests({ store, clock });
+    const now = clock.now();
+    const batch = await store.claimMessages(now, new Date(now.getTime() + this.options.leaseMs), this.options.batchSize);
+    await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));
+    return batch.length;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = async (): Promise<void> => {
+      this.timer = null;
+      let handled = 0;
+      try {
+        this.running = this.runOnce().then((n) => void (handled = n));
+        await this.running;
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'worker pass failed');
+      } finally {
+        this.running = null;
+      }
+      // A full batch means more may be waiting: go again at once.
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), handled >= this.options.batchSize ? 0 : this.options.pollMs);
+    };
+    this.timer = setTimeout(() => void tick(), 0);
+  }
+
+  /** Stops polling and waits for the pass in progress, so nothing is left half-sent at shutdown. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) await this.running.catch(() => undefined);
+  }
+}

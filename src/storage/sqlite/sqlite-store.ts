@@ -1,0 +1,442 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import { eventHash, GENESIS_HASH } from '../../evidence/audit-chain';
+import type { ConsentStatus } from '../../consent/lifecycle';
+import type { Language, SignerRole } from '../../consent/form-types';
+import type { FieldCipher } from '../../privacy/field-cipher';
+import type {
+  ApiKeyRecord,
+  Channel,
+  ConsentRequestRecord,
+  DecideInput,
+  Decision,
+  DevOutboxEntry,
+  DocumentRecord,
+  EventRecord,
+  FormSnapshot,
+  IdempotencyRecord,
+  ListFilter,
+  Organisation,
+  OutboxMessage,
+  Page,
+  SignatureRecord,
+  StatusChangeInput,
+  Store,
+  StoredEvent,
+  SubjectDecisionRow,
+} from '../store';
+import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
+
+type Row = Record<string, unknown>;
+const iso = (d: Date): string => d.toISOString();
+const date = (v: unknown): Date => new Date(String(v));
+const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
+const MAX_ATTEMPTS = 8;
+
+// Encryption contexts: a ciphertext only opens in the column it was written to.
+const C = {
+  firstName: 'consent_requests.subject_first_name',
+  lastName: 'consent_requests.subject_last_name',
+  dob: 'consent_requests.subject_dob',
+  recipientName: 'consent_requests.recipient_name',
+  address: 'consent_requests.recipient_address',
+  signerName: 'consent_requests.signer_name',
+  signature: 'consent_requests.signature',
+  link: 'outbox.link',
+  document: 'documents.content',
+  devOutbox: 'dev_outbox.payload',
+};
+
+export interface SqliteStoreOptions {
+  file: string;
+  cipher: FieldCipher;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database.Database;
+  private readonly cipher: FieldCipher;
+  private readonly stmts: ReturnType<SqliteStore['prepare']>;
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('synchronous = NORMAL');
+    applyMigrations(this.db, MIGRATIONS_DIR);
+    this.cipher = options.cipher;
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      requestById: db.prepare('SELECT * FROM consent_requests WHERE organisation_id = ? AND id = ?'),
+      requestByToken: db.prepare('SELECT * FROM consent_requests WHERE token_hash = ?'),
+      subjectDecisions: db.prepare(
+        'SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY decided_at, request_id',
+      ),
+      apiKeyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
+      lastEventHash: db.prepare('SELECT hash FROM events WHERE request_id = ? ORDER BY seq DESC LIMIT 1').pluck(),
+      insertEvent: db.prepare(
+        'INSERT INTO events (id, request_id, organisation_id, type, at, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+    };
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return pendingMigrations(this.db, MIGRATIONS_DIR).length === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async countOrganisations(): Promise<number> {
+    return this.db.prepare('SELECT COUNT(*) FROM organisations').pluck().get() as number;
+  }
+
+  async createOrganisation(org: Organisation): Promise<void> {
+    this.db.prepare('INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, iso(org.createdAt));
+  }
+
+  async getOrganisation(id: string): Promise<Organisation | null> {
+    const row = this.db.prepare('SELECT * FROM organisations WHERE id = ?').get(id) as Row | undefined;
+    return row ? { id: String(row.id), name: String(row.name), createdAt: date(row.created_at) } : null;
+  }
+
+  async firstOrganisationId(): Promise<string | null> {
+    return (this.db.prepare('SELECT id FROM organisations ORDER BY created_at, id LIMIT 1').pluck().get() as string | undefined) ?? null;
+  }
+
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO api_keys (id, organisation_id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(key.id, key.organisationId, key.name, key.keyHash, iso(key.createdAt), key.revokedAt ? iso(key.revokedAt) : null);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const row = this.stmts.apiKeyByHash.get(hash) as Row | undefined;
+    if (!row) return null;
+    return {
+      id: String(row.id),
+      organisationId: String(row.organisation_id),
+      name: String(row.name),
+      keyHash: String(row.key_hash),
+      createdAt: date(row.created_at),
+      revokedAt: dateOrNull(row.revoked_at),
+    };
+  }
+
+  async getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null> {
+    const row = this.db.prepare('SELECT content FROM form_versions WHERE form_id = ? AND version = ?').get(formId, version) as Row | undefined;
+    return row ? { formId, version, content: String(row.content) } : null;
+  }
+
+  async createConsentRequest(input: { request: ConsentRequestRecord; event: EventRecord; message: OutboxMessage; form: FormSnapshot }): Promise<void> {
+    const { request: r, event, message, form } = input;
+    const c = this.cipher;
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO form_versions (form_id, version, content) VALUES (?, ?, ?)').run(form.formId, form.version, form.content);
+      this.db
+        .prepare(
+          `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
+            subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
+            recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          r.id, r.organisationId, r.formId, r.formVersion, r.status, r.signerRole, r.language,
+          r.subject.reference, c.encrypt(r.subject.firstName, C.firstName), c.encryptOptional(r.subject.lastName, C.lastName),
+          c.encrypt(r.subject.dateOfBirth, C.dob), c.encrypt(r.recipient.name, C.recipientName),
+          r.recipient.channel, c.encryptOptional(r.recipient.address, C.address), r.recipient.maskedAddress,
+          r.tokenHash, iso(r.createdAt), iso(r.updatedAt), iso(r.expiresAt),
+        );
+      this.insertEvent(event);
+      this.insertMessage(message);
+    })();
+  }
+
+  private insertMessage(m: OutboxMessage): void {
+    this.db
+      .prepare('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, this.cipher.encrypt(m.link, C.link), m.attempts, iso(m.dueAt), iso(m.createdAt));
+  }
+
+  private insertEvent(e: EventRecord): void {
+    const prev = (this.stmts.lastEventHash.get(e.requestId) as string | undefined) ?? GENESIS_HASH;
+    this.stmts.insertEvent.run(e.id, e.requestId, e.organisationId, e.type, iso(e.at), e.actor, JSON.stringify(e.detail), prev, eventHash(prev, e));
+  }
+
+  private toRequest(row: Row): ConsentRequestRecord {
+    const c = this.cipher;
+    return {
+      id: String(row.id),
+      organisationId: String(row.organisation_id),
+      formId: String(row.form_id),
+      formVersion: String(row.form_version),
+      status: row.status as ConsentStatus,
+      signerRole: row.signer_role as SignerRole,
+      language: row.language as Language,
+      subject: {
+        reference: String(row.subject_reference),
+        firstName: c.decrypt(String(row.subject_first_name_enc), C.firstName),
+        lastName: c.decryptOptional(row.subject_last_name_enc as string | null, C.lastName),
+        dateOfBirth: c.decrypt(String(row.subject_dob_enc), C.dob),
+      },
+      recipient: {
+        name: c.decrypt(String(row.recipient_name_enc), C.recipientName),
+        channel: row.recipient_channel as Channel,
+        address: c.decryptOptional(row.recipient_address_enc as string | null, C.address),
+        maskedAddress: String(row.recipient_masked),
+      },
+      tokenHash: String(row.token_hash),
+      createdAt: date(row.created_at),
+      updatedAt: date(row.updated_at),
+      expiresAt: date(row.expires_at),
+      sentAt: dateOrNull(row.sent_at),
+      openedAt: dateOrNull(row.opened_at),
+      decidedAt: dateOrNull(row.decided_at),
+      reminderCount: Number(row.reminder_count),
+      decisions: JSON.parse(String(row.decisions)) as Decision[],
+      signerName: c.decryptOptional(row.signer_name_enc as string | null, C.signerName),
+      signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
+    };
+  }
+
+  async getConsentRequest(organisationId: string, id: string): Promise<ConsentRequestRecord | null> {
+    const row = this.stmts.requestById.get(organisationId, id) as Row | undefined;
+    return row ? this.toRequest(row) : null;
+  }
+
+  async findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null> {
+    const row = this.stmts.requestByToken.get(tokenHash) as Row | undefined;
+    return row ? this.toRequest(row) : null;
+  }
+
+  async listConsentRequests(organisationId: string, filter: ListFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>> {
+    const where = ['organisation_id = ?'];
+    const params: unknown[] = [organisationId];
+    if (filter.subjectReference !== undefined) (where.push('subject_reference = ?'), params.push(filter.subjectReference));
+    if (filter.status !== undefined) (where.push('status = ?'), params.push(filter.status));
+    if (filter.formId !== undefined) (where.push('form_id = ?'), params.push(filter.formId));
+    if (cursor !== null) (where.push('id < ?'), params.push(cursor));
+    // The WHERE clause is built only from the fixed fragments above; values are bound parameters.
+    const rows = this.db
+      .prepare(`SELECT * FROM consent_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+      .all(...params, limit + 1) as Row[];
+    const items = rows.slice(0, limit).map((r) => this.toRequest(r));
+    return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async changeStatus(input: StatusChangeInput): Promise<boolean> {
+    return this.db.transaction(() => {
+      const current = this.db.prepare('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as ConsentStatus | undefined;
+      if (!current || !input.fromStatuses.includes(current)) return false;
+      this.db
+        .prepare(
+          'UPDATE consent_requests SET status = ?, updated_at = ?, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?) WHERE id = ?',
+        )
+        .run(input.status, iso(input.at), input.patch?.sentAt ? iso(input.patch.sentAt) : null, input.patch?.openedAt ? iso(input.patch.openedAt) : null, input.requestId);
+      if (input.dropPendingMessages) {
+        this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+      }
+      this.insertEvent(input.event);
+      return true;
+    })();
+  }
+
+  async decide(input: DecideInput): Promise<boolean> {
+    const c = this.cipher;
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+      if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
+      const sig = input.signature;
+      const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
+      this.db
+        .prepare(
+          `UPDATE consent_requests SET status = ?, updated_at = ?, decided_at = ?, decisions = ?, signer_name_enc = ?,
+             signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?) WHERE id = ?`,
+        )
+        .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
+          sig?.kind ?? null, sigBlob, iso(input.at), input.requestId);
+      const insertDecision = this.db.prepare(
+        'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const d of input.decisions) {
+        insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
+          input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at));
+      }
+      this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+      this.insertDocument(input.document);
+      this.insertEvent(input.event);
+      return true;
+    })();
+  }
+
+  private insertDocument(d: DocumentRecord): void {
+    this.db
+      .prepare('INSERT INTO documents (id, request_id, organisation_id, kind, content_type, sha256, content_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(d.id, d.requestId, d.organisationId, d.kind, d.contentType, d.sha256, this.cipher.encryptBytes(d.content, C.document), iso(d.createdAt));
+  }
+
+  async appendEvent(event: EventRecord): Promise<void> {
+    this.db.transaction(() => this.insertEvent(event))();
+  }
+
+  async listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM events WHERE organisation_id = ? AND request_id = ? ORDER BY seq').all(organisationId, requestId) as Row[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      requestId: String(r.request_id),
+      organisationId: String(r.organisation_id),
+      type: String(r.type),
+      at: date(r.at),
+      actor: String(r.actor),
+      detail: JSON.parse(String(r.detail)) as Record<string, unknown>,
+      prevHash: String(r.prev_hash),
+      hash: String(r.hash),
+    }));
+  }
+
+  async getSignature(requestId: string): Promise<SignatureRecord | null> {
+    const row = this.db.prepare('SELECT signature_kind, signature_enc FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
+    if (!row || !row.signature_enc) return null;
+    const parsed = JSON.parse(this.cipher.decryptBytes(row.signature_enc as Buffer, C.signature).toString('utf8')) as { text: string | null; image: string | null };
+    return { kind: row.signature_kind as 'drawn' | 'typed', text: parsed.text, image: parsed.image ? Buffer.from(parsed.image, 'base64') : null };
+  }
+
+  async getDocument(organisationId: string, requestId: string): Promise<DocumentRecord | null> {
+    const row = this.db
+      .prepare('SELECT * FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at DESC LIMIT 1')
+      .get(organisationId, requestId) as Row | undefined;
+    if (!row) return null;
+    return {
+      id: String(row.id),
+      requestId: String(row.request_id),
+      organisationId: String(row.organisation_id),
+      kind: 'consent-pdf',
+      contentType: String(row.content_type),
+      sha256: String(row.sha256),
+      content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document),
+      createdAt: date(row.created_at),
+    };
+  }
+
+  async subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
+    const rows = this.stmts.subjectDecisions.all(organisationId, subjectReference) as Row[];
+    return rows.map((r) => ({
+      requestId: String(r.request_id),
+      formId: String(r.form_id),
+      purposeId: String(r.purpose_id),
+      granted: r.granted === 1,
+      required: r.required === 1,
+      since: date(r.decided_at),
+    }));
+  }
+
+  async listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]> {
+    const rows = this.db
+      .prepare("SELECT id, organisation_id, status FROM consent_requests WHERE status IN ('pending','sent','delivered','opened') AND expires_at <= ? LIMIT ?")
+      .all(iso(now), limit) as Row[];
+    return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), status: r.status as ConsentStatus }));
+  }
+
+  async claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          "SELECT * FROM outbox WHERE state = 'queued' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?",
+        )
+        .all(iso(now), iso(now), limit) as Row[];
+      const lease = this.db.prepare('UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
+      for (const r of rows) lease.run(iso(leaseUntil), r.id);
+      return rows.map((r) => ({
+        id: String(r.id),
+        requestId: String(r.request_id),
+        organisationId: String(r.organisation_id),
+        kind: r.kind as OutboxMessage['kind'],
+        channel: r.channel as Channel,
+        link: this.cipher.decrypt(String(r.link_enc), C.link),
+        attempts: Number(r.attempts) + 1,
+        dueAt: date(r.due_at),
+        createdAt: date(r.created_at),
+      }));
+    })();
+  }
+
+  async completeMessage(input: { messageId: string; providerMessageId: string; at: Date; event: EventRecord }): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare("UPDATE outbox SET state = 'sent', lease_until = NULL, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
+        .run(input.providerMessageId, iso(input.at), input.messageId);
+      this.db
+        .prepare("UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?), updated_at = ? WHERE id = ?")
+        .run(iso(input.at), iso(input.at), input.event.requestId);
+      this.insertEvent(input.event);
+    })();
+  }
+
+  async retryMessage(messageId: string, dueAt: Date, error: string): Promise<void> {
+    this.db.prepare('UPDATE outbox SET due_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(iso(dueAt), error, messageId);
+  }
+
+  async dropMessage(messageId: string, reason: string): Promise<void> {
+    this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = ? WHERE id = ?").run(reason, messageId);
+  }
+
+  async failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?").run(input.error, input.messageId);
+      this.db
+        .prepare("UPDATE consent_requests SET status = 'failed', updated_at = ? WHERE id = ? AND status IN ('pending','sent','delivered')")
+        .run(iso(input.at), input.event.requestId);
+      this.insertEvent(input.event);
+    })();
+  }
+
+  async addDevOutboxEntry(e: DevOutboxEntry): Promise<void> {
+    const payload = JSON.stringify({ to: e.to, subject: e.subject, body: e.body, html: e.html, link: e.link });
+    this.db
+      .prepare('INSERT INTO dev_outbox (id, organisation_id, request_id, channel, payload_enc, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.id, e.organisationId, e.requestId, e.channel, this.cipher.encrypt(payload, C.devOutbox), iso(e.createdAt));
+  }
+
+  async listDevOutbox(limit: number): Promise<DevOutboxEntry[]> {
+    const rows = this.db.prepare('SELECT * FROM dev_outbox ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[];
+    return rows.map((r) => {
+      const p = JSON.parse(this.cipher.decrypt(String(r.payload_enc), C.devOutbox)) as Pick<DevOutboxEntry, 'to' | 'subject' | 'body' | 'html' | 'link'>;
+      return { id: String(r.id), organisationId: String(r.organisation_id), requestId: String(r.request_id), channel: r.channel as Channel, createdAt: date(r.created_at), ...p };
+    });
+  }
+
+  async reserveIdempotencyKey(organisationId: string, key: string, requestHash: string, at: Date): Promise<IdempotencyRecord | null> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM idempotency_keys WHERE organisation_id = ? AND key = ?').get(organisationId, key) as Row | undefined;
+      if (row) {
+        return { requestHash: String(row.request_hash), status: (row.status as number | null) ?? null, body: (row.body as string | null) ?? null, location: (row.location as string | null) ?? null };
+      }
+      this.db.prepare('INSERT INTO idempotency_keys (organisation_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)').run(organisationId, key, requestHash, iso(at));
+      return null;
+    })();
+  }
+
+  async completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }): Promise<void> {
+    this.db
+      .prepare('UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE organisation_id = ? AND key = ?')
+      .run(response.status, response.body, response.location, organisationId, key);
+  }
+
+  async releaseIdempotencyKey(organisationId: string, key: string): Promise<void> {
+    this.db.prepare('DELETE FROM idempotency_keys WHERE organisation_id = ? AND key = ? AND status IS NULL').run(organisationId, key);
+  }
+}

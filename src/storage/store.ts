@@ -1,0 +1,230 @@
+import type { ConsentStatus } from '../consent/lifecycle';
+import type { Language, SignerRole } from '../consent/form-types';
+
+/**
+ * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
+ * must change several things at once does so atomically. Personal fields arrive here in plain
+ * text and the adapter encrypts them with the field cipher it was built with.
+ */
+export type Channel = 'sms' | 'email';
+
+export interface Organisation {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  organisationId: string;
+  name: string;
+  /** SHA-256 hex of the secret; the secret itself is never stored. */
+  keyHash: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface Decision {
+  purposeId: string;
+  granted: boolean;
+}
+
+export interface SignatureRecord {
+  kind: 'drawn' | 'typed';
+  /** PNG bytes for a drawn signature. */
+  image: Buffer | null;
+  /** The typed name for a typed signature. */
+  text: string | null;
+}
+
+export interface ConsentRequestRecord {
+  id: string;
+  organisationId: string;
+  formId: string;
+  formVersion: string;
+  status: ConsentStatus;
+  signerRole: SignerRole;
+  language: Language;
+  subject: { reference: string; firstName: string; lastName: string | null; dateOfBirth: string };
+  recipient: { name: string; channel: Channel; address: string | null; maskedAddress: string };
+  tokenHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+  sentAt: Date | null;
+  openedAt: Date | null;
+  decidedAt: Date | null;
+  reminderCount: number;
+  decisions: Decision[];
+  signerName: string | null;
+  signatureKind: 'drawn' | 'typed' | null;
+}
+
+export interface EventRecord {
+  id: string;
+  requestId: string;
+  organisationId: string;
+  type: string;
+  at: Date;
+  /** Who caused it: `api:<keyId>`, `recipient`, `system`, `provider:<name>`. Never a name. */
+  actor: string;
+  detail: Record<string, unknown>;
+}
+
+export interface StoredEvent extends EventRecord {
+  prevHash: string;
+  hash: string;
+}
+
+export type OutboxKind = 'invite' | 'reminder';
+
+export interface OutboxMessage {
+  id: string;
+  requestId: string;
+  organisationId: string;
+  kind: OutboxKind;
+  channel: Channel;
+  /** Sealed link token: the worker needs the link to build the message; encrypted at rest. */
+  link: string;
+  attempts: number;
+  dueAt: Date;
+  createdAt: Date;
+}
+
+export interface DocumentRecord {
+  id: string;
+  requestId: string;
+  organisationId: string;
+  kind: 'consent-pdf';
+  contentType: string;
+  sha256: string;
+  content: Buffer;
+  createdAt: Date;
+}
+
+export interface DevOutboxEntry {
+  id: string;
+  organisationId: string;
+  requestId: string;
+  channel: Channel;
+  to: string;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  link: string;
+  createdAt: Date;
+}
+
+export interface SubjectDecisionRow {
+  requestId: string;
+  formId: string;
+  purposeId: string;
+  granted: boolean;
+  required: boolean;
+  since: Date;
+}
+
+export interface FormSnapshot {
+  formId: string;
+  version: string;
+  /** JSON of the exact form content, so that an old request always shows the text that was signed. */
+  content: string;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  status: number | null;
+  body: string | null;
+  location: string | null;
+}
+
+export interface ListFilter {
+  subjectReference?: string | undefined;
+  status?: ConsentStatus | undefined;
+  formId?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface DecideInput {
+  requestId: string;
+  fromStatuses: readonly ConsentStatus[];
+  status: 'signed' | 'declined';
+  at: Date;
+  signerName: string;
+  decisions: Decision[];
+  /** Which purposes count for `mayRegister`, copied from the form so status reads need no form. */
+  requiredPurposes: string[];
+  signature: SignatureRecord | null;
+  document: DocumentRecord;
+  event: EventRecord;
+}
+
+export interface StatusChangeInput {
+  requestId: string;
+  fromStatuses: readonly ConsentStatus[];
+  status: ConsentStatus;
+  at: Date;
+  event: EventRecord;
+  /** Drop messages not yet sent (cancel, expiry). */
+  dropPendingMessages?: boolean;
+  patch?: { sentAt?: Date; openedAt?: Date };
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongo';
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+
+  countOrganisations(): Promise<number>;
+  createOrganisation(org: Organisation): Promise<void>;
+  getOrganisation(id: string): Promise<Organisation | null>;
+  firstOrganisationId(): Promise<string | null>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+
+  getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null>;
+
+  /** Request, its first event, its invite message and the form snapshot, all or nothing. */
+  createConsentRequest(input: {
+    request: ConsentRequestRecord;
+    event: EventRecord;
+    message: OutboxMessage;
+    form: FormSnapshot;
+  }): Promise<void>;
+  getConsentRequest(organisationId: string, id: string): Promise<ConsentRequestRecord | null>;
+  findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null>;
+  listConsentRequests(organisationId: string, filter: ListFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
+  /** Moves the status when it is still one of `fromStatuses`; false when it was not. */
+  changeStatus(input: StatusChangeInput): Promise<boolean>;
+  /** Signs or declines: decisions, signature, document and event together; false when the status had moved on. */
+  decide(input: DecideInput): Promise<boolean>;
+  appendEvent(event: EventRecord): Promise<void>;
+  listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]>;
+  getSignature(requestId: string): Promise<SignatureRecord | null>;
+  getDocument(organisationId: string, requestId: string): Promise<DocumentRecord | null>;
+  subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;
+  /** Open requests whose expiry has passed. */
+  listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]>;
+
+  /** Due outbox messages, leased to this worker until `leaseUntil`. */
+  claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]>;
+  /** Marks a message sent and records provider id; moves the request pending → sent with its event. */
+  completeMessage(input: { messageId: string; providerMessageId: string; at: Date; event: EventRecord }): Promise<void>;
+  /** Schedules another attempt, or gives up (the request becomes failed with its event). */
+  retryMessage(messageId: string, dueAt: Date, error: string): Promise<void>;
+  /** The request closed before the message went out: drop it without touching the request. */
+  dropMessage(messageId: string, reason: string): Promise<void>;
+  failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void>;
+
+  addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
+  listDevOutbox(limit: number): Promise<DevOutboxEntry[]>;
+
+  /** Reserves an Idempotency-Key; returns the earlier record when the key was used before. */
+  reserveIdempotencyKey(organisationId: string, key: string, requestHash: string, at: Date): Promise<IdempotencyRecord | null>;
+  completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }): Promise<void>;
+  releaseIdempotencyKey(organisationId: string, key: string): Promise<void>;
+}
