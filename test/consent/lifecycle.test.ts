@@ -1,0 +1,27 @@
+import { assertTransition, canTransition, STATUSES, type ConsentStatus } from '../../src/consent/lifecycle';
+
+const LEGAL: Record<ConsentStatus, ConsentStatus[]> = {
+  pending: ['sent', 'delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
+  sent: ['delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
+  delivered: ['opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
+  opened: ['signed', 'declined', 'expired', 'cancelled'],
+  signed: ['withdrawn'],
+  declined: [],
+  expired: [],
+  cancelled: [],
+  failed: [],
+  withdrawn: [],
+};
+
+describe('consent request lifecycle', () => {
+  for (const from of STATUSES) {
+    for (const to of STATUSES) {
+      const legal = LEGAL[from].includes(to);
+      test(`when a ${from} request would become ${to}, then it is ${legal ? 'allowed' : 'refused'}`, () => {
+        expect(canTransition(from, to)).toBe(legal);
+        if (legal) expect(() => assertTransition(from, to)).not.toThrow();
+        else expect(() => assertTransition(from, to)).toThrow(expect.objectContaining({ code: 'conflict', status: 409 }));
+      });
+    }
+  }
+});

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+
+import { loadConfig } from '../../src/config';
+import { buildContainer, type Container } from '../../src/container';
+import { createApiKey } from '../../src/organisations/api-keys';
+import { bootstrapDemo } from '../../src/organisations/bootstrap-demo';
+import { FixedClock } from '../../src/shared/clock';
+import { newId } from '../../src/shared/ids';
+
+export interface TestApp {
+  container: Container;
+  clock: FixedClock;
+  dataDir: string;
+  apiKey: string;
+  organisationId: string;
+  http: ReturnType<typeof request>;
+  /** A second organisation with its own key, to prove isolation. */
+  other: { apiKey: string; organisationId: string };
+  close(): Promise<void>;
+}
+
+/** A real service on SQLite in a temp folder, with a fixed clock and no background worker. */
+export async function createTestApp(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z'): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'akkoord-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKER_ENABLED: 'false', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', ...env });
+  const clock = new FixedClock(start);
+  const container = buildContainer(config, { clock, logger: pino({ level: 'silent' }) });
+  const demo = (await bootstrapDemo(container))!;
+  const otherOrg = newId('org', clock.now());
+  await container.store.createOrganisation({ id: otherOrg, name: 'Buurtwerk Oost', createdAt: clock.now() });
+  const otherKey = await createApiKey(container, otherOrg, 'other');
+  return {
+    container,
+    clock,
+    dataDir,
+    apiKey: demo.secret,
+    organisationId: demo.organisationId,
+    http: request(container.app),
+    other: { apiKey: otherKey.secret, organisationId: otherOrg },
+    close: async () => {
+      await container.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Synthetic people only (privacy principle: no real data in tests). */
+export function childRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    formId: 'activiteit-onder-16',
+    subject: { reference: 'REG-1042', firstName: 'Sam', lastName: 'de Vries', dateOfBirth: '2014-04-02' },
+    recipient: { name: 'Ans de Vries', channel: 'sms', phone: '06 12345678', language: 'nl' },
+    ...overrides,
+  };
+}
+
+export function adultRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    formId: 'inloop-16-plus',
+    subject: { reference: 'REG-2001', firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' },
+    recipient: { channel: 'email', email: 'noor.bakker@example.nl', language: 'nl' },
+    ...overrides,
+  };
+}
+
+/** Runs the worker once and returns the link the dev outbox received for the request. */
+export async function deliverAndGetLink(app: TestApp, requestId: string): Promise<string> {
+  await app.container.worker.runOnce();
+  const entries = await app.container.store.listDevOutbox(100);
+  const entry = entries.find((e) => e.requestId === requestId);
+  if (!entry) throw new Error(`no dev outbox message for ${requestId}`);
+  return new URL(entry.link).pathname;
+}

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+
+import { eventHash, GENESIS_HASH } from '../../src/evidence/audit-chain';
+import { newId } from '../../src/shared/ids';
+import type { ConsentRequestRecord, EventRecord, OutboxMessage, Store } from '../../src/storage/store';
+
+/**
+ * The behaviour every Store adapter must have. Each adapter's test file calls this with a
+ * factory that gives a fresh, empty store.
+ */
+export function storeContract(name: string, makeStore: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    const t0 = new Date('2026-11-22T10:00:00Z');
+    const org = 'org_contract';
+
+    beforeEach(async () => {
+      store = await makeStore();
+      await store.createOrganisation({ id: org, name: 'Contract', createdAt: t0 });
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    function request(overrides: Partial<ConsentRequestRecord> = {}): ConsentRequestRecord {
+      return {
+        id: newId('cr', t0),
+        organisationId: org,
+        formId: 'f',
+        formVersion: 'v1',
+        status: 'pending',
+        signerRole: 'guardian',
+        language: 'nl',
+        subject: { reference: 'S-1', firstName: 'Sam', lastName: 'de Vries', dateOfBirth: '2014-04-02' },
+        recipient: { name: 'Ans', channel: 'sms', address: '+31612345678', maskedAddress: '+316••••5678' },
+        tokenHash: randomBytes(32).toString('hex'),
+        createdAt: t0,
+        updatedAt: t0,
+        expiresAt: new Date(t0.getTime() + 86_400_000),
+        sentAt: null,
+        openedAt: null,
+        decidedAt: null,
+        reminderCount: 0,
+        decisions: [],
+        signerName: null,
+        signatureKind: null,
+        ...overrides,
+      };
+    }
+    const event = (r: ConsentRequestRecord, type: string, at = t0): EventRecord => ({ id: newId('evt', at), requestId: r.id, organisationId: org, type, at, actor: 'system', detail: { n: 1 } });
+    const message = (r: ConsentRequestRecord): OutboxMessage => ({ id: newId('msg', t0), requestId: r.id, organisationId: org, kind: 'invite', channel: 'sms', link: 'https://x/c/t', attempts: 0, dueAt: t0, createdAt: t0 });
+    async function insert(r = request()) {
+      await store.createConsentRequest({ request: r, event: event(r, 'created'), message: message(r), form: { formId: 'f', version: 'v1', content: '{"id":"f"}' } });
+      return r;
+    }
+
+    test('when a request is created, then it reads back by id and by token hash with its personal fields', async () => {
+      const r = await insert();
+      expect(await store.getConsentRequest(org, r.id)).toEqual(r);
+      expect((await store.findConsentRequestByTokenHash(r.tokenHash))?.id).toBe(r.id);
+      expect(await store.getConsentRequest('org_other', r.id)).toBeNull();
+      expect(await store.getFormSnapshot('f', 'v1')).toEqual({ formId: 'f', version: 'v1', content: '{"id":"f"}' });
+    });
+
+    test('when a create fails half-way (duplicate token), then nothing of it is stored', async () => {
+      const first = await insert();
+      const second = request({ tokenHash: first.tokenHash });
+      await expect(insert(second)).rejects.toThrow();
+      expect(await store.getConsentRequest(org, second.id)).toBeNull();
+      expect(await store.listEvents(org, second.id)).toEqual([]);
+      expect(await store.claimMessages(t0, new Date(t0.getTime() + 1000), 10)).toHaveLength(1);
+    });
+
+    test('when events are appended, then each holds the hash of the one before', async () => {
+      const r = await insert();
+      await store.appendEvent(event(r, 'opened', new Date(t0.getTime() + 1000)));
+      const events = await store.listEvents(org, r.id);
+      expect(events.map((e) => e.type)).toEqual(['created', 'opened']);
+      expect(events[0]!.prevHash).toBe(GENESIS_HASH);
+      expect(events[1]!.prevHash).toBe(events[0]!.hash);
+      expect(events[1]!.hash).toBe(eventHash(events[0]!.hash, events[1]!));
+    });
+
+    test('when the status changes from an allowed status, then it moves; from another, then it does not', async () => {
+      const r = await insert();
+      expect(await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: event(r, 'cancelled'), dropPendingMessages: true })).toBe(true);
+      expect(await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'expired', at: t0, event: event(r, 'expired') })).toBe(false);
+      expect((await store.getConsentRequest(org, r.id))?.status).toBe('cancelled');
+      expect(await store.claimMessages(t0, new Date(t0.getTime() + 1000), 10)).toEqual([]);
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'cancelled']);
+    });
+
+    test('when a request is decided, then decisions, signature, document and event are stored together, and only once', async () => {
+      const r = await insert();
+      const input = {
+        requestId: r.id,
+        fromStatuses: ['pending'] as const,
+        status: 'signed' as const,
+        at: t0,
+        signerName: 'Ans de Vries',
+        decisions: [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: false }],
+        requiredPurposes: ['a'],
+        signature: { kind: 'typed' as const, text: 'Ans de Vries', image: null },
+        document: { id: newId('doc', t0), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF-1.7 x'), createdAt: t0 },
+        event: event(r, 'signed'),
+      };
+      expect(await store.decide(input)).toBe(true);
+      expect(await store.decide({ ...input, document: { ...input.document, id: newId('doc', t0) }, event: event(r, 'signed') })).toBe(false);
+      const got = await store.getConsentRequest(org, r.id);
+      expect(got).toMatchObject({ status: 'signed', signerName: 'Ans de Vries', signatureKind: 'typed', decisions: input.decisions });
+      expect(await store.getSignature(r.id)).toEqual({ kind: 'typed', text: 'Ans de Vries', image: null });
+      expect((await store.getDocument(org, r.id))?.content.toString()).toBe('%PDF-1.7 x');
+      expect(await store.getDocument('org_other', r.id)).toBeNull();
+      const rows = await store.subjectDecisions(org, 'S-1');
+      expect(rows).toEqual([
+        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0 },
+        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0 },
+      ]);
+    });
+
+    test('when two workers claim at once, then each message is leased to one of them until the lease ends', async () => {
+      for (let i = 0; i < 5; i += 1) await insert();
+      const lease = new Date(t0.getTime() + 60_000);
+      const [a, b] = await Promise.all([store.claimMessages(t0, lease, 3), store.claimMessages(t0, lease, 3)]);
+      const ids = [...a!, ...b!].map((m) => m.id);
+      expect(ids).toHaveLength(5);
+      expect(new Set(ids).size).toBe(5);
+      expect(await store.claimMessages(new Date(t0.getTime() + 30_000), lease, 10)).toEqual([]);
+      const again = await store.claimMessages(new Date(t0.getTime() + 61_000), new Date(t0.getTime() + 120_000), 10);
+      expect(again).toHaveLength(5);
+      expect(again[0]!.attempts).toBe(2);
+      expect(again[0]!.link).toBe('https://x/c/t');
+    });
+
+    test('when a message is completed, then the request is sent and the message is not claimed again', async () => {
+      const r = await insert();
+      const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+      await store.completeMessage({ messageId: m!.id, providerMessageId: 'SM1', at: t0, event: event(r, 'sent') });
+      expect((await store.getConsentRequest(org, r.id))?.status).toBe('sent');
+      expect(await store.claimMessages(new Date(t0.getTime() + 5000), new Date(t0.getTime() + 6000), 10)).toEqual([]);
+    });
+
+    test('when a message is retried or fails, then it is due later or the request is failed', async () => {
+      const r = await insert();
+      const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+      await store.retryMessage(m!.id, new Date(t0.getTime() + 10_000), 'HTTP 500');
+      expect(await store.claimMessages(new Date(t0.getTime() + 5000), new Date(t0.getTime() + 6000), 1)).toEqual([]);
+      const [again] = await store.claimMessages(new Date(t0.getTime() + 10_000), new Date(t0.getTime() + 11_000), 1);
+      expect(again?.id).toBe(m!.id);
+      await store.failMessage({ messageId: m!.id, error: 'invalid number', at: t0, event: event(r, 'failed') });
+      expect((await store.getConsentRequest(org, r.id))?.status).toBe('failed');
+    });
+
+    test('when listing, then pages are newest first and filters apply', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) ids.push((await insert(request({ id: newId('cr', new Date(t0.getTime() + i * 1000)), subject: { reference: i % 2 ? 'odd' : 'even', firstName: 'x', lastName: null, dateOfBirth: '2014-01-01' } }))).id);
+      const p1 = await store.listConsentRequests(org, {}, 2, null);
+      const p2 = await store.listConsentRequests(org, {}, 2, p1.nextCursor);
+      const p3 = await store.listConsentRequests(org, {}, 2, p2.nextCursor);
+      expect([...p1.items, ...p2.items, ...p3.items].map((r) => r.id)).toEqual([...ids].reverse());
+      expect(p3.nextCursor).toBeNull();
+      expect((await store.listConsentRequests(org, { subjectReference: 'odd' }, 10, null)).items).toHaveLength(2);
+    });
+
+    test('when an idempotency key is reserved, then a second reserve returns the first, and completion is replayable', async () => {
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h1', t0)).toBeNull();
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h1', t0)).toEqual({ requestHash: 'h1', status: null, body: null, location: null });
+      await store.completeIdempotencyKey(org, 'k', { status: 201, body: '{}', location: '/x' });
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h2', t0)).toEqual({ requestHash: 'h1', status: 201, body: '{}', location: '/x' });
+      expect(await store.reserveIdempotencyKey('org_other', 'k', 'h2', t0)).toBeNull();
+    });
+  });
+}
