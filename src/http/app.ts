@@ -10,6 +10,7 @@ import { requireApiKey, authOf } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { limitPerMinute } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
+import { buildOpenApi } from './openapi';
 import { signingPages } from './public/signing-pages';
 import { consentRequestsRouter } from './routes/consent-requests';
 import { formsRouter } from './routes/forms';
@@ -61,6 +62,11 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
+
+  const openApi = JSON.stringify(buildOpenApi(deps.publicBaseUrl));
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.type('json').send(openApi);
+  });
 
   const api = Router();
   api.use(express.json({ limit: '100kb' }));

@@ -73,7 +73,7 @@ describe('consent requests API', () => {
       ['a 16+ person on an under-16 form', childRequest({ subject: { reference: 'R1', firstName: 'Noor', dateOfBirth: '2008-01-01' } }), 'formId'],
       ['a child on the 16+ form', adultRequest({ subject: { reference: 'R1', firstName: 'Sam', dateOfBirth: '2014-01-01' } }), 'formId'],
       ['a child without the parent name', childRequest({ recipient: { channel: 'sms', phone: '0612345678' } }), 'recipient.name'],
-      ['an unknown field', { ...childRequest(), extra: 1 }, ''],
+      ['an unknown field', { ...childRequest(), extra: 1 }, 'extra'],
       ['a wrong channel', childRequest({ recipient: { name: 'Ans', channel: 'fax', phone: '0612345678' } }), 'recipient.channel'],
       ['an expiry in the past', childRequest({ expiresAt: '2026-11-01T00:00:00Z' }), 'expiresAt'],
       ['a reference with spaces', childRequest({ subject: { reference: 'REG 1', firstName: 'Sam', dateOfBirth: '2014-01-01' } }), 'subject.reference'],

@@ -64,3 +64,17 @@ describe('forms, health and the dev outbox', () => {
     expect(res.headers['x-request-id']).toBeTruthy();
   });
 });
+
+describe('OpenAPI document', () => {
+  test('when openapi.json is fetched, then it lists every endpoint and the create body from the zod schema', async () => {
+    const app = await createTestApp();
+    const res = await app.http.get('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/forms', '/api/v1/consent-requests', '/api/v1/consent-requests/{id}/events', '/api/v1/subjects/{reference}/consent']));
+    const body = res.body.paths['/api/v1/consent-requests'].post.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(expect.arrayContaining(['formId', 'subject', 'recipient']));
+    expect(body.properties.recipient.properties.channel.enum).toEqual(['sms', 'email']);
+    await app.close();
+  });
+});

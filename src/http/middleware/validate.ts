@@ -10,10 +10,13 @@ export function validate<S extends z.ZodType>(part: Part, schema: S): RequestHan
   return (req, res, next) => {
     const result = schema.safeParse(req[part] ?? {});
     if (!result.success) {
-      const errors = result.error.issues.map((i) => ({
-        path: (part === 'body' ? '' : `${part}.`) + (i.path.length ? i.path.join('.') : part),
-        message: i.message,
-      }));
+      const prefix = part === 'body' ? '' : `${part}.`;
+      // An unknown key is named by its own path, so the caller sees which field to remove.
+      const errors = result.error.issues.flatMap((i) =>
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => ({ path: prefix + [...i.path, k].join('.'), message: 'Unknown field.' }))
+          : [{ path: prefix + (i.path.length ? i.path.join('.') : part), message: i.message }],
+      );
       next(new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors }));
       return;
     }

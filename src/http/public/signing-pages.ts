@@ -30,7 +30,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     html(res, reason === 'unknown' ? 404 : 410, 'link-gone', { lang, reason, title: '' });
   };
 
-  const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string }) => ({
+  const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean }) => ({
     lang,
     otherLang: lang === 'nl' ? 'en' : 'nl',
     langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
@@ -47,6 +47,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     formAction: `${req.baseUrl}/${req.params.token}${lang === request.language ? '' : `?lang=${lang}`}`,
     csrfToken: issueCsrf(req, res, deps.secureCookies),
     errors: extra.errors,
+    declarationConfirmed: extra.declarationConfirmed ?? false,
   });
 
   const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language) => ({
@@ -96,6 +97,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
         errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key) })),
         answers,
         signerName: str(body.signerName),
+        declarationConfirmed: body.declaration === 'yes',
       }));
     if (!checkCsrf(req, body._csrf)) return rerender(403, [{ field: 'form', key: 'errors.csrf' }]);
     const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;

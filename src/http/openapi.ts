@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+import { createConsentRequestBody, listQuery } from './routes/consent-requests/schema';
+
+/**
+ * The machine-readable contract, generated from the same zod schemas that validate requests, so
+ * the published document cannot drift from what the service accepts.
+ */
+const problem = { $ref: '#/components/schemas/Problem' };
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
+const errors = {
+  '401': problemResponse('Missing or invalid API key'),
+  '404': problemResponse('Not found (or another organisation’s id)'),
+  '422': problemResponse('Invalid fields; `errors` names each one'),
+  '429': problemResponse('Rate limited; see Retry-After'),
+};
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+export function buildOpenApi(serverUrl: string): object {
+  const queryParams = Object.entries((z.toJSONSchema(listQuery, { io: 'input' }) as { properties: Record<string, object> }).properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Akkoord API', version: '1.0.0', description: 'Digital consent forms for youth and community work. See README.md for the full guide.' },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/v1/forms': { get: { summary: 'List forms', responses: { '200': { description: 'Forms', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Form') } } }) }, ...errors } } },
+      '/api/v1/forms/{formId}': { get: { summary: 'Get a form', parameters: [{ name: 'formId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Form', ...json(ref('Form')) }, ...errors } } },
+      '/api/v1/consent-requests': {
+        post: {
+          summary: 'Ask for consent',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+          requestBody: { required: true, ...json(z.toJSONSchema(createConsentRequestBody, { io: 'input' })) },
+          responses: { '201': { description: 'Created; the message is queued', ...json(ref('ConsentRequest')) }, ...errors },
+        },
+        get: { summary: 'List consent requests', parameters: queryParams, responses: { '200': { description: 'A page', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('ConsentRequest') }, nextCursor: { type: ['string', 'null'] } } }) }, ...errors } },
+      },
+      '/api/v1/consent-requests/{id}': { get: { summary: 'Get a consent request', parameters: [idParam], responses: { '200': { description: 'The request', ...json(ref('ConsentRequest')) }, ...errors } } },
+      '/api/v1/consent-requests/{id}/events': { get: { summary: 'Audit trail', parameters: [idParam], responses: { '200': { description: 'Events, oldest first', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Event') } } }) }, ...errors } } },
+      '/api/v1/consent-requests/{id}/cancel': { post: { summary: 'Cancel; the link stops at once', parameters: [idParam], responses: { '200': { description: 'Cancelled', ...json(ref('ConsentRequest')) }, '409': problemResponse('Not open any more'), ...errors } } },
+      '/api/v1/consent-requests/{id}/document': { get: { summary: 'Signed evidence PDF', parameters: [idParam], responses: { '200': { description: 'PDF', content: { 'application/pdf': {} } }, '409': problemResponse('Not decided yet'), ...errors } } },
+      '/api/v1/subjects/{reference}/consent': {
+        get: { summary: 'Consent status of a person', parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Latest decision per purpose', ...json(ref('SubjectConsent')) }, ...errors } },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Problem: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } },
+        Localized: { type: 'object', properties: { nl: { type: 'string' }, en: { type: 'string' } } },
+        Form: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, title: ref('Localized'), audience: { enum: ['under16', '16plus', 'any'] }, languages: { type: 'array', items: { enum: ['nl', 'en'] } }, validForMonths: { type: 'integer' }, purposes: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, label: ref('Localized'), description: ref('Localized'), required: { type: 'boolean' }, specialCategory: { type: 'boolean' } } } } } },
+        ConsentRequest: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' }, formId: { type: 'string' }, formVersion: { type: 'string' },
+            status: { enum: ['pending', 'sent', 'delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed', 'withdrawn'] },
+            signerRole: { enum: ['guardian', 'participant'] }, language: { enum: ['nl', 'en'] },
+            subject: { type: 'object', properties: { reference: { type: 'string' } } },
+            recipient: { type: 'object', properties: { channel: { enum: ['sms', 'email'] }, maskedAddress: { type: 'string' } } },
+            decisions: { type: 'array', items: { type: 'object', properties: { purposeId: { type: 'string' }, granted: { type: 'boolean' } } } },
+            createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' }, expiresAt: { type: 'string', format: 'date-time' },
+            sentAt: { type: ['string', 'null'] }, openedAt: { type: ['string', 'null'] }, signedAt: { type: ['string', 'null'] }, decidedAt: { type: ['string', 'null'] },
+            reminderCount: { type: 'integer' },
+          },
+        },
+        Event: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, at: { type: 'string' }, actor: { type: 'string' }, detail: { type: 'object' }, hash: { type: 'string' } } },
+        SubjectConsent: { type: 'object', properties: { subjectReference: { type: 'string' }, mayRegister: { type: 'boolean' }, purposes: { type: 'array', items: { type: 'object', properties: { formId: { type: 'string' }, purposeId: { type: 'string' }, granted: { type: 'boolean' }, since: { type: 'string' }, requestId: { type: 'string' } } } } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,342 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+import { createMessageRenderer, MESSAGE_KINDS, type MessageModel } from '../../src/delivery/message-templates';
+import { createViews, loadUiStrings, UI_LANGUAGES, type UiLanguage } from '../../src/http/views';
+import { projectPath } from '../../src/shared/paths';
+
+const TEMPLATES = projectPath('templates');
+const views = createViews(TEMPLATES);
+
+const purposes = [
+  { id: 'registratie', label: 'Inschrijving', description: 'Wij schrijven uw kind in.\n\nDat is nodig.', specialCategory: false },
+  { id: 'contact-ouder', label: 'Contact', description: 'Wij mogen u bellen.', specialCategory: false },
+  { id: 'medische-gegevens', label: 'Medische informatie', description: 'Allergie of medicijnen.', specialCategory: true },
+];
+
+function signModel(lang: UiLanguage, extra: Record<string, unknown> = {}) {
+  return {
+    lang,
+    otherLang: lang === 'nl' ? 'en' : 'nl',
+    langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
+    organisationName: 'Jongerenwerk De Brug',
+    title: 'Toestemming voor activiteiten',
+    intro: 'Uw kind wil meedoen.',
+    sections: [{ heading: 'Wat wij vastleggen', body: 'Eerste alinea.\n\nTweede alinea.' }],
+    purposes,
+    signerRole: 'guardian',
+    declaration: 'Ik verklaar dat ik het ouderlijk gezag heb over Sam.',
+    subjectFirstName: 'Sam',
+    signerName: 'Ans de Vries',
+    expiresAt: new Date('2026-12-31T23:00:00Z'),
+    formAction: '/c/tok123',
+    csrfToken: 'csrf-value',
+    errors: undefined,
+    ...extra,
+  };
+}
+
+function doneModel(lang: UiLanguage, outcome: 'signed' | 'declined' | 'withdrawn') {
+  return {
+    lang,
+    otherLang: lang === 'nl' ? 'en' : 'nl',
+    langSwitchUrl: '?lang=en',
+    organisationName: 'Jongerenwerk De Brug',
+    title: 'Toestemming voor activiteiten',
+    outcome,
+    decisions: [
+      { label: 'Inschrijving', granted: true },
+      { label: 'Contact', granted: false },
+    ],
+    signerName: 'Ans de Vries',
+    decidedAt: new Date('2026-03-02T14:05:00Z'),
+    documentUrl: '/c/tok123/document',
+  };
+}
+
+const outbox = {
+  lang: 'en',
+  messages: [
+    { id: 'msg_1', channel: 'sms', to: '+31612345678', subject: null, body: 'old', link: 'http://localhost:3000/c/old', createdAt: '2026-03-01T10:00:00.000Z' },
+    { id: 'msg_2', channel: 'email', to: 'ans@example.org', subject: 'Subject', body: 'new', link: 'http://localhost:3000/c/new', createdAt: '2026-03-02T10:00:00.000Z' },
+  ],
+};
+
+/** Every page template with the models it is rendered with; a new page without models fails the CSP test. */
+function modelsFor(page: string, lang: UiLanguage): object[] {
+  switch (page) {
+    case 'sign':
+      return [
+        signModel(lang),
+        signModel(lang, { signerRole: 'participant', errors: [{ field: 'form', key: 'errors.csrf' }, { field: 'purpose_registratie', key: 'errors.purposeMissing' }, { field: 'declaration', message: 'Zet een vinkje.' }, { field: 'signerName', key: 'errors.nameMissing' }] }),
+      ];
+    case 'done':
+      return [doneModel(lang, 'signed'), doneModel(lang, 'declined'), doneModel(lang, 'withdrawn'), { ...doneModel(lang, 'signed'), documentUrl: null, decidedAt: null, signerName: null }];
+    case 'link-gone':
+      return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'unknown', title: '' }];
+    case 'error':
+      return [{ lang, status: 404 }, { lang, status: 429 }, { lang, status: 500 }, { lang, status: 403 }];
+    case 'dev-outbox':
+      return [outbox, { lang: 'en', messages: [] }];
+    default:
+      throw new Error(`no test model for page ${page}: add one to modelsFor()`);
+  }
+}
+
+const PAGES = readdirSync(join(TEMPLATES, 'pages'))
+  .filter((f) => f.endsWith('.hbs'))
+  .map((f) => basename(f, '.hbs'));
+
+const radios = (html: string) => [...html.matchAll(/<input[^>]*type="radio"[^>]*>/g)].map((m) => m[0]);
+
+describe('signing page', () => {
+  it.each(UI_LANGUAGES)('when rendered in %s, then every purpose has a yes/no radio pair and none is checked', (lang) => {
+    const html = views.render('sign', signModel(lang));
+    expect(html).toContain(`<html lang="${lang}">`);
+    for (const p of purposes) {
+      const pair = radios(html).filter((r) => r.includes(`name="purpose_${p.id}"`));
+      expect(pair).toHaveLength(2);
+      expect(pair.some((r) => r.includes('value="yes"'))).toBe(true);
+      expect(pair.some((r) => r.includes('value="no"'))).toBe(true);
+      expect(html).toContain(`<legend class="purpose__label">${p.label}</legend>`);
+    }
+    expect(radios(html).filter((r) => /\schecked\b/.test(r))).toEqual([]);
+  });
+
+  it('when rendered in nl and en, then the visible texts differ and the language switch points to the other language', () => {
+    const nl = views.render('sign', signModel('nl'));
+    const en = views.render('sign', signModel('en'));
+    expect(nl).toContain('Ondertekenen en versturen');
+    expect(en).toContain('Sign and send');
+    expect(nl).toContain('hreflang="en">English</a>');
+    expect(en).toContain('hreflang="nl">Nederlands</a>');
+  });
+
+  it('when a purpose has a value, then only that radio is checked', () => {
+    const html = views.render('sign', signModel('nl', { purposes: [{ ...purposes[0]!, value: 'no' }, purposes[1]] }));
+    const checked = radios(html).filter((r) => /\schecked\b/.test(r));
+    expect(checked).toHaveLength(1);
+    expect(checked[0]).toContain('name="purpose_registratie"');
+    expect(checked[0]).toContain('value="no"');
+  });
+
+  it('when rendered, then it posts the agreed fields to formAction', () => {
+    const html = views.render('sign', signModel('nl'));
+    expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/c\/tok123"/);
+    expect(html).toContain('<input type="hidden" name="_csrf" value="csrf-value">');
+    expect(html).toMatch(/<input[^>]*type="checkbox"[^>]*name="declaration"[^>]*value="yes"[^>]*required/);
+    expect(html).toMatch(/<input[^>]*name="signerName"[^>]*value="Ans de Vries"[^>]*autocomplete="name"/);
+    expect(html).toContain('<input type="hidden" name="signatureData" value="">');
+    expect(html).toMatch(/<button[^>]*type="submit" name="action" value="sign"/);
+    expect(html).toMatch(/<button[^>]*type="submit" name="action" value="decline"[^>]*formnovalidate/);
+    expect(html).toContain('<script src="/static/signature-pad.js" defer></script>');
+  });
+
+  it('when JavaScript is off, then the drawing area is hidden and the typed name is the signature', () => {
+    const html = views.render('sign', signModel('nl'));
+    expect(html).toMatch(/<div class="signature" data-signature hidden>/);
+    expect(html).toContain('Uw getypte naam geldt als uw handtekening.');
+  });
+
+  it('when a purpose is special category data, then it says the Yes is explicit consent', () => {
+    const html = views.render('sign', signModel('nl'));
+    const special = html.slice(html.indexOf('id="field-purpose_medische-gegevens"'));
+    expect(special.slice(0, special.indexOf('</fieldset>'))).toContain('uitdrukkelijk toestemming');
+    const plain = html.slice(html.indexOf('id="field-purpose_registratie"'));
+    expect(plain.slice(0, plain.indexOf('</fieldset>'))).not.toContain('uitdrukkelijk');
+  });
+
+  it('when there are errors, then they are listed at the top with role=alert and next to their fields', () => {
+    const html = views.render('sign', signModel('nl', { errors: [{ field: 'form', key: 'errors.csrf' }, { field: 'purpose_contact-ouder', message: 'Kies Ja of Nee.' }, { field: 'signerName', key: 'errors.nameMissing' }] }));
+    const summary = html.slice(html.indexOf('role="alert"'), html.indexOf('</div>', html.indexOf('role="alert"')));
+    expect(html.indexOf('role="alert"')).toBeLessThan(html.indexOf('<h1'));
+    expect(summary).toContain('De pagina was te lang open.');
+    expect(summary).toContain('<a href="#field-purpose_contact-ouder">Contact: Kies Ja of Nee.</a>');
+    expect(summary).toContain('<a href="#field-signerName">Uw voor- en achternaam: Vul uw naam in.</a>');
+    expect(html).toContain('id="error-purpose_contact-ouder"');
+    expect(html).toMatch(/<input[^>]*name="signerName"[^>]*aria-describedby="typed-signature error-signerName"[^>]*aria-invalid="true"/);
+    expect(html).not.toContain('id="error-purpose_registratie"');
+  });
+
+  it('when form texts contain blank lines or markup, then they become escaped paragraphs', () => {
+    const html = views.render('sign', signModel('nl', { sections: [{ heading: 'Kop', body: 'Een <b>vet</b>\n\n  Twee & drie  \n\n\n' }] }));
+    expect(html).toContain('<p>Een &lt;b&gt;vet&lt;/b&gt;</p>\n<p>Twee &amp; drie</p>');
+  });
+
+  it('when the link expires at midnight in Amsterdam, then the page shows 23:59 of the day before', () => {
+    expect(views.render('sign', signModel('nl'))).toContain('tot 31 december 2026 om 23:59');
+    expect(views.render('sign', signModel('en', { expiresAt: new Date('2026-06-30T10:30:00Z') }))).toContain('until 30 June 2026 at 12:30');
+  });
+});
+
+describe('other pages', () => {
+  it('when a request was signed, then the page shows the choices as Ja/Nee, the time in Amsterdam, the PDF and the withdraw note', () => {
+    const html = views.render('done', doneModel('nl', 'signed'));
+    expect(html).toContain('Bedankt. Uw keuzes zijn opgeslagen.');
+    expect(html).toContain('Ondertekend op 2 maart 2026 om 15:05.');
+    expect(html).toMatch(/Inschrijving<\/span>\s*<span class="badge badge--yes">Ja<\/span>/);
+    expect(html).toMatch(/Contact<\/span>\s*<span class="badge badge--no">Nee<\/span>/);
+    expect(html).toContain('href="/c/tok123/document"');
+    expect(html).toContain('via deze zelfde link');
+    expect(html).toContain('<title>Bedankt. Uw keuzes zijn opgeslagen. · Jongerenwerk De Brug</title>');
+  });
+
+  it('when a link is unknown, then the page does not say whether it existed and names no organisation', () => {
+    const html = views.render('link-gone', { lang: 'nl', reason: 'unknown', title: '' });
+    expect(html).toContain('Deze link werkt niet (meer)');
+    expect(html).toContain('Neem contact op met de organisatie');
+    expect(html).not.toMatch(/verlopen|ingetrokken|stopgezet/);
+  });
+
+  it('when the dev outbox has messages, then the newest is first and links are clickable', () => {
+    const html = views.render('dev-outbox', outbox);
+    expect(html.indexOf('msg_2')).toBeLessThan(html.indexOf('msg_1'));
+    expect(html).toContain('<a class="outbox-item__link" href="http://localhost:3000/c/new">');
+  });
+
+  it('when a model sets layout: false, then only the page is rendered', () => {
+    const html = views.render('error', { lang: 'nl', status: 404, layout: false });
+    expect(html).not.toContain('<html');
+    expect(html).toContain('Deze pagina bestaat niet');
+  });
+});
+
+describe('content security policy', () => {
+  const inline = [
+    { name: 'inline <script>', pattern: /<script(?![^>]*\ssrc=)[^>]*>/i },
+    { name: 'script with a body', pattern: /<script[^>]*>\s*[^<\s]/i },
+    { name: '<style> block', pattern: /<style[\s>]/i },
+    { name: 'style attribute', pattern: /<[a-z][^>]*\sstyle\s*=/i },
+    { name: 'on* handler', pattern: /<[a-z][^>]*\son[a-z]+\s*=/i },
+    { name: 'javascript: URL', pattern: /javascript:/i },
+    { name: 'external script or style', pattern: /<(script|link)[^>]*(src|href)="(https?:)?\/\//i },
+  ];
+
+  it('when the pages are listed, then each has test models', () => {
+    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'link-gone', 'sign']);
+  });
+
+  for (const page of PAGES) {
+    it.each(UI_LANGUAGES)(`when ${page} is rendered in %s, then it has no inline script, style or event handler`, (lang) => {
+      for (const model of modelsFor(page, lang)) {
+        const html = views.render(page, model);
+        for (const rule of inline) expect({ rule: rule.name, found: html.match(rule.pattern)?.[0] ?? null }).toEqual({ rule: rule.name, found: null });
+      }
+    });
+  }
+});
+
+describe('UI strings', () => {
+  it('when t is given an unknown key, then rendering throws', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akkoord-views-'));
+    try {
+      for (const sub of ['i18n', 'layouts', 'pages']) mkdirSync(join(dir, sub));
+      writeFileSync(join(dir, 'i18n', 'nl.json'), JSON.stringify({ hello: 'Hallo {name}' }));
+      writeFileSync(join(dir, 'i18n', 'en.json'), JSON.stringify({ hello: 'Hello {name}' }));
+      writeFileSync(join(dir, 'layouts', 'main.hbs'), '{{{body}}}');
+      writeFileSync(join(dir, 'pages', 'ok.hbs'), '{{t "hello" name=who}}');
+      writeFileSync(join(dir, 'pages', 'typo.hbs'), '{{t "helo"}}');
+      const local = createViews(dir);
+      expect(local.render('ok', { lang: 'en', who: 'Sam' })).toBe('Hello Sam');
+      expect(() => local.render('typo', { lang: 'nl' })).toThrow(/unknown UI string "helo"/);
+      expect(() => local.render('ok', { lang: 'nl' })).toThrow(/\{name\}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when translate is given an unknown key, then it throws', () => {
+    expect(views.translate('nl', 'errors.purposeMissing')).toBe('Kies Ja of Nee.');
+    expect(() => views.translate('en', 'errors.doesNotExist')).toThrow(/unknown UI string/);
+  });
+
+  it('when nl.json and en.json are compared, then every key exists in both', () => {
+    const strings = loadUiStrings(TEMPLATES);
+    const nl = [...strings.nl.keys()].sort();
+    const en = [...strings.en.keys()].sort();
+    expect(nl.filter((k) => !strings.en.has(k))).toEqual([]);
+    expect(en.filter((k) => !strings.nl.has(k))).toEqual([]);
+    expect(nl.length).toBeGreaterThan(20);
+  });
+
+  it('when the sign feature reports field problems, then each of its keys has a text', () => {
+    for (const key of ['errors.purposeMissing', 'errors.declarationMissing', 'errors.nameMissing', 'errors.nameTooLong', 'errors.csrf', 'errors.actionMissing']) {
+      for (const lang of UI_LANGUAGES) expect(views.translate(lang, key).length).toBeGreaterThan(5);
+    }
+  });
+});
+
+describe('messages', () => {
+  const messages = createMessageRenderer(TEMPLATES);
+  // GSM 03.38 basic character set (no escape table): these cost 7 bits and keep one SMS at 160 characters.
+  const GSM7_BASIC = new Set([..."@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"]);
+  const forty = (seed: string) => seed.repeat(40).slice(0, 40);
+  const link = 'https://akkoord.example.nl/c/'.padEnd(80, 'Ab3_-x');
+  const roles = ['guardian', 'participant'] as const;
+  const langs = ['nl', 'en'] as const;
+
+  const model = (signerRole: 'guardian' | 'participant', names: { org: string; recipient: string; subject: string }): MessageModel => ({
+    organisationName: names.org,
+    recipientName: names.recipient,
+    subjectFirstName: names.subject,
+    formTitle: 'Toestemming voor activiteiten',
+    link,
+    expiresOn: '31 december 2026',
+    contactEmail: 'info@debrug.example.nl',
+    signerRole,
+  });
+
+  it('when the test link is built, then it is 80 characters', () => {
+    expect(link).toHaveLength(80);
+  });
+
+  for (const kind of MESSAGE_KINDS) {
+    for (const lang of langs) {
+      it.each(roles)(`when the ${kind} SMS in ${lang} for a %s has 40-character names and an 80-character link, then it fits one GSM-7 SMS`, (role) => {
+        const sms = messages.sms(kind, lang, model(role, { org: forty('Jongerenwerk '), recipient: forty('Annemarie '), subject: forty('Sam ') }));
+        expect(sms.length).toBeLessThanOrEqual(160);
+        expect([...sms].filter((c) => !GSM7_BASIC.has(c))).toEqual([]);
+        expect(sms).toContain(link);
+        expect(sms).not.toMatch(/ {2}|\n\n|^\s|\s$/);
+      });
+
+      it.each(roles)(`when the ${kind} SMS in ${lang} for a %s has names outside GSM-7, then only the names use other characters`, (role) => {
+        const names = { org: 'Buurtwerk Zoë “De Brug”', recipient: 'Łukasz Ñoño', subject: 'Chloë' };
+        let sms = messages.sms(kind, lang, model(role, names));
+        for (const name of Object.values(names)) sms = sms.split(name).join('');
+        expect([...sms].filter((c) => !GSM7_BASIC.has(c))).toEqual([]);
+      });
+
+      it.each(roles)(`when the ${kind} e-mail in ${lang} for a %s is rendered, then it has the link, the organisation in the subject, the expiry and the contact`, (role) => {
+        const email = messages.email(kind, lang, model(role, { org: 'Jongerenwerk De Brug', recipient: 'Ans de Vries', subject: 'Sam' }));
+        expect(email.subject).toContain('Jongerenwerk De Brug');
+        expect(email.subject).not.toMatch(/\n/);
+        expect(email.html).toContain(`href="${link}"`);
+        expect(email.html).toContain(`>${link}</a>`);
+        expect(email.text).toContain(link);
+        for (const body of [email.html, email.text]) {
+          expect(body).toContain('31 december 2026');
+          expect(body).toContain('info@debrug.example.nl');
+        }
+        expect(email.html).toMatch(/^<!doctype html>/);
+        expect(email.html).toMatch(/<table role="presentation"[^>]*>\s*<tr>\s*<td align="center" bgcolor=/);
+        expect(email.text).not.toMatch(/<[a-z]|\n{3,}|[ \t]$/m);
+      });
+    }
+  }
+
+  it('when there is no contact address, then the e-mail names the organisation instead', () => {
+    const email = messages.email('invite', 'nl', { ...model('guardian', { org: 'Jongerenwerk De Brug', recipient: 'Ans', subject: 'Sam' }), contactEmail: '' });
+    expect(email.text).toContain('Neem contact op met Jongerenwerk De Brug.');
+    expect(email.html).not.toContain('mailto:');
+  });
+
+  it('when names contain markup, then the HTML e-mail escapes them and the text e-mail keeps them as typed', () => {
+    const email = messages.email('invite', 'en', model('guardian', { org: 'Tom & Jerry <Club>', recipient: 'Ans "A" de Vries', subject: 'Sam' }));
+    expect(email.html).toContain('Tom &amp; Jerry &lt;Club&gt;');
+    expect(email.html).not.toContain('<Club>');
+    expect(email.subject).toBe('Tom & Jerry <Club>: consent requested for Sam');
+    expect(email.text).toContain('Dear Ans "A" de Vries,');
+  });
+});
