@@ -66,7 +66,7 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
       at: now,
       event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: message.kind === 'invite' ? 'sent' : 'reminder_sent', at: now, actor: 'system', detail: { channel: message.channel, maskedAddress: request.recipient.maskedAddress, provider: message.channel === 'sms' ? deps.sms.provider : deps.email.provider, providerMessageId: result.providerMessageId, attempt: message.attempts } },
     });
-    logger.info({ requestId: request.id, messageId: message.id, attempt: message.attempts }, 'message sent');
+    logger.info({ consentRequestId: request.id, messageId: message.id, attempt: message.attempts }, 'message sent');
   } catch (error) {
     const now = clock.now();
     const reason = redactReason(error instanceof Error ? error.message : String(error));
@@ -78,11 +78,11 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
         at: now,
         event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: 'failed', at: now, actor: 'system', detail: { channel: message.channel, reason, permanent, attempts: message.attempts } },
       });
-      logger.warn({ requestId: request.id, messageId: message.id, attempts: message.attempts, permanent }, 'message failed');
+      logger.warn({ consentRequestId: request.id, messageId: message.id, attempts: message.attempts, permanent }, 'message failed');
       return;
     }
     const dueAt = new Date(now.getTime() + sendConsentMessageJob.backoffMs(message.attempts));
     await store.retryMessage(message.id, dueAt, reason);
-    logger.warn({ requestId: request.id, messageId: message.id, attempts: message.attempts, dueAt }, 'message will be retried');
+    logger.warn({ consentRequestId: request.id, messageId: message.id, attempts: message.attempts, dueAt }, 'message will be retried');
   }
 }

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import pino from 'pino';
+
+import { runCli } from '../../src/cli';
+import { loadConfig } from '../../src/config';
+import { buildContainer } from '../../src/container';
+
+function capture(env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }, out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
+}
+
+describe('akkoord CLI', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'akkoord-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('when an API key is created, then its last printed line is a key that the API accepts', async () => {
+    const c = capture({ DATA_DIR: dir });
+    expect(await runCli(['api-key', 'create', '--name', 'registratiesysteem'], c.io)).toBe(0);
+    const lines = c.out.join('').trim().split('\n');
+    const key = lines[lines.length - 1]!;
+    expect(key).toMatch(/^ak_live_[A-Za-z0-9_-]{32}$/);
+    const container = buildContainer(loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+    const res = await request(container.app).get('/api/v1/forms').set('Authorization', `Bearer ${key}`);
+    expect(res.status).toBe(200);
+    await container.close();
+  });
+
+  test('when no name is given, then it explains and exits 2', async () => {
+    const c = capture({ DATA_DIR: dir });
+    expect(await runCli(['api-key', 'create'], c.io)).toBe(2);
+    expect(c.err.join('')).toMatch(/--name/);
+  });
+
+  test('when the shipped forms are checked, then all are valid', async () => {
+    const c = capture({ DATA_DIR: dir });
+    expect(await runCli(['forms', 'check'], c.io)).toBe(0);
+    expect(c.out.join('')).toMatch(/3 forms valid/);
+  });
+
+  test('when a form is broken, then forms check names file, line and field and exits 1', async () => {
+    const formsDir = join(dir, 'forms');
+    mkdirSync(formsDir);
+    writeFileSync(join(formsDir, 'kapot.yaml'), 'id: kapot\naudience: everyone\n');
+    const c = capture({ DATA_DIR: dir, FORMS_DIR: formsDir });
+    expect(await runCli(['forms', 'check'], c.io)).toBe(1);
+    expect(c.err.join('')).toMatch(/kapot\.yaml:2 audience/);
+  });
+
+  test('when an unknown command is given, then usage is shown', async () => {
+    const c = capture({ DATA_DIR: dir });
+    expect(await runCli(['nope'], c.io)).toBe(2);
+    expect(c.err.join('')).toMatch(/Usage/);
+  });
+});

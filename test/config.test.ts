@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+
+import { ConfigError, loadConfig } from '../src/config';
+import { buildContainer } from '../src/container';
+import { bootstrapDemo } from '../src/organisations/bootstrap-demo';
+
+describe('configuration', () => {
+  test('when production starts without base URL and keys, then one error lists everything missing', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+      throw new Error('started');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/PUBLIC_BASE_URL is required/);
+      expect(message).toMatch(/ENCRYPTION_KEYS is required/);
+      expect(message).toMatch(/LINK_SIGNING_KEY is required/);
+    }
+  });
+
+  test('when production gets an http base URL, then it refuses', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://akkoord.example.nl', ENCRYPTION_KEYS: 'k1:x', LINK_SIGNING_KEY: 'x' })).toThrow(/must start with https/);
+  });
+
+  test('when production has everything, then it loads', () => {
+    const config = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://akkoord.example.nl/', ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, LINK_SIGNING_KEY: randomBytes(32).toString('base64') });
+    expect(config.publicBaseUrl).toBe('https://akkoord.example.nl');
+  });
+
+  test('when a value is invalid, then the variable is named', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DEFAULT_EXPIRY_DAYS: '0' })).toThrow(/DEFAULT_EXPIRY_DAYS/);
+  });
+
+  test('when a production key is malformed, then the container refuses to start and says why', () => {
+    const config = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://a.example.nl', ENCRYPTION_KEYS: 'k1:short', LINK_SIGNING_KEY: 'c2hvcnQ=', DATA_DIR: mkdtempSync(join(tmpdir(), 'akk-')) });
+    expect(() => buildContainer(config, { logger: pino({ level: 'silent' }) })).toThrow(/ENCRYPTION_KEYS: .*32 bytes[\s\S]*LINK_SIGNING_KEY/);
+  });
+
+  test('when development starts without keys, then a key file with mode 0600 is made, and the demo key is given only on the first start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akkoord-dev-'));
+    const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    const first = buildContainer(config, { logger: pino({ level: 'silent' }) });
+    expect(statSync(join(dir, 'dev-keys.json')).mode & 0o777).toBe(0o600);
+    expect(await bootstrapDemo(first)).toMatchObject({ secret: expect.stringMatching(/^ak_live_/) });
+    await first.close();
+    const second = buildContainer(config, { logger: pino({ level: 'silent' }) });
+    expect(await bootstrapDemo(second)).toBeNull();
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
