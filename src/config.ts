@@ -27,7 +27,49 @@ const schema = z.object({
   WORKER_ENABLED: bool.default(true),
   WORKER_POLL_MS: positiveInt(500),
   SUPPORT_EMAIL: z.email().optional(),
+  WORKER_BATCH_SIZE: positiveInt(50).pipe(z.number().max(500)),
+  WORKER_LEASE_MS: positiveInt(60_000).pipe(z.number().min(5_000)),
+  PROVIDER_TIMEOUT_MS: positiveInt(20_000),
+  REMINDER_AFTER_DAYS: positiveInt(3).pipe(z.number().max(30)),
+  REMINDER_AUTOMATIC: z.coerce.number().int().min(0).max(5).default(1),
+  REMINDER_MAX: z.coerce.number().int().min(0).max(5).default(2),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex characters').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex characters').optional(),
+  TWILIO_FROM: z
+    .string()
+    .refine((v) => /^\+[1-9]\d{6,14}$/.test(v) || /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(v), 'must be an E.164 number or an alphanumeric sender id of at most 11 characters')
+    .optional(),
+  TWILIO_API_BASE_URL: z.url().optional(),
+  SENDGRID_API_KEY: z.string().min(8).optional(),
+  SENDGRID_FROM: z.string().optional(),
+  SENDGRID_API_BASE_URL: z.url().optional(),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(40).optional(),
 });
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  messagingServiceSid: string | undefined;
+  from: string | undefined;
+  apiBaseUrl: string | undefined;
+}
+
+export interface SendGridConfig {
+  apiKey: string;
+  from: { email: string; name: string | undefined };
+  apiBaseUrl: string | undefined;
+  webhookPublicKey: string | undefined;
+}
+
+/** "Buurtwerk Noord <noreply@buurtwerk.nl>" or a bare address. */
+export function parseMailbox(value: string): { email: string; name: string | undefined } | null {
+  const m = /^\s*(?:"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(value);
+  if (!m) return null;
+  const email = m[2] ?? m[3]!;
+  if (!z.email().safeParse(email).success) return null;
+  return { email, name: m[1]?.trim() || undefined };
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -48,6 +90,14 @@ export interface Config {
   workerEnabled: boolean;
   workerPollMs: number;
   supportEmail: string | undefined;
+  workerBatchSize: number;
+  workerLeaseMs: number;
+  providerTimeoutMs: number;
+  reminders: { afterDays: number; automatic: number; max: number };
+  /** null: SMS goes to the dev outbox (never in production). */
+  twilio: TwilioConfig | null;
+  /** null: e-mail goes to the dev outbox (never in production). */
+  sendgrid: SendGridConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +123,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     if (!v.LINK_SIGNING_KEY) problems.push('LINK_SIGNING_KEY is required in production (base64 of at least 32 random bytes)');
   }
   if (v.STORE === 'mongo' && !v.MONGODB_URI) problems.push('MONGODB_URI is required when STORE=mongo');
+  const twilio = twilioConfig(v, problems);
+  const sendgrid = sendgridConfig(v, problems);
+  if (v.NODE_ENV === 'production') {
+    if (!twilio) problems.push('SMS has no provider: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM');
+    if (!sendgrid) problems.push('E-mail has no provider: set SENDGRID_API_KEY and SENDGRID_FROM');
+    if (sendgrid && !sendgrid.webhookPublicKey) problems.push('SENDGRID_WEBHOOK_PUBLIC_KEY is required in production (SendGrid event webhook verification key)');
+  }
+  if (v.REMINDER_AUTOMATIC > v.REMINDER_MAX) problems.push('REMINDER_AUTOMATIC may not be larger than REMINDER_MAX');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -94,5 +152,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     workerEnabled: v.WORKER_ENABLED,
     workerPollMs: v.WORKER_POLL_MS,
     supportEmail: v.SUPPORT_EMAIL,
+    workerBatchSize: v.WORKER_BATCH_SIZE,
+    workerLeaseMs: v.WORKER_LEASE_MS,
+    providerTimeoutMs: v.PROVIDER_TIMEOUT_MS,
+    reminders: { afterDays: v.REMINDER_AFTER_DAYS, automatic: v.REMINDER_AUTOMATIC, max: v.REMINDER_MAX },
+    twilio,
+    sendgrid,
   };
+}
+
+type Parsed = z.infer<typeof schema>;
+
+/** All or nothing: a half-configured provider is an error that names what is missing. */
+function twilioConfig(v: Parsed, problems: string[]): TwilioConfig | null {
+  const any = v.TWILIO_ACCOUNT_SID || v.TWILIO_AUTH_TOKEN || v.TWILIO_MESSAGING_SERVICE_SID || v.TWILIO_FROM;
+  if (!any) return null;
+  const missing = [!v.TWILIO_ACCOUNT_SID && 'TWILIO_ACCOUNT_SID', !v.TWILIO_AUTH_TOKEN && 'TWILIO_AUTH_TOKEN', !v.TWILIO_MESSAGING_SERVICE_SID && !v.TWILIO_FROM && 'TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM'].filter(Boolean);
+  if (missing.length > 0) {
+    problems.push(`Twilio is partly configured; also set ${missing.join(', ')}`);
+    return null;
+  }
+  return { accountSid: v.TWILIO_ACCOUNT_SID!, authToken: v.TWILIO_AUTH_TOKEN!, messagingServiceSid: v.TWILIO_MESSAGING_SERVICE_SID, from: v.TWILIO_FROM, apiBaseUrl: v.TWILIO_API_BASE_URL };
+}
+
+function sendgridConfig(v: Parsed, problems: string[]): SendGridConfig | null {
+  if (!v.SENDGRID_API_KEY && !v.SENDGRID_FROM) return null;
+  const missing = [!v.SENDGRID_API_KEY && 'SENDGRID_API_KEY', !v.SENDGRID_FROM && 'SENDGRID_FROM'].filter(Boolean);
+  if (missing.length > 0) {
+    problems.push(`SendGrid is partly configured; also set ${missing.join(', ')}`);
+    return null;
+  }
+  const from = parseMailbox(v.SENDGRID_FROM!);
+  if (!from) {
+    problems.push('SENDGRID_FROM: use "Name <address@example.nl>" or a bare address');
+    return null;
+  }
+  return { apiKey: v.SENDGRID_API_KEY!, from, apiBaseUrl: v.SENDGRID_API_BASE_URL, webhookPublicKey: v.SENDGRID_WEBHOOK_PUBLIC_KEY };
 }

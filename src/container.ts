@@ -4,6 +4,9 @@ import type { Config } from './config';
 import { loadForms, type FormCatalog } from './consent/forms';
 import { LinkTokens } from './consent/link-token';
 import { DevOutbox } from './delivery/dev-outbox';
+import { SendGridEmailSender } from './delivery/sendgrid-email-sender';
+import type { EmailSender, SmsSender } from './delivery/senders';
+import { TwilioSmsSender } from './delivery/twilio-sms-sender';
 import { createMessageRenderer } from './delivery/message-templates';
 import { renderConsentPdf } from './evidence/render-consent-pdf';
 import { buildApp } from './http/app';
@@ -75,6 +78,9 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const views = createViews(projectPath('templates'));
   const messages = createMessageRenderer(projectPath('templates'));
   const devOutbox = new DevOutbox({ store, clock });
+  // A channel without a provider uses the dev outbox; loadConfig refuses that in production.
+  const sms: SmsSender = config.twilio ? new TwilioSmsSender(config.twilio, config.publicBaseUrl, config.providerTimeoutMs) : devOutbox;
+  const email: EmailSender = config.sendgrid ? new SendGridEmailSender(config.sendgrid, config.providerTimeoutMs) : devOutbox;
   const app = buildApp({
     store,
     forms,
@@ -85,14 +91,17 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     publicBaseUrl: config.publicBaseUrl,
     defaultExpiryDays: config.defaultExpiryDays,
     renderPdf: renderConsentPdf,
-    devOutboxEnabled: config.env !== 'production',
+    devOutboxEnabled: config.env !== 'production' && (!config.twilio || !config.sendgrid),
+    reminderDefaults: config.reminders,
+    twilio: config.twilio,
+    sendgrid: config.sendgrid,
     trustProxy: config.trustProxy,
     rateLimitApiPerMinute: config.rateLimitApiPerMinute,
     rateLimitPublicPerMinute: config.rateLimitPublicPerMinute,
   });
   const worker = new Worker(
-    { store, clock, logger, sms: devOutbox, email: devOutbox, messages, supportEmail: config.supportEmail },
-    { pollMs: config.workerPollMs, leaseMs: 60_000, batchSize: 25 },
+    { store, clock, logger, sms, email, messages, supportEmail: config.supportEmail },
+    { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, batchSize: config.workerBatchSize },
   );
   return {
     config,

@@ -8,6 +8,15 @@ import { ConfigError, loadConfig } from '../src/config';
 import { buildContainer } from '../src/container';
 import { bootstrapDemo } from '../src/organisations/bootstrap-demo';
 
+const PROVIDERS = {
+  TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: '2'.repeat(32),
+  TWILIO_MESSAGING_SERVICE_SID: `MG${'3'.repeat(32)}`,
+  SENDGRID_API_KEY: 'SG.test-key-123',
+  SENDGRID_FROM: 'Akkoord <noreply@akkoord.example.nl>',
+  SENDGRID_WEBHOOK_PUBLIC_KEY: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' + 'A'.repeat(40),
+};
+
 describe('configuration', () => {
   test('when production starts without base URL and keys, then one error lists everything missing', () => {
     try {
@@ -19,7 +28,22 @@ describe('configuration', () => {
       expect(message).toMatch(/PUBLIC_BASE_URL is required/);
       expect(message).toMatch(/ENCRYPTION_KEYS is required/);
       expect(message).toMatch(/LINK_SIGNING_KEY is required/);
+      expect(message).toMatch(/SMS has no provider: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM/);
+      expect(message).toMatch(/E-mail has no provider: set SENDGRID_API_KEY and SENDGRID_FROM/);
     }
+  });
+
+  test('when a provider is configured only in part, then the missing variables are named', () => {
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` })).toThrow(/Twilio is partly configured; also set TWILIO_AUTH_TOKEN, TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM/);
+    expect(() => loadConfig({ SENDGRID_API_KEY: 'SG.abcdefgh' })).toThrow(/also set SENDGRID_FROM/);
+    expect(() => loadConfig({ SENDGRID_API_KEY: 'SG.abcdefgh', SENDGRID_FROM: 'not an address' })).toThrow(/SENDGRID_FROM/);
+    expect(() => loadConfig({ TWILIO_FROM: 'Buurtwerk Noord Oost' })).toThrow(/TWILIO_FROM/);
+  });
+
+  test('when providers are configured, then the sender id, mailbox and API addresses are read', () => {
+    const c = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'b'.repeat(32), TWILIO_FROM: 'Buurtwerk', SENDGRID_API_KEY: 'SG.abcdefgh', SENDGRID_FROM: 'Buurtwerk Noord <noreply@buurtwerk.example.nl>', SENDGRID_API_BASE_URL: 'https://api.eu.sendgrid.com' });
+    expect(c.twilio).toMatchObject({ from: 'Buurtwerk', messagingServiceSid: undefined });
+    expect(c.sendgrid).toMatchObject({ from: { email: 'noreply@buurtwerk.example.nl', name: 'Buurtwerk Noord' }, apiBaseUrl: 'https://api.eu.sendgrid.com' });
   });
 
   test('when production gets an http base URL, then it refuses', () => {
@@ -27,7 +51,7 @@ describe('configuration', () => {
   });
 
   test('when production has everything, then it loads', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://akkoord.example.nl/', ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, LINK_SIGNING_KEY: randomBytes(32).toString('base64') });
+    const config = loadConfig({ ...PROVIDERS, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://akkoord.example.nl/', ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, LINK_SIGNING_KEY: randomBytes(32).toString('base64') });
     expect(config.publicBaseUrl).toBe('https://akkoord.example.nl');
   });
 
@@ -37,7 +61,7 @@ describe('configuration', () => {
   });
 
   test('when a production key is malformed, then the container refuses to start and says why', () => {
-    const config = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://a.example.nl', ENCRYPTION_KEYS: 'k1:short', LINK_SIGNING_KEY: 'c2hvcnQ=', DATA_DIR: mkdtempSync(join(tmpdir(), 'akk-')) });
+    const config = loadConfig({ ...PROVIDERS, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://a.example.nl', ENCRYPTION_KEYS: 'k1:short', LINK_SIGNING_KEY: 'c2hvcnQ=', DATA_DIR: mkdtempSync(join(tmpdir(), 'akk-')) });
     expect(() => buildContainer(config, { logger: pino({ level: 'silent' }) })).toThrow(/ENCRYPTION_KEYS: .*32 bytes[\s\S]*LINK_SIGNING_KEY/);
   });
 

@@ -68,6 +68,14 @@ const formSchema = z.strictObject({
   purposes: z.array(purposeSchema).min(1, 'A form needs at least one purpose'),
   declarations: z.strictObject({ guardian: localizedText, participant: localizedText }),
   validForMonths: z.number().int('Must be a whole number of months').min(1).max(120).default(12),
+  // Optional: overrides the service's reminder defaults for requests with this form.
+  reminders: z
+    .strictObject({
+      afterDays: z.number().int().min(1).max(30).optional(),
+      automatic: z.number().int().min(0).max(5).optional(),
+      max: z.number().int().min(0).max(5).optional(),
+    })
+    .optional(),
 });
 
 type Path = readonly PropertyKey[];

@@ -19,7 +19,10 @@ export function presentConsentRequest(r: ConsentRequestRecord) {
     openedAt: r.openedAt?.toISOString() ?? null,
     signedAt: r.status === 'signed' || r.status === 'withdrawn' ? (r.decidedAt?.toISOString() ?? null) : null,
     decidedAt: r.decidedAt?.toISOString() ?? null,
+    deliveredAt: r.deliveredAt?.toISOString() ?? null,
     reminderCount: r.reminderCount,
+    reminders: r.reminders,
+    failureReason: r.failureReason,
   };
 }
 export type ConsentRequestView = ReturnType<typeof presentConsentRequest>;

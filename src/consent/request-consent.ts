@@ -1,10 +1,11 @@
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
-import type { Channel, ConsentRequestRecord, Store } from '../storage/store';
+import { smsSendableAt } from '../delivery/quiet-hours';
+import type { Channel, ConsentRequestRecord, ReminderPolicy, Store } from '../storage/store';
 import { AGE_OF_CONSENT, ageOn, amsterdamDate, compareDates, MAX_AGE, parseIsoDate } from './age';
 import { maskAddress, normaliseEmail, normalisePhone } from './contact-address';
-import type { Audience, Language, SignerRole } from './form-types';
+import type { Audience, ConsentForm, Language, SignerRole } from './form-types';
 import type { FormCatalog } from './forms';
 import type { LinkTokens } from './link-token';
 import { formSnapshot } from './form-snapshot';
@@ -14,6 +15,7 @@ export interface RequestConsentInput {
   subject: { reference: string; firstName: string; lastName?: string | undefined; dateOfBirth: string };
   recipient: { name?: string | undefined; channel: Channel; phone?: string | undefined; email?: string | undefined; language?: Language | undefined };
   expiresAt?: string | undefined;
+  reminders?: Partial<ReminderPolicy> | undefined;
 }
 
 export interface RequestConsentDeps {
@@ -23,6 +25,15 @@ export interface RequestConsentDeps {
   clock: Clock;
   publicBaseUrl: string;
   defaultExpiryDays: number;
+  reminderDefaults: ReminderPolicy;
+}
+
+/** Request settings win over the form's, which win over the service defaults. */
+export function reminderPolicy(defaults: ReminderPolicy, form: ConsentForm, requested: Partial<ReminderPolicy> | undefined): ReminderPolicy {
+  const pick = <K extends keyof ReminderPolicy>(k: K): number => requested?.[k] ?? form.reminders?.[k] ?? defaults[k];
+  const policy = { afterDays: pick('afterDays'), automatic: pick('automatic'), max: pick('max') };
+  if (policy.automatic > policy.max) throw AppError.validation('reminders.automatic', `At most ${policy.max} reminders are allowed, so no more than that can be automatic.`);
+  return policy;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -76,6 +87,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
   if (!recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');
   const address = resolveAddress(input.recipient);
   const expiresAt = resolveExpiry(input.expiresAt, now, deps.defaultExpiryDays);
+  const reminders = reminderPolicy(deps.reminderDefaults, form, input.reminders);
   const { token, hash } = deps.tokens.issue();
 
   const request: ConsentRequestRecord = {
@@ -96,6 +108,9 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     openedAt: null,
     decidedAt: null,
     reminderCount: 0,
+    reminders,
+    deliveredAt: null,
+    failureReason: null,
     decisions: [],
     signerName: null,
     signatureKind: null,
@@ -110,7 +125,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
       type: 'created',
       at: now,
       actor,
-      detail: { formId: form.id, formVersion: form.version, signerRole, channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress, expiresAt: expiresAt.toISOString() },
+      detail: { formId: form.id, formVersion: form.version, signerRole, channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress, expiresAt: expiresAt.toISOString(), reminders },
     },
     message: {
       id: newId('msg', now),
@@ -120,7 +135,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
       channel: request.recipient.channel,
       link: `${deps.publicBaseUrl}/c/${token}`,
       attempts: 0,
-      dueAt: now,
+      dueAt: request.recipient.channel === 'sms' ? smsSendableAt(now) : now,
       createdAt: now,
     },
   });

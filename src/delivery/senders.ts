@@ -6,6 +6,8 @@
 export interface OutgoingSms {
   organisationId: string;
   requestId: string;
+  /** The outbox message id: status callbacks carry it back. */
+  messageId: string;
   to: string;
   body: string;
   link: string;
@@ -14,6 +16,7 @@ export interface OutgoingSms {
 export interface OutgoingEmail {
   organisationId: string;
   requestId: string;
+  messageId: string;
   to: string;
   toName: string;
   subject: string;
@@ -34,6 +37,23 @@ export interface SmsSender {
 export interface EmailSender {
   readonly provider: string;
   sendEmail(message: OutgoingEmail): Promise<SendResult>;
+}
+
+/** A failure worth retrying; `retryAfterMs` carries the provider's Retry-After when it sent one. */
+export class TransientDeliveryError extends Error {
+  constructor(message: string, readonly retryAfterMs: number | null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientDeliveryError';
+  }
+}
+
+/** Retry-After is either seconds or an HTTP date. */
+export function parseRetryAfter(value: unknown, now: Date): number | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 3600) * 1000;
+  const at = Date.parse(String(value));
+  return Number.isNaN(at) ? null : Math.max(0, Math.min(at - now.getTime(), 3_600_000));
 }
 
 export class PermanentDeliveryError extends Error {

@@ -14,10 +14,11 @@ import { buildOpenApi } from './openapi';
 import { signingPages } from './public/signing-pages';
 import { consentRequestsRouter } from './routes/consent-requests';
 import { formsRouter } from './routes/forms';
+import { hooksRouter, type HooksDeps } from './routes/hooks';
 import { subjectsRouter } from './routes/subjects';
 import type { Views } from './views';
 
-export interface AppDeps extends RequestConsentDeps, SignDeps {
+export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps {
   forms: FormCatalog;
   views: Views;
   logger: Logger;
@@ -76,6 +77,8 @@ export function buildApp(deps: AppDeps): Express {
   api.use('/consent-requests', consentRequestsRouter(deps));
   api.use('/subjects', subjectsRouter(deps.store));
   app.use('/api/v1', api);
+
+  app.use('/hooks', hooksRouter(deps));
 
   app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 

@@ -3,16 +3,19 @@ import type { Logger } from 'pino';
 import { formFromSnapshot } from '../consent/form-snapshot';
 import { isOpen } from '../consent/lifecycle';
 import type { MessageRenderer } from '../delivery/message-templates';
-import { PermanentDeliveryError, redactReason, type EmailSender, type SmsSender } from '../delivery/senders';
+import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
+import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type SmsSender } from '../delivery/senders';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
-import type { OutboxMessage, Store } from '../storage/store';
+import type { ConsentRequestRecord, OutboxMessage, Store } from '../storage/store';
+
+const DAY_MS = 86_400_000;
 
 /** Job definition: deliver one outbox message (invite or reminder) by its request's channel. */
 export const sendConsentMessageJob = {
   id: 'send-consent-message',
   maxAttempts: 8,
-  /** Exponential backoff with full jitter: 5 s, 10 s, 20 s … capped at 30 min. */
+  /** Exponential backoff with jitter: about 5 s, 10 s, 20 s … capped at 30 min. */
   backoffMs(attempt: number, random: () => number = Math.random): number {
     const ceiling = Math.min(30 * 60_000, 5_000 * 2 ** Math.max(0, attempt - 1));
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
@@ -34,6 +37,35 @@ const dateFormats = {
   en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', day: 'numeric', month: 'long', year: 'numeric' }),
 };
 
+/**
+ * The next automatic reminder after this send, if the policy allows one before the link expires.
+ * Reminders of any kind count towards `automatic` and `max`.
+ */
+export function nextReminder(request: ConsentRequestRecord, sent: OutboxMessage, at: Date): OutboxMessage | null {
+  const sentReminders = request.reminderCount + (sent.kind === 'reminder' ? 1 : 0);
+  if (sentReminders >= request.reminders.automatic || sentReminders >= request.reminders.max) return null;
+  let dueAt = new Date(at.getTime() + request.reminders.afterDays * DAY_MS);
+  if (sent.channel === 'sms') dueAt = smsSendableAt(dueAt);
+  if (dueAt.getTime() >= request.expiresAt.getTime()) return null;
+  return { id: newId('msg', at), requestId: request.id, organisationId: request.organisationId, kind: 'reminder', channel: sent.channel, link: sent.link, attempts: 0, dueAt, createdAt: at };
+}
+
+async function render(deps: SendMessageDeps, request: ConsentRequestRecord, message: OutboxMessage) {
+  const [organisation, snapshot] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.getFormSnapshot(request.formId, request.formVersion)]);
+  const lang = request.language;
+  const model = {
+    organisationName: organisation?.name ?? '',
+    recipientName: request.recipient.name,
+    subjectFirstName: request.subject.firstName,
+    formTitle: snapshot ? formFromSnapshot(snapshot).title[lang] : '',
+    link: message.link,
+    expiresOn: dateFormats[lang].format(new Date(request.expiresAt.getTime() - 1)),
+    contactEmail: deps.supportEmail ?? '',
+    signerRole: request.signerRole,
+  };
+  return message.channel === 'sms' ? { sms: deps.messages.sms(message.kind, lang, model) } : { email: deps.messages.email(message.kind, lang, model) };
+}
+
 export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxMessage): Promise<void> {
   const { store, clock, logger } = deps;
   const request = await store.getConsentRequest(message.organisationId, message.requestId);
@@ -41,48 +73,57 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
     await store.dropMessage(message.id, 'request no longer open');
     return;
   }
-  const [organisation, snapshot] = await Promise.all([store.getOrganisation(request.organisationId), store.getFormSnapshot(request.formId, request.formVersion)]);
-  const form = snapshot ? formFromSnapshot(snapshot) : null;
-  const lang = request.language;
-  const model = {
-    organisationName: organisation?.name ?? '',
-    recipientName: request.recipient.name,
-    subjectFirstName: request.subject.firstName,
-    formTitle: form?.title[lang] ?? '',
-    link: message.link,
-    expiresOn: dateFormats[lang].format(request.expiresAt),
-    contactEmail: deps.supportEmail ?? '',
-    signerRole: request.signerRole,
-  };
+  if (message.channel === 'sms' && inQuietHours(clock.now())) {
+    await store.deferMessage(message.id, smsSendableAt(clock.now()));
+    return;
+  }
+  const log = { consentRequestId: request.id, messageId: message.id, kind: message.kind, attempt: message.attempts };
+  const sender = message.channel === 'sms' ? deps.sms : deps.email;
   try {
-    const result =
-      message.channel === 'sms'
-        ? await deps.sms.sendSms({ organisationId: request.organisationId, requestId: request.id, to: request.recipient.address, body: deps.messages.sms(message.kind, lang, model), link: message.link })
-        : await deps.email.sendEmail({ organisationId: request.organisationId, requestId: request.id, to: request.recipient.address, toName: request.recipient.name, link: message.link, ...deps.messages.email(message.kind, lang, model) });
+    const content = await render(deps, request, message);
+    const base = { organisationId: request.organisationId, requestId: request.id, messageId: message.id, to: request.recipient.address, link: message.link };
+    const result = content.sms !== undefined ? await deps.sms.sendSms({ ...base, body: content.sms }) : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email! });
     const now = clock.now();
-    await store.completeMessage({
+    const outcome = await store.completeMessage({
       messageId: message.id,
+      provider: sender.provider,
       providerMessageId: result.providerMessageId,
       at: now,
-      event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: message.kind === 'invite' ? 'sent' : 'reminder_sent', at: now, actor: 'system', detail: { channel: message.channel, maskedAddress: request.recipient.maskedAddress, provider: message.channel === 'sms' ? deps.sms.provider : deps.email.provider, providerMessageId: result.providerMessageId, attempt: message.attempts } },
-    });
-    logger.info({ consentRequestId: request.id, messageId: message.id, attempt: message.attempts }, 'message sent');
-  } catch (error) {
-    const now = clock.now();
-    const reason = redactReason(error instanceof Error ? error.message : String(error));
-    const permanent = error instanceof PermanentDeliveryError;
-    if (permanent || message.attempts >= sendConsentMessageJob.maxAttempts) {
-      await store.failMessage({
-        messageId: message.id,
-        error: reason,
+      followUp: nextReminder(request, message, now),
+      event: {
+        id: newId('evt', now),
+        requestId: request.id,
+        organisationId: request.organisationId,
+        type: message.kind === 'invite' ? 'sent' : 'reminder_sent',
         at: now,
-        event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: 'failed', at: now, actor: 'system', detail: { channel: message.channel, reason, permanent, attempts: message.attempts } },
-      });
-      logger.warn({ consentRequestId: request.id, messageId: message.id, attempts: message.attempts, permanent }, 'message failed');
-      return;
-    }
-    const dueAt = new Date(now.getTime() + sendConsentMessageJob.backoffMs(message.attempts));
-    await store.retryMessage(message.id, dueAt, reason);
-    logger.warn({ consentRequestId: request.id, messageId: message.id, attempts: message.attempts, dueAt }, 'message will be retried');
+        actor: 'system',
+        detail: { channel: message.channel, maskedAddress: request.recipient.maskedAddress, provider: sender.provider, providerMessageId: result.providerMessageId, attempt: message.attempts, messageId: message.id },
+      },
+    });
+    if (outcome === 'duplicate') logger.warn(log, 'message was already sent by another worker; recorded the second provider id only');
+    else logger.info(log, 'message sent');
+  } catch (error) {
+    await handleFailure(deps, request, message, error, log);
   }
+}
+
+async function handleFailure(deps: SendMessageDeps, request: ConsentRequestRecord, message: OutboxMessage, error: unknown, log: Record<string, unknown>): Promise<void> {
+  const { store, clock, logger } = deps;
+  const now = clock.now();
+  const reason = redactReason(error instanceof Error ? error.message : String(error));
+  const permanent = error instanceof PermanentDeliveryError;
+  if (permanent || message.attempts >= sendConsentMessageJob.maxAttempts) {
+    await store.failMessage({
+      messageId: message.id,
+      error: reason,
+      at: now,
+      event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: message.kind === 'invite' ? 'failed' : 'reminder_failed', at: now, actor: 'system', detail: { channel: message.channel, reason, permanent, attempts: message.attempts, messageId: message.id } },
+    });
+    logger.warn({ ...log, permanent }, 'message failed');
+    return;
+  }
+  const retryAfter = error instanceof TransientDeliveryError ? (error.retryAfterMs ?? 0) : 0;
+  const dueAt = new Date(now.getTime() + Math.max(sendConsentMessageJob.backoffMs(message.attempts), retryAfter));
+  await store.retryMessage(message.id, dueAt, reason);
+  logger.warn({ ...log, dueAt }, 'message will be retried');
 }

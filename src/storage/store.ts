@@ -55,9 +55,19 @@ export interface ConsentRequestRecord {
   openedAt: Date | null;
   decidedAt: Date | null;
   reminderCount: number;
+  reminders: ReminderPolicy;
+  deliveredAt: Date | null;
+  failureReason: string | null;
   decisions: Decision[];
   signerName: string | null;
   signatureKind: 'drawn' | 'typed' | null;
+}
+
+/** When to remind: `automatic` reminders `afterDays` apart after sending, at most `max` in all (manual ones included). */
+export interface ReminderPolicy {
+  afterDays: number;
+  automatic: number;
+  max: number;
 }
 
 export interface EventRecord {
@@ -89,6 +99,21 @@ export interface OutboxMessage {
   attempts: number;
   dueAt: Date;
   createdAt: Date;
+}
+
+/** What the store knows of an outbox message after it was queued. */
+export interface OutboxState {
+  id: string;
+  requestId: string;
+  organisationId: string;
+  kind: OutboxKind;
+  channel: Channel;
+  state: 'queued' | 'sent' | 'failed' | 'dropped';
+  attempts: number;
+  provider: string | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  dueAt: Date;
 }
 
 export interface DocumentRecord {
@@ -171,7 +196,7 @@ export interface StatusChangeInput {
   event: EventRecord;
   /** Drop messages not yet sent (cancel, expiry). */
   dropPendingMessages?: boolean;
-  patch?: { sentAt?: Date; openedAt?: Date };
+  patch?: { sentAt?: Date; openedAt?: Date; deliveredAt?: Date; failureReason?: string };
 }
 
 export interface Store {
@@ -212,10 +237,24 @@ export interface Store {
 
   /** Due outbox messages, leased to this worker until `leaseUntil`. */
   claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]>;
-  /** Marks a message sent and records provider id; moves the request pending → sent with its event. */
-  completeMessage(input: { messageId: string; providerMessageId: string; at: Date; event: EventRecord }): Promise<void>;
-  /** Schedules another attempt, or gives up (the request becomes failed with its event). */
+  /**
+   * Marks a message sent with the provider's id; an invite moves the request pending → sent, a
+   * reminder counts; `followUp` (the next automatic reminder) is queued in the same transaction.
+   * 'duplicate' when another worker had already completed it (lease ran out mid-send): then only
+   * the event is kept, nothing is counted twice.
+   */
+  completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate'>;
+  /** Schedules another attempt after a failure. */
   retryMessage(messageId: string, dueAt: Date, error: string): Promise<void>;
+  /** Moves a claimed message to later without counting the attempt (quiet hours). */
+  deferMessage(messageId: string, dueAt: Date): Promise<void>;
+  getOutboxMessage(messageId: string): Promise<OutboxState | null>;
+  listOutboxMessages(requestId: string): Promise<OutboxState[]>;
+  /**
+   * Queues a reminder with the invite's link, replacing queued reminders, with its event; false
+   * when the request is no longer waiting for an answer.
+   */
+  enqueueReminder(input: { message: Omit<OutboxMessage, 'link'>; event: EventRecord }): Promise<boolean>;
   /** The request closed before the message went out: drop it without touching the request. */
   dropMessage(messageId: string, reason: string): Promise<void>;
   failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void>;

@@ -27,7 +27,8 @@ run('signing on a phone (Chromium, 390×844)', () => {
     await browser?.close();
   });
   beforeEach(async () => {
-    app = await createTestApp({}, new Date().toISOString());
+    // A fixed daytime clock: SMS quiet hours (21:00–08:00 Amsterdam) would hold the message otherwise.
+    app = await createTestApp();
     server = await startServer(app.container.app, 0);
   });
   afterEach(async () => {

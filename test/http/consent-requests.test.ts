@@ -213,10 +213,28 @@ describe('consent requests API', () => {
       expect(res.status).toBe(409);
     });
 
-    test('when remind or paper is called, then 501 until their issues land (404 for unknown ids)', async () => {
+    test('when paper is called, then 501 until its issue lands (404 for unknown ids)', async () => {
       const created = await create(childRequest());
-      expect((await app.http.post(`/api/v1/consent-requests/${created.body.id}/remind`).set(auth(app.apiKey))).status).toBe(501);
       expect((await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey))).status).toBe(501);
+      expect((await app.http.post('/api/v1/consent-requests/cr_nope/paper').set(auth(app.apiKey))).status).toBe(404);
+    });
+
+    test('when a reminder is asked for, then it is queued and sent; before sending and after the maximum it is 409', async () => {
+      const created = await create(childRequest({ reminders: { max: 1, automatic: 0 } }));
+      const remind = () => app.http.post(`/api/v1/consent-requests/${created.body.id}/remind`).set(auth(app.apiKey));
+      expect((await remind()).status).toBe(409); // still pending: nothing was sent yet
+      await deliverAndGetLink(app, created.body.id);
+      const res = await remind();
+      expect(res.status).toBe(202);
+      await app.container.worker.runOnce();
+      const got = await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey));
+      expect(got.body).toMatchObject({ reminderCount: 1, reminders: { max: 1, automatic: 0 } });
+      const outbox = await app.container.store.listDevOutbox(10);
+      expect(outbox.filter((m) => m.requestId === created.body.id)).toHaveLength(2);
+      expect(outbox[0]!.link).toBe(outbox[1]!.link);
+      const again = await remind();
+      expect(again.status).toBe(409);
+      expect(again.body.detail).toMatch(/maximum of 1/);
       expect((await app.http.post('/api/v1/consent-requests/cr_nope/remind').set(auth(app.apiKey))).status).toBe(404);
     });
 

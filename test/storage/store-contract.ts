@@ -41,6 +41,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         openedAt: null,
         decidedAt: null,
         reminderCount: 0,
+        reminders: { afterDays: 3, automatic: 1, max: 2 },
+        deliveredAt: null,
+        failureReason: null,
         decisions: [],
         signerName: null,
         signatureKind: null,
@@ -137,9 +140,50 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a message is completed, then the request is sent and the message is not claimed again', async () => {
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
-      await store.completeMessage({ messageId: m!.id, providerMessageId: 'SM1', at: t0, event: event(r, 'sent') });
+      expect(await store.completeMessage({ messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: null })).toBe('completed');
       expect((await store.getConsentRequest(org, r.id))?.status).toBe('sent');
       expect(await store.claimMessages(new Date(t0.getTime() + 5000), new Date(t0.getTime() + 6000), 10)).toEqual([]);
+      expect(await store.getOutboxMessage(m!.id)).toMatchObject({ state: 'sent', provider: 'twilio', providerMessageId: 'SM1', kind: 'invite' });
+    });
+
+    test('when a second worker completes the same message (lease ran out mid-send), then it is a duplicate and nothing counts twice', async () => {
+      const r = await insert();
+      const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+      const reminder = { ...message(r), id: newId('msg', t0), kind: 'reminder' as const, dueAt: new Date(t0.getTime() + 3 * 86_400_000) };
+      await store.completeMessage({ messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: reminder });
+      expect(await store.completeMessage({ messageId: m!.id, provider: 'twilio', providerMessageId: 'SM2', at: t0, event: event(r, 'sent'), followUp: { ...reminder, id: newId('msg', t0) } })).toBe('duplicate');
+      expect((await store.getOutboxMessage(m!.id))?.providerMessageId).toBe('SM1');
+      const queued = (await store.listOutboxMessages(r.id)).filter((x) => x.state === 'queued');
+      expect(queued).toHaveLength(1);
+      expect(queued[0]).toMatchObject({ kind: 'reminder', dueAt: reminder.dueAt });
+    });
+
+    test('when a reminder is sent, then the reminder count goes up and a manual reminder replaces a queued one with the invite link', async () => {
+      const r = await insert();
+      const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+      const auto = { ...message(r), id: newId('msg', t0), kind: 'reminder' as const, dueAt: new Date(t0.getTime() + 86_400_000) };
+      await store.completeMessage({ messageId: m!.id, provider: 'dev', providerMessageId: 'x', at: t0, event: event(r, 'sent'), followUp: auto });
+      const manualId = newId('msg', t0);
+      expect(await store.enqueueReminder({ message: { id: manualId, requestId: r.id, organisationId: org, kind: 'reminder', channel: 'sms', attempts: 0, dueAt: t0, createdAt: t0 }, event: event(r, 'reminder_requested') })).toBe(true);
+      expect((await store.getOutboxMessage(auto.id))?.state).toBe('dropped');
+      const [claimed] = await store.claimMessages(new Date(t0.getTime() + 1), new Date(t0.getTime() + 1000), 5);
+      expect(claimed).toMatchObject({ id: manualId, kind: 'reminder', link: 'https://x/c/t' });
+      await store.completeMessage({ messageId: manualId, provider: 'dev', providerMessageId: 'y', at: t0, event: event(r, 'reminder_sent'), followUp: null });
+      expect((await store.getConsentRequest(org, r.id))?.reminderCount).toBe(1);
+    });
+
+    test('when a reminder is asked for on a request that is no longer waiting, then nothing is queued', async () => {
+      const r = await insert();
+      expect(await store.enqueueReminder({ message: { id: newId('msg', t0), requestId: r.id, organisationId: org, kind: 'reminder', channel: 'sms', attempts: 0, dueAt: t0, createdAt: t0 }, event: event(r, 'reminder_requested') })).toBe(false);
+    });
+
+    test('when a claimed message is deferred, then it is due later and the attempt is not counted', async () => {
+      const r = await insert();
+      const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+      const later = new Date(t0.getTime() + 3_600_000);
+      await store.deferMessage(m!.id, later);
+      expect(await store.getOutboxMessage(m!.id)).toMatchObject({ attempts: 0, dueAt: later, state: 'queued' });
+      expect((await store.getConsentRequest(org, r.id))?.status).toBe('pending');
     });
 
     test('when a message is retried or fails, then it is due later or the request is failed', async () => {

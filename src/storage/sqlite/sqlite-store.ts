@@ -20,6 +20,7 @@ import type {
   ListFilter,
   Organisation,
   OutboxMessage,
+  OutboxState,
   Page,
   SignatureRecord,
   StatusChangeInput,
@@ -31,6 +32,7 @@ import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
+const isoOrNull = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 const date = (v: unknown): Date => new Date(String(v));
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
 const MAX_ATTEMPTS = 8;
@@ -151,8 +153,9 @@ export class SqliteStore implements Store {
         .prepare(
           `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
             subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
-            recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at,
+            reminder_after_days, reminder_automatic, reminder_max)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           r.id, r.organisationId, r.formId, r.formVersion, r.status, r.signerRole, r.language,
@@ -160,6 +163,7 @@ export class SqliteStore implements Store {
           c.encrypt(r.subject.dateOfBirth, C.dob), c.encrypt(r.recipient.name, C.recipientName),
           r.recipient.channel, c.encryptOptional(r.recipient.address, C.address), r.recipient.maskedAddress,
           r.tokenHash, iso(r.createdAt), iso(r.updatedAt), iso(r.expiresAt),
+          r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
         );
       this.insertEvent(event);
       this.insertMessage(message);
@@ -207,6 +211,9 @@ export class SqliteStore implements Store {
       openedAt: dateOrNull(row.opened_at),
       decidedAt: dateOrNull(row.decided_at),
       reminderCount: Number(row.reminder_count),
+      reminders: { afterDays: Number(row.reminder_after_days), automatic: Number(row.reminder_automatic), max: Number(row.reminder_max) },
+      deliveredAt: dateOrNull(row.delivered_at),
+      failureReason: (row.failure_reason as string | null) ?? null,
       decisions: JSON.parse(String(row.decisions)) as Decision[],
       signerName: c.decryptOptional(row.signer_name_enc as string | null, C.signerName),
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
@@ -244,9 +251,10 @@ export class SqliteStore implements Store {
       if (!current || !input.fromStatuses.includes(current)) return false;
       this.db
         .prepare(
-          'UPDATE consent_requests SET status = ?, updated_at = ?, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?) WHERE id = ?',
+          `UPDATE consent_requests SET status = ?, updated_at = ?, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?),
+             delivered_at = COALESCE(delivered_at, ?), failure_reason = COALESCE(?, failure_reason) WHERE id = ?`,
         )
-        .run(input.status, iso(input.at), input.patch?.sentAt ? iso(input.patch.sentAt) : null, input.patch?.openedAt ? iso(input.patch.openedAt) : null, input.requestId);
+        .run(input.status, iso(input.at), isoOrNull(input.patch?.sentAt), isoOrNull(input.patch?.openedAt), isoOrNull(input.patch?.deliveredAt), input.patch?.failureReason ?? null, input.requestId);
       if (input.dropPendingMessages) {
         this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
       }
@@ -352,6 +360,7 @@ export class SqliteStore implements Store {
   }
 
   async claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
+    // IMMEDIATE: the write lock is taken before reading, so two worker processes never lease the same row.
     return this.db.transaction(() => {
       const rows = this.db
         .prepare(
@@ -371,19 +380,73 @@ export class SqliteStore implements Store {
         dueAt: date(r.due_at),
         createdAt: date(r.created_at),
       }));
-    })();
+    }).immediate();
   }
 
-  async completeMessage(input: { messageId: string; providerMessageId: string; at: Date; event: EventRecord }): Promise<void> {
-    this.db.transaction(() => {
+  async completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate'> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT state, kind, request_id FROM outbox WHERE id = ?').get(input.messageId) as Row | undefined;
+      if (!row || row.state === 'sent') {
+        this.insertEvent(input.event);
+        return 'duplicate' as const;
+      }
       this.db
-        .prepare("UPDATE outbox SET state = 'sent', lease_until = NULL, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
-        .run(input.providerMessageId, iso(input.at), input.messageId);
+        .prepare("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
+        .run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
       this.db
-        .prepare("UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?), updated_at = ? WHERE id = ?")
-        .run(iso(input.at), iso(input.at), input.event.requestId);
+        .prepare(
+          `UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?),
+             reminder_count = reminder_count + ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(iso(input.at), row.kind === 'reminder' ? 1 : 0, iso(input.at), row.request_id);
       this.insertEvent(input.event);
-    })();
+      if (input.followUp) this.insertMessage(input.followUp);
+      return 'completed' as const;
+    }).immediate();
+  }
+
+  async deferMessage(messageId: string, dueAt: Date): Promise<void> {
+    this.db.prepare('UPDATE outbox SET due_at = ?, lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?').run(iso(dueAt), messageId);
+  }
+
+  private toOutboxState(r: Row): OutboxState {
+    return {
+      id: String(r.id),
+      requestId: String(r.request_id),
+      organisationId: String(r.organisation_id),
+      kind: r.kind as OutboxState['kind'],
+      channel: r.channel as Channel,
+      state: r.state as OutboxState['state'],
+      attempts: Number(r.attempts),
+      provider: (r.provider as string | null) ?? null,
+      providerMessageId: (r.provider_message_id as string | null) ?? null,
+      lastError: (r.last_error as string | null) ?? null,
+      dueAt: date(r.due_at),
+    };
+  }
+
+  async getOutboxMessage(messageId: string): Promise<OutboxState | null> {
+    const row = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(messageId) as Row | undefined;
+    return row ? this.toOutboxState(row) : null;
+  }
+
+  async listOutboxMessages(requestId: string): Promise<OutboxState[]> {
+    return (this.db.prepare('SELECT * FROM outbox WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[]).map((r) => this.toOutboxState(r));
+  }
+
+  async enqueueReminder(input: { message: Omit<OutboxMessage, 'link'>; event: EventRecord }): Promise<boolean> {
+    const m = input.message;
+    return this.db.transaction(() => {
+      const status = this.db.prepare('SELECT status FROM consent_requests WHERE id = ?').pluck().get(m.requestId) as ConsentStatus | undefined;
+      const link = this.db.prepare("SELECT link_enc FROM outbox WHERE request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(m.requestId) as string | undefined;
+      if (!status || !link || !['sent', 'delivered', 'opened'].includes(status)) return false;
+      this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = 'replaced by a manual reminder' WHERE request_id = ? AND kind = 'reminder' AND state = 'queued'").run(m.requestId);
+      this.db
+        .prepare('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, link, m.attempts, iso(m.dueAt), iso(m.createdAt));
+      this.insertEvent(input.event);
+      return true;
+    }).immediate();
   }
 
   async retryMessage(messageId: string, dueAt: Date, error: string): Promise<void> {
@@ -397,9 +460,13 @@ export class SqliteStore implements Store {
   async failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?").run(input.error, input.messageId);
+      // A reminder that cannot be delivered does not undo the invite that was.
       this.db
-        .prepare("UPDATE consent_requests SET status = 'failed', updated_at = ? WHERE id = ? AND status IN ('pending','sent','delivered')")
-        .run(iso(input.at), input.event.requestId);
+        .prepare(
+          `UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?
+           WHERE id = ? AND status IN ('pending','sent','delivered') AND (SELECT kind FROM outbox WHERE id = ?) = 'invite'`,
+        )
+        .run(input.error, iso(input.at), input.event.requestId, input.messageId);
       this.insertEvent(input.event);
     })();
   }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 
 import { cancelConsent } from '../../../consent/cancel-consent';
 import { presentConsentRequest } from '../../../consent/present-consent-request';
+import { remindConsent } from '../../../consent/remind-consent';
 import { requestConsent, type RequestConsentDeps } from '../../../consent/request-consent';
 import { AppError } from '../../../errors';
 import { authOf } from '../../middleware/auth';
@@ -71,8 +72,8 @@ export function consentRequestsRouter(deps: RequestConsentDeps): Router {
   });
 
   router.post('/:id/remind', validate('params', idParams), async (req, res) => {
-    await find(authOf(res.locals).organisationId, req.params.id as string);
-    throw new AppError('not_implemented', 'Reminders arrive with real SMS and e-mail delivery.');
+    const request = await remindConsent(deps, authOf(res.locals).organisationId, req.params.id as string, actor(res.locals));
+    res.status(202).json(presentConsentRequest(request));
   });
 
   router.post('/:id/paper', validate('params', idParams), async (req, res) => {

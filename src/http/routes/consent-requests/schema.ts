@@ -32,6 +32,14 @@ export const createConsentRequestBody = z
       })
       .strict(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
+    reminders: z
+      .object({
+        afterDays: z.number().int().min(1).max(30).optional(),
+        automatic: z.number().int().min(0).max(5).optional(),
+        max: z.number().int().min(0).max(5).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CreateConsentRequestBody = z.infer<typeof createConsentRequestBody>;
