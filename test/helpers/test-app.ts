@@ -77,3 +77,17 @@ export async function deliverAndGetLink(app: TestApp, requestId: string): Promis
   if (!entry) throw new Error(`no dev outbox message for ${requestId}`);
   return new URL(entry.link).pathname;
 }
+
+/** A free loopback port, for a service whose PUBLIC_BASE_URL must be known before it listens. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
