@@ -47,6 +47,9 @@ const schema = z.object({
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(40).optional(),
 });
 
+/** Measured in test/delivery/sms-messages.test.ts: longer base URLs do not fit one SMS segment. */
+export const MAX_BASE_URL_LENGTH = 56;
+
 export interface TwilioConfig {
   accountSid: string;
   authToken: string;
@@ -121,6 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     else if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must start with https:// in production');
     if (!v.ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS is required in production (e.g. k1:<base64 of 32 random bytes>)');
     if (!v.LINK_SIGNING_KEY) problems.push('LINK_SIGNING_KEY is required in production (base64 of at least 32 random bytes)');
+  }
+  // Base URL + "/c/" + a 46-character token must leave room for the text in one 160-character SMS.
+  if (v.PUBLIC_BASE_URL && v.PUBLIC_BASE_URL.replace(/\/+$/, '').length > MAX_BASE_URL_LENGTH) {
+    problems.push(`PUBLIC_BASE_URL may be at most ${MAX_BASE_URL_LENGTH} characters, so that a link fits in one SMS`);
   }
   if (v.STORE === 'mongo' && !v.MONGODB_URI) problems.push('MONGODB_URI is required when STORE=mongo');
   const twilio = twilioConfig(v, problems);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import Handlebars from 'handlebars';
+import { formatDeadline } from '../shared/deadline';
 
 /**
  * The HTML pages: `templates/pages/<page>.hbs` rendered inside `templates/layouts/main.hbs`.
@@ -70,7 +71,6 @@ function createDateFormats() {
   return {
     dateTime: { nl: make('nl-NL', { dateStyle: 'long', timeStyle: 'short' }), en: make('en-GB', { dateStyle: 'long', timeStyle: 'short' }) },
     date: { nl: make('nl-NL', { dateStyle: 'long' }), en: make('en-GB', { dateStyle: 'long' }) },
-    time: make('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
   };
 }
 
@@ -114,11 +114,7 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
      */
     formatDeadline(value: unknown, options: HelperOptions) {
       const date = toDate(value);
-      if (!date) return '';
-      const lang = uiLanguage(rootOf(options).lang);
-      const parts = formats.time.formatToParts(date);
-      const midnight = parts.find((p) => p.type === 'hour')?.value === '00' && parts.find((p) => p.type === 'minute')?.value === '00';
-      return formats.dateTime[lang].format(midnight ? new Date(date.getTime() - 60_000) : date);
+      return date ? formatDeadline(date, uiLanguage(rootOf(options).lang)) : '';
     },
     formatDate(value: unknown, options: HelperOptions) {
       const date = toDate(value);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import { formFromSnapshot } from '../consent/form-snapshot';
 import { isOpen } from '../consent/lifecycle';
-import type { MessageRenderer } from '../delivery/message-templates';
+import { formatExpiry, type MessageRenderer } from '../delivery/message-templates';
 import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
 import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type SmsSender } from '../delivery/senders';
 import type { Clock } from '../shared/clock';
@@ -32,11 +32,6 @@ export interface SendMessageDeps {
   supportEmail: string | undefined;
 }
 
-const dateFormats = {
-  nl: new Intl.DateTimeFormat('nl-NL', { timeZone: 'Europe/Amsterdam', day: 'numeric', month: 'long', year: 'numeric' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', day: 'numeric', month: 'long', year: 'numeric' }),
-};
-
 /**
  * The next automatic reminder after this send, if the policy allows one before the link expires.
  * Reminders of any kind count towards `automatic` and `max`.
@@ -59,7 +54,7 @@ async function render(deps: SendMessageDeps, request: ConsentRequestRecord, mess
     subjectFirstName: request.subject.firstName,
     formTitle: snapshot ? formFromSnapshot(snapshot).title[lang] : '',
     link: message.link,
-    expiresOn: dateFormats[lang].format(new Date(request.expiresAt.getTime() - 1)),
+    expiresOn: formatExpiry(request.expiresAt, lang),
     contactEmail: deps.supportEmail ?? '',
     signerRole: request.signerRole,
   };
@@ -79,8 +74,16 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
   }
   const log = { consentRequestId: request.id, messageId: message.id, kind: message.kind, attempt: message.attempts };
   const sender = message.channel === 'sms' ? deps.sms : deps.email;
+  let content: Awaited<ReturnType<typeof render>>;
   try {
-    const content = await render(deps, request, message);
+    content = await render(deps, request, message);
+  } catch (error) {
+    // A message that cannot be rendered (a template bug, a base URL too long for one SMS) will not
+    // render on a retry either.
+    await handleFailure(deps, request, message, new PermanentDeliveryError(`rendering failed: ${(error as Error).message}`), log);
+    return;
+  }
+  try {
     const base = { organisationId: request.organisationId, requestId: request.id, messageId: message.id, to: request.recipient.address, link: message.link };
     const result = content.sms !== undefined ? await deps.sms.sendSms({ ...base, body: content.sms }) : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email! });
     const now = clock.now();

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 
-import { createMessageRenderer, MESSAGE_KINDS, type MessageModel } from '../../src/delivery/message-templates';
+import { formatExpiry } from '../../src/delivery/message-templates';
 import { createViews, loadUiStrings, UI_LANGUAGES, type UiLanguage } from '../../src/http/views';
 import { projectPath } from '../../src/shared/paths';
 
@@ -168,6 +168,12 @@ describe('signing page', () => {
     expect(views.render('sign', signModel('nl'))).toContain('tot 31 december 2026 om 23:59');
     expect(views.render('sign', signModel('en', { expiresAt: new Date('2026-06-30T10:30:00Z') }))).toContain('until 30 June 2026 at 12:30');
   });
+
+  it.each(UI_LANGUAGES)('when the page is rendered in %s, then it shows the expiry exactly as the SMS and e-mail do', (lang) => {
+    for (const expiresAt of [new Date('2026-12-31T23:00:00Z'), new Date('2026-06-30T22:00:00Z'), new Date('2026-06-30T10:30:00Z')]) {
+      expect(views.render('sign', signModel(lang, { expiresAt }))).toContain(formatExpiry(expiresAt, lang));
+    }
+  });
 });
 
 describe('other pages', () => {
@@ -264,79 +270,5 @@ describe('UI strings', () => {
     for (const key of ['errors.purposeMissing', 'errors.declarationMissing', 'errors.nameMissing', 'errors.nameTooLong', 'errors.csrf', 'errors.actionMissing']) {
       for (const lang of UI_LANGUAGES) expect(views.translate(lang, key).length).toBeGreaterThan(5);
     }
-  });
-});
-
-describe('messages', () => {
-  const messages = createMessageRenderer(TEMPLATES);
-  // GSM 03.38 basic character set (no escape table): these cost 7 bits and keep one SMS at 160 characters.
-  const GSM7_BASIC = new Set([..."@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"]);
-  const forty = (seed: string) => seed.repeat(40).slice(0, 40);
-  const link = 'https://akkoord.example.nl/c/'.padEnd(80, 'Ab3_-x');
-  const roles = ['guardian', 'participant'] as const;
-  const langs = ['nl', 'en'] as const;
-
-  const model = (signerRole: 'guardian' | 'participant', names: { org: string; recipient: string; subject: string }): MessageModel => ({
-    organisationName: names.org,
-    recipientName: names.recipient,
-    subjectFirstName: names.subject,
-    formTitle: 'Toestemming voor activiteiten',
-    link,
-    expiresOn: '31 december 2026',
-    contactEmail: 'info@debrug.example.nl',
-    signerRole,
-  });
-
-  it('when the test link is built, then it is 80 characters', () => {
-    expect(link).toHaveLength(80);
-  });
-
-  for (const kind of MESSAGE_KINDS) {
-    for (const lang of langs) {
-      it.each(roles)(`when the ${kind} SMS in ${lang} for a %s has 40-character names and an 80-character link, then it fits one GSM-7 SMS`, (role) => {
-        const sms = messages.sms(kind, lang, model(role, { org: forty('Jongerenwerk '), recipient: forty('Annemarie '), subject: forty('Sam ') }));
-        expect(sms.length).toBeLessThanOrEqual(160);
-        expect([...sms].filter((c) => !GSM7_BASIC.has(c))).toEqual([]);
-        expect(sms).toContain(link);
-        expect(sms).not.toMatch(/ {2}|\n\n|^\s|\s$/);
-      });
-
-      it.each(roles)(`when the ${kind} SMS in ${lang} for a %s has names outside GSM-7, then only the names use other characters`, (role) => {
-        const names = { org: 'Buurtwerk Zoë “De Brug”', recipient: 'Łukasz Ñoño', subject: 'Chloë' };
-        let sms = messages.sms(kind, lang, model(role, names));
-        for (const name of Object.values(names)) sms = sms.split(name).join('');
-        expect([...sms].filter((c) => !GSM7_BASIC.has(c))).toEqual([]);
-      });
-
-      it.each(roles)(`when the ${kind} e-mail in ${lang} for a %s is rendered, then it has the link, the organisation in the subject, the expiry and the contact`, (role) => {
-        const email = messages.email(kind, lang, model(role, { org: 'Jongerenwerk De Brug', recipient: 'Ans de Vries', subject: 'Sam' }));
-        expect(email.subject).toContain('Jongerenwerk De Brug');
-        expect(email.subject).not.toMatch(/\n/);
-        expect(email.html).toContain(`href="${link}"`);
-        expect(email.html).toContain(`>${link}</a>`);
-        expect(email.text).toContain(link);
-        for (const body of [email.html, email.text]) {
-          expect(body).toContain('31 december 2026');
-          expect(body).toContain('info@debrug.example.nl');
-        }
-        expect(email.html).toMatch(/^<!doctype html>/);
-        expect(email.html).toMatch(/<table role="presentation"[^>]*>\s*<tr>\s*<td align="center" bgcolor=/);
-        expect(email.text).not.toMatch(/<[a-z]|\n{3,}|[ \t]$/m);
-      });
-    }
-  }
-
-  it('when there is no contact address, then the e-mail names the organisation instead', () => {
-    const email = messages.email('invite', 'nl', { ...model('guardian', { org: 'Jongerenwerk De Brug', recipient: 'Ans', subject: 'Sam' }), contactEmail: '' });
-    expect(email.text).toContain('Neem contact op met Jongerenwerk De Brug.');
-    expect(email.html).not.toContain('mailto:');
-  });
-
-  it('when names contain markup, then the HTML e-mail escapes them and the text e-mail keeps them as typed', () => {
-    const email = messages.email('invite', 'en', model('guardian', { org: 'Tom & Jerry <Club>', recipient: 'Ans "A" de Vries', subject: 'Sam' }));
-    expect(email.html).toContain('Tom &amp; Jerry &lt;Club&gt;');
-    expect(email.html).not.toContain('<Club>');
-    expect(email.subject).toBe('Tom & Jerry <Club>: consent requested for Sam');
-    expect(email.text).toContain('Dear Ans "A" de Vries,');
   });
 });
