@@ -55,6 +55,11 @@ describe('configuration', () => {
     expect(config.publicBaseUrl).toBe('https://akkoord.example.nl');
   });
 
+  test('when the base URL is too long for a link in one SMS, then it is refused', () => {
+    expect(() => loadConfig({ PUBLIC_BASE_URL: `https://${'a'.repeat(40)}.example.nl` })).toThrow(/at most 56 characters/);
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://toestemming.buurtwerk-noord.example.nl' }).publicBaseUrl).toBe('https://toestemming.buurtwerk-noord.example.nl');
+  });
+
   test('when a value is invalid, then the variable is named', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT/);
     expect(() => loadConfig({ DEFAULT_EXPIRY_DAYS: '0' })).toThrow(/DEFAULT_EXPIRY_DAYS/);
