@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -80,7 +81,6 @@ export async function deliverAndGetLink(app: TestApp, requestId: string): Promis
 
 /** A free loopback port, for a service whose PUBLIC_BASE_URL must be known before it listens. */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,0 +1,256 @@
+import { startServer, type RunningServer } from '../../src/http/server';
+import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
+import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
+import { adultRequest, auth, childRequest, createTestApp, freePort, type TestApp } from '../helpers/test-app';
+
+/**
+ * Real delivery through the real twilio and @sendgrid/mail SDKs, against fake provider servers
+ * on 127.0.0.1. The service listens for real, so the fakes' status callbacks reach it.
+ */
+describe('delivery through Twilio and SendGrid', () => {
+  let twilio: FakeTwilio;
+  let sendgrid: FakeSendGrid;
+  let app: TestApp;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    twilio = await startFakeTwilio();
+    sendgrid = await startFakeSendGrid();
+  });
+  afterAll(async () => {
+    await twilio.close();
+    await sendgrid.close();
+  });
+
+  // 10:00 UTC on a Monday in November is 11:00 in Amsterdam: outside SMS quiet hours.
+  async function start(at = '2026-11-23T10:00:00Z', env: Record<string, string> = {}) {
+    twilio.reset();
+    sendgrid.reset();
+    const port = await freePort();
+    app = await createTestApp(
+      {
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        TWILIO_ACCOUNT_SID: twilio.accountSid,
+        TWILIO_AUTH_TOKEN: twilio.authToken,
+        TWILIO_FROM: 'Akkoord',
+        TWILIO_API_BASE_URL: twilio.url,
+        SENDGRID_API_KEY: sendgrid.apiKey,
+        SENDGRID_FROM: 'Buurtwerk Demo <noreply@akkoord.example.nl>',
+        SENDGRID_API_BASE_URL: sendgrid.url,
+        SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.publicKeyBase64,
+        PROVIDER_TIMEOUT_MS: '5000',
+        ...env,
+      },
+      at,
+    );
+    server = await startServer(app.container.app, port);
+  }
+  afterEach(async () => {
+    await server?.stop();
+    await app?.close();
+  });
+
+  const create = async (body: object) => {
+    const res = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(body);
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+  const get = async (id: string) => (await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body;
+  const events = async (id: string) => ((await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { type: string; detail: Record<string, unknown> }[]);
+  const work = () => app.container.worker.runOnce();
+  const minutes = (n: number) => app.clock.advance(n * 60_000);
+  const days = (n: number) => app.clock.advance(n * 86_400_000);
+
+  async function signThrough(link: string) {
+    const path = new URL(link).pathname;
+    const page = await app.http.get(path);
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
+    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const form: Record<string, string> = { _csrf: csrf, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' };
+    for (const m of page.text.matchAll(/name="(purpose_[a-z0-9-]+)"/g)) form[m[1]!] = 'yes';
+    const res = await app.http.post(path).set('Cookie', cookie).type('form').send(form);
+    expect(res.status).toBe(303);
+  }
+
+  test('when an SMS request is created, then Twilio gets one text with the link, and following it to sign ends signed', async () => {
+    await start();
+    const id = await create(childRequest());
+    expect(twilio.messages).toHaveLength(0);
+    await work();
+    expect(twilio.messages).toHaveLength(1);
+    const sms = twilio.messages[0]!;
+    expect(sms).toMatchObject({ to: '+31612345678', from: 'Akkoord' });
+    const link = /https?:\/\/\S+\/c\/[A-Za-z0-9_-]{46}/.exec(sms.body)![0];
+    expect(sms.statusCallback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/twilio\/status\?m=msg_/);
+    expect(await get(id)).toMatchObject({ status: 'sent' });
+    const sent = (await events(id)).find((e) => e.type === 'sent')!;
+    expect(sent.detail).toMatchObject({ provider: 'twilio', providerMessageId: sms.sid });
+    await signThrough(link);
+    expect((await get(id)).status).toBe('signed');
+  });
+
+  test('when Twilio reports delivered with a valid signature, then the request is delivered; a forged report changes nothing', async () => {
+    await start();
+    const id = await create(childRequest());
+    await work();
+    const sid = twilio.messages[0]!.sid;
+    const forged = await twilio.sendForgedStatusCallback(sid, 'delivered');
+    expect(forged.status).toBe(403);
+    expect((await get(id)).status).toBe('sent');
+    const before = (await events(id)).length;
+    const ok = await twilio.sendStatusCallback(sid, 'delivered');
+    expect(ok.status).toBe(204);
+    expect(await get(id)).toMatchObject({ status: 'delivered', deliveredAt: expect.any(String) });
+    expect((await events(id)).length).toBe(before + 1);
+  });
+
+  test('when a delivered report comes after signing, then it is kept as an event and the status stays signed', async () => {
+    await start();
+    const id = await create(childRequest());
+    await work();
+    await signThrough(/https?:\/\/\S+/.exec(twilio.messages[0]!.body)![0]);
+    await twilio.sendStatusCallback(twilio.messages[0]!.sid, 'delivered');
+    expect((await get(id)).status).toBe('signed');
+    expect((await events(id)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'delivered' } });
+  });
+
+  test('when Twilio answers 500 twice, then the worker retries with backoff and exactly one SMS is delivered', async () => {
+    await start();
+    twilio.failNext(2, 500);
+    const id = await create(childRequest());
+    await work();
+    expect(twilio.requests).toBe(1);
+    await work();
+    expect(twilio.requests).toBe(1); // backoff: not due yet
+    minutes(1);
+    await work();
+    minutes(1);
+    await work();
+    expect(twilio.requests).toBe(3);
+    expect(twilio.messages).toHaveLength(1);
+    minutes(60);
+    await work();
+    expect(twilio.messages).toHaveLength(1);
+    expect((await get(id)).status).toBe('sent');
+  });
+
+  test('when Twilio answers 429 with Retry-After, then the next try waits at least that long', async () => {
+    await start();
+    twilio.rateLimitNext(1, 120);
+    await create(childRequest());
+    await work();
+    app.clock.advance(100_000);
+    await work();
+    expect(twilio.messages).toHaveLength(0);
+    app.clock.advance(21_000);
+    await work();
+    expect(twilio.messages).toHaveLength(1);
+    expect(twilio.requests).toBe(2);
+  });
+
+  test('when the number is invalid (21211), then the request fails at once with the reason and is not retried', async () => {
+    await start();
+    twilio.invalidNumbers.add('+31612345679');
+    const id = await create(childRequest({ recipient: { name: 'Ans', channel: 'sms', phone: '06 12345679' } }));
+    await work();
+    days(1);
+    await work();
+    expect(twilio.requests).toBe(1);
+    const got = await get(id);
+    expect(got.status).toBe('failed');
+    expect(got.failureReason).toMatch(/21211/);
+    expect(got.failureReason).not.toMatch(/12345679/);
+    const failed = (await events(id)).find((e) => e.type === 'failed')!;
+    expect(failed.detail).toMatchObject({ permanent: true });
+  });
+
+  test('when an SMS is due in quiet hours, then it waits until 08:00 Amsterdam; e-mail does not wait', async () => {
+    await start('2026-11-23T21:30:00Z'); // 22:30 in Amsterdam
+    const smsId = await create(childRequest());
+    const mailId = await create(adultRequest());
+    await work();
+    expect(twilio.messages).toHaveLength(0);
+    expect(sendgrid.mails).toHaveLength(1);
+    app.clock.set('2026-11-24T06:59:00Z'); // 07:59
+    await work();
+    expect(twilio.messages).toHaveLength(0);
+    app.clock.set('2026-11-24T07:00:00Z'); // 08:00
+    await work();
+    expect(twilio.messages).toHaveLength(1);
+    expect((await get(smsId)).status).toBe('sent');
+    expect((await get(mailId)).status).toBe('sent');
+  });
+
+  test('when an e-mail request is created, then SendGrid gets HTML and text with the link and our ids; signed events move the status, forged ones do not', async () => {
+    await start();
+    const id = await create(adultRequest());
+    await work();
+    expect(sendgrid.mails).toHaveLength(1);
+    const mail = sendgrid.mails[0]!;
+    expect(mail).toMatchObject({ to: 'noor.bakker@example.nl', from: { email: 'noreply@akkoord.example.nl', name: 'Buurtwerk Demo' } });
+    expect(mail.subject).toContain('Demo');
+    expect(mail.customArgs.requestId).toBe(id);
+    expect(mail.customArgs.messageId).toMatch(/^msg_/);
+    const link = /https?:\/\/[^\s"<]+\/c\/[A-Za-z0-9_-]{46}/.exec(mail.text ?? '')![0];
+    expect(mail.html).toContain(link);
+    const hook = `${server.url}/hooks/sendgrid/events`;
+    expect((await sendgrid.sendForgedEvents(hook, [sendgrid.eventFor(mail, 'delivered')])).status).toBe(403);
+    expect((await get(id)).status).toBe('sent');
+    expect((await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'processed'), sendgrid.eventFor(mail, 'delivered')])).status).toBe(204);
+    expect((await get(id)).status).toBe('delivered');
+    await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'open')]);
+    expect((await get(id)).status).toBe('delivered');
+    expect((await events(id)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'open' } });
+  });
+
+  test('when an e-mail bounces, then the request fails with the reason; SendGrid 400 fails at once', async () => {
+    await start();
+    const id = await create(adultRequest());
+    await work();
+    const mail = sendgrid.mails[0]!;
+    await sendgrid.sendEvents(`${server.url}/hooks/sendgrid/events`, [sendgrid.eventFor(mail, 'bounce', { reason: '550 5.1.1 mailbox does not exist' })]);
+    expect(await get(id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/mailbox does not exist/) });
+
+    sendgrid.rejectAddresses.add('kapot@example.nl');
+    const rejected = await create(adultRequest({ subject: { reference: 'R-2', firstName: 'Lot', dateOfBirth: '2007-05-05' }, recipient: { channel: 'email', email: 'kapot@example.nl' } }));
+    await work();
+    expect(await get(rejected)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/sendgrid: 400/) });
+  });
+
+  test('when three days pass unanswered, then one reminder goes out; a manual one is allowed up to two in total', async () => {
+    await start();
+    const id = await create(childRequest());
+    await work();
+    days(2);
+    await work();
+    expect(twilio.messages).toHaveLength(1);
+    days(1);
+    await work();
+    expect(twilio.messages).toHaveLength(2);
+    expect(twilio.messages[1]!.body).toMatch(/Herinnering/);
+    expect(await get(id)).toMatchObject({ reminderCount: 1 });
+    days(3);
+    await work();
+    expect(twilio.messages).toHaveLength(2); // one automatic reminder by default
+    expect((await app.http.post(`/api/v1/consent-requests/${id}/remind`).set(auth(app.apiKey))).status).toBe(202);
+    await work();
+    expect(twilio.messages).toHaveLength(3);
+    expect((await app.http.post(`/api/v1/consent-requests/${id}/remind`).set(auth(app.apiKey))).status).toBe(409);
+  });
+
+  test('when the request is signed, cancelled or expires, then no reminder goes out', async () => {
+    await start();
+    const signed = await create(childRequest());
+    const cancelled = await create(childRequest({ subject: { reference: 'R-C', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
+    const expiring = await create(childRequest({ subject: { reference: 'R-E', firstName: 'Jip', dateOfBirth: '2015-01-01' }, expiresAt: '2026-11-25T10:00:00Z' }));
+    await work();
+    expect(twilio.messages).toHaveLength(3);
+    await signThrough(/https?:\/\/\S+/.exec(twilio.messages[0]!.body)![0]);
+    await app.http.post(`/api/v1/consent-requests/${cancelled}/cancel`).set(auth(app.apiKey));
+    days(4);
+    await work();
+    expect(twilio.messages).toHaveLength(3);
+    expect((await get(signed)).status).toBe('signed');
+    expect((await get(expiring)).status).toBe('expired');
+  });
+});
