@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { auth, createTestApp, type TestApp } from '../helpers/test-app';
 
 describe('forms, health and the dev outbox', () => {
@@ -76,5 +77,28 @@ describe('OpenAPI document', () => {
     expect(body.required).toEqual(expect.arrayContaining(['formId', 'subject', 'recipient']));
     expect(body.properties.recipient.properties.channel.enum).toEqual(['sms', 'email']);
     await app.close();
+  });
+});
+
+describe('a busy store', () => {
+  test('when another process holds the write lock past the busy timeout, then the API answers 503 with Retry-After, not 500', async () => {
+    const app = await createTestApp();
+    const other = new Database(`${app.dataDir}/akkoord.db`);
+    const store = app.container.store as unknown as { db: { pragma(s: string): unknown } };
+    store.db.pragma('busy_timeout = 50');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await app.http
+        .post('/api/v1/consent-requests')
+        .set('Authorization', `Bearer ${app.apiKey}`)
+        .send({ formId: 'beeldmateriaal', subject: { reference: 'R-1', firstName: 'Sam', dateOfBirth: '2014-04-02' }, recipient: { name: 'Ans', channel: 'email', email: 'ans@example.nl' } });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body.code).toBe('unavailable');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+      await app.close();
+    }
   });
 });

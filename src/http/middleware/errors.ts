@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 import { isAppError } from '../../errors';
+import { isTransientStoreError } from '../../storage/store-errors';
 import { sendProblem } from './problem';
 
 const TITLES: Record<string, string> = {
@@ -33,6 +34,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (e.type === 'entity.too.large') {
       sendProblem(res, 413, 'payload_too_large', TITLES.payload_too_large!);
+      return;
+    }
+    if (isTransientStoreError(err)) {
+      logger.warn({ requestId: res.locals.requestId, method: req.method }, 'store busy');
+      res.setHeader('Retry-After', '1');
+      sendProblem(res, 503, 'unavailable', TITLES.unavailable!, 'The store is busy; retry in a moment.');
       return;
     }
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {

@@ -90,9 +90,23 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * Prepared statements are cached by their SQL text: preparing costs CPU, and each statement
+   * holds native memory until the garbage collector finalises it.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   async isReady(): Promise<boolean> {
     try {
-      this.db.prepare('SELECT 1').get();
+      this.sql('SELECT 1').get();
       return pendingMigrations(this.db, MIGRATIONS_DIR).length === 0;
     } catch {
       return false;
@@ -104,25 +118,24 @@ export class SqliteStore implements Store {
   }
 
   async countOrganisations(): Promise<number> {
-    return this.db.prepare('SELECT COUNT(*) FROM organisations').pluck().get() as number;
+    return this.sql('SELECT COUNT(*) FROM organisations').pluck().get() as number;
   }
 
   async createOrganisation(org: Organisation): Promise<void> {
-    this.db.prepare('INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, iso(org.createdAt));
+    this.sql('INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, iso(org.createdAt));
   }
 
   async getOrganisation(id: string): Promise<Organisation | null> {
-    const row = this.db.prepare('SELECT * FROM organisations WHERE id = ?').get(id) as Row | undefined;
+    const row = this.sql('SELECT * FROM organisations WHERE id = ?').get(id) as Row | undefined;
     return row ? { id: String(row.id), name: String(row.name), createdAt: date(row.created_at) } : null;
   }
 
   async firstOrganisationId(): Promise<string | null> {
-    return (this.db.prepare('SELECT id FROM organisations ORDER BY created_at, id LIMIT 1').pluck().get() as string | undefined) ?? null;
+    return (this.sql('SELECT id FROM organisations ORDER BY created_at, id LIMIT 1').pluck().get() as string | undefined) ?? null;
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO api_keys (id, organisation_id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO api_keys (id, organisation_id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(key.id, key.organisationId, key.name, key.keyHash, iso(key.createdAt), key.revokedAt ? iso(key.revokedAt) : null);
   }
 
@@ -140,7 +153,7 @@ export class SqliteStore implements Store {
   }
 
   async getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null> {
-    const row = this.db.prepare('SELECT content FROM form_versions WHERE form_id = ? AND version = ?').get(formId, version) as Row | undefined;
+    const row = this.sql('SELECT content FROM form_versions WHERE form_id = ? AND version = ?').get(formId, version) as Row | undefined;
     return row ? { formId, version, content: String(row.content) } : null;
   }
 
@@ -148,9 +161,8 @@ export class SqliteStore implements Store {
     const { request: r, event, message, form } = input;
     const c = this.cipher;
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO form_versions (form_id, version, content) VALUES (?, ?, ?)').run(form.formId, form.version, form.content);
-      this.db
-        .prepare(
+      this.sql('INSERT OR IGNORE INTO form_versions (form_id, version, content) VALUES (?, ?, ?)').run(form.formId, form.version, form.content);
+      this.sql(
           `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
             subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
             recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at,
@@ -171,8 +183,7 @@ export class SqliteStore implements Store {
   }
 
   private insertMessage(m: OutboxMessage): void {
-    this.db
-      .prepare('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, this.cipher.encrypt(m.link, C.link), m.attempts, iso(m.dueAt), iso(m.createdAt));
   }
 
@@ -238,8 +249,7 @@ export class SqliteStore implements Store {
     if (filter.formId !== undefined) (where.push('form_id = ?'), params.push(filter.formId));
     if (cursor !== null) (where.push('id < ?'), params.push(cursor));
     // The WHERE clause is built only from the fixed fragments above; values are bound parameters.
-    const rows = this.db
-      .prepare(`SELECT * FROM consent_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+    const rows = this.sql(`SELECT * FROM consent_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
       .all(...params, limit + 1) as Row[];
     const items = rows.slice(0, limit).map((r) => this.toRequest(r));
     return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
@@ -247,16 +257,15 @@ export class SqliteStore implements Store {
 
   async changeStatus(input: StatusChangeInput): Promise<boolean> {
     return this.db.transaction(() => {
-      const current = this.db.prepare('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as ConsentStatus | undefined;
+      const current = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as ConsentStatus | undefined;
       if (!current || !input.fromStatuses.includes(current)) return false;
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE consent_requests SET status = ?, updated_at = ?, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?),
              delivered_at = COALESCE(delivered_at, ?), failure_reason = COALESCE(?, failure_reason) WHERE id = ?`,
         )
         .run(input.status, iso(input.at), isoOrNull(input.patch?.sentAt), isoOrNull(input.patch?.openedAt), isoOrNull(input.patch?.deliveredAt), input.patch?.failureReason ?? null, input.requestId);
       if (input.dropPendingMessages) {
-        this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+        this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
       }
       this.insertEvent(input.event);
       return true;
@@ -266,25 +275,24 @@ export class SqliteStore implements Store {
   async decide(input: DecideInput): Promise<boolean> {
     const c = this.cipher;
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+      const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
       if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
       const sig = input.signature;
       const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE consent_requests SET status = ?, updated_at = ?, decided_at = ?, decisions = ?, signer_name_enc = ?,
              signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?) WHERE id = ?`,
         )
         .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
           sig?.kind ?? null, sigBlob, iso(input.at), input.requestId);
-      const insertDecision = this.db.prepare(
+      const insertDecision = this.sql(
         'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const d of input.decisions) {
         insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
           input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at));
       }
-      this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+      this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
       return true;
@@ -292,8 +300,7 @@ export class SqliteStore implements Store {
   }
 
   private insertDocument(d: DocumentRecord): void {
-    this.db
-      .prepare('INSERT INTO documents (id, request_id, organisation_id, kind, content_type, sha256, content_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO documents (id, request_id, organisation_id, kind, content_type, sha256, content_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(d.id, d.requestId, d.organisationId, d.kind, d.contentType, d.sha256, this.cipher.encryptBytes(d.content, C.document), iso(d.createdAt));
   }
 
@@ -302,7 +309,7 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]> {
-    const rows = this.db.prepare('SELECT * FROM events WHERE organisation_id = ? AND request_id = ? ORDER BY seq').all(organisationId, requestId) as Row[];
+    const rows = this.sql('SELECT * FROM events WHERE organisation_id = ? AND request_id = ? ORDER BY seq').all(organisationId, requestId) as Row[];
     return rows.map((r) => ({
       id: String(r.id),
       requestId: String(r.request_id),
@@ -317,15 +324,14 @@ export class SqliteStore implements Store {
   }
 
   async getSignature(requestId: string): Promise<SignatureRecord | null> {
-    const row = this.db.prepare('SELECT signature_kind, signature_enc FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
+    const row = this.sql('SELECT signature_kind, signature_enc FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
     if (!row || !row.signature_enc) return null;
     const parsed = JSON.parse(this.cipher.decryptBytes(row.signature_enc as Buffer, C.signature).toString('utf8')) as { text: string | null; image: string | null };
     return { kind: row.signature_kind as 'drawn' | 'typed', text: parsed.text, image: parsed.image ? Buffer.from(parsed.image, 'base64') : null };
   }
 
   async getDocument(organisationId: string, requestId: string): Promise<DocumentRecord | null> {
-    const row = this.db
-      .prepare('SELECT * FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at DESC LIMIT 1')
+    const row = this.sql('SELECT * FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at DESC LIMIT 1')
       .get(organisationId, requestId) as Row | undefined;
     if (!row) return null;
     return {
@@ -353,8 +359,7 @@ export class SqliteStore implements Store {
   }
 
   async listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]> {
-    const rows = this.db
-      .prepare("SELECT id, organisation_id, status FROM consent_requests WHERE status IN ('pending','sent','delivered','opened') AND expires_at <= ? LIMIT ?")
+    const rows = this.sql("SELECT id, organisation_id, status FROM consent_requests WHERE status IN ('pending','sent','delivered','opened') AND expires_at <= ? LIMIT ?")
       .all(iso(now), limit) as Row[];
     return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), status: r.status as ConsentStatus }));
   }
@@ -362,12 +367,11 @@ export class SqliteStore implements Store {
   async claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
     // IMMEDIATE: the write lock is taken before reading, so two worker processes never lease the same row.
     return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
+      const rows = this.sql(
           "SELECT * FROM outbox WHERE state = 'queued' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?",
         )
         .all(iso(now), iso(now), limit) as Row[];
-      const lease = this.db.prepare('UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
+      const lease = this.sql('UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
       for (const r of rows) lease.run(iso(leaseUntil), r.id);
       return rows.map((r) => ({
         id: String(r.id),
@@ -385,16 +389,14 @@ export class SqliteStore implements Store {
 
   async completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate'> {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT state, kind, request_id FROM outbox WHERE id = ?').get(input.messageId) as Row | undefined;
+      const row = this.sql('SELECT state, kind, request_id FROM outbox WHERE id = ?').get(input.messageId) as Row | undefined;
       if (!row || row.state === 'sent') {
         this.insertEvent(input.event);
         return 'duplicate' as const;
       }
-      this.db
-        .prepare("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
+      this.sql("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
         .run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?),
              reminder_count = reminder_count + ?, updated_at = ? WHERE id = ?`,
         )
@@ -406,7 +408,7 @@ export class SqliteStore implements Store {
   }
 
   async deferMessage(messageId: string, dueAt: Date): Promise<void> {
-    this.db.prepare('UPDATE outbox SET due_at = ?, lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?').run(iso(dueAt), messageId);
+    this.sql('UPDATE outbox SET due_at = ?, lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?').run(iso(dueAt), messageId);
   }
 
   private toOutboxState(r: Row): OutboxState {
@@ -426,23 +428,22 @@ export class SqliteStore implements Store {
   }
 
   async getOutboxMessage(messageId: string): Promise<OutboxState | null> {
-    const row = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(messageId) as Row | undefined;
+    const row = this.sql('SELECT * FROM outbox WHERE id = ?').get(messageId) as Row | undefined;
     return row ? this.toOutboxState(row) : null;
   }
 
   async listOutboxMessages(requestId: string): Promise<OutboxState[]> {
-    return (this.db.prepare('SELECT * FROM outbox WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[]).map((r) => this.toOutboxState(r));
+    return (this.sql('SELECT * FROM outbox WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[]).map((r) => this.toOutboxState(r));
   }
 
   async enqueueReminder(input: { message: Omit<OutboxMessage, 'link'>; event: EventRecord }): Promise<boolean> {
     const m = input.message;
     return this.db.transaction(() => {
-      const status = this.db.prepare('SELECT status FROM consent_requests WHERE id = ?').pluck().get(m.requestId) as ConsentStatus | undefined;
-      const link = this.db.prepare("SELECT link_enc FROM outbox WHERE request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(m.requestId) as string | undefined;
+      const status = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(m.requestId) as ConsentStatus | undefined;
+      const link = this.sql("SELECT link_enc FROM outbox WHERE request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(m.requestId) as string | undefined;
       if (!status || !link || !['sent', 'delivered', 'opened'].includes(status)) return false;
-      this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = 'replaced by a manual reminder' WHERE request_id = ? AND kind = 'reminder' AND state = 'queued'").run(m.requestId);
-      this.db
-        .prepare('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = 'replaced by a manual reminder' WHERE request_id = ? AND kind = 'reminder' AND state = 'queued'").run(m.requestId);
+      this.sql('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, link, m.attempts, iso(m.dueAt), iso(m.createdAt));
       this.insertEvent(input.event);
       return true;
@@ -450,19 +451,18 @@ export class SqliteStore implements Store {
   }
 
   async retryMessage(messageId: string, dueAt: Date, error: string): Promise<void> {
-    this.db.prepare('UPDATE outbox SET due_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(iso(dueAt), error, messageId);
+    this.sql('UPDATE outbox SET due_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(iso(dueAt), error, messageId);
   }
 
   async dropMessage(messageId: string, reason: string): Promise<void> {
-    this.db.prepare("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = ? WHERE id = ?").run(reason, messageId);
+    this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = ? WHERE id = ?").run(reason, messageId);
   }
 
   async failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?").run(input.error, input.messageId);
+      this.sql("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?").run(input.error, input.messageId);
       // A reminder that cannot be delivered does not undo the invite that was.
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?
            WHERE id = ? AND status IN ('pending','sent','delivered') AND (SELECT kind FROM outbox WHERE id = ?) = 'invite'`,
         )
@@ -473,13 +473,12 @@ export class SqliteStore implements Store {
 
   async addDevOutboxEntry(e: DevOutboxEntry): Promise<void> {
     const payload = JSON.stringify({ to: e.to, subject: e.subject, body: e.body, html: e.html, link: e.link });
-    this.db
-      .prepare('INSERT INTO dev_outbox (id, organisation_id, request_id, channel, payload_enc, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO dev_outbox (id, organisation_id, request_id, channel, payload_enc, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(e.id, e.organisationId, e.requestId, e.channel, this.cipher.encrypt(payload, C.devOutbox), iso(e.createdAt));
   }
 
   async listDevOutbox(limit: number): Promise<DevOutboxEntry[]> {
-    const rows = this.db.prepare('SELECT * FROM dev_outbox ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[];
+    const rows = this.sql('SELECT * FROM dev_outbox ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[];
     return rows.map((r) => {
       const p = JSON.parse(this.cipher.decrypt(String(r.payload_enc), C.devOutbox)) as Pick<DevOutboxEntry, 'to' | 'subject' | 'body' | 'html' | 'link'>;
       return { id: String(r.id), organisationId: String(r.organisation_id), requestId: String(r.request_id), channel: r.channel as Channel, createdAt: date(r.created_at), ...p };
@@ -488,22 +487,21 @@ export class SqliteStore implements Store {
 
   async reserveIdempotencyKey(organisationId: string, key: string, requestHash: string, at: Date): Promise<IdempotencyRecord | null> {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM idempotency_keys WHERE organisation_id = ? AND key = ?').get(organisationId, key) as Row | undefined;
+      const row = this.sql('SELECT * FROM idempotency_keys WHERE organisation_id = ? AND key = ?').get(organisationId, key) as Row | undefined;
       if (row) {
         return { requestHash: String(row.request_hash), status: (row.status as number | null) ?? null, body: (row.body as string | null) ?? null, location: (row.location as string | null) ?? null };
       }
-      this.db.prepare('INSERT INTO idempotency_keys (organisation_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)').run(organisationId, key, requestHash, iso(at));
+      this.sql('INSERT INTO idempotency_keys (organisation_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)').run(organisationId, key, requestHash, iso(at));
       return null;
     })();
   }
 
   async completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }): Promise<void> {
-    this.db
-      .prepare('UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE organisation_id = ? AND key = ?')
+    this.sql('UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE organisation_id = ? AND key = ?')
       .run(response.status, response.body, response.location, organisationId, key);
   }
 
   async releaseIdempotencyKey(organisationId: string, key: string): Promise<void> {
-    this.db.prepare('DELETE FROM idempotency_keys WHERE organisation_id = ? AND key = ? AND status IS NULL').run(organisationId, key);
+    this.sql('DELETE FROM idempotency_keys WHERE organisation_id = ? AND key = ? AND status IS NULL').run(organisationId, key);
   }
 }
