@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { buildContainer } from './container';
 import { FormValidationError, loadForms } from './consent/forms';
+import { verifyChain } from './evidence/audit-chain';
 import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
 
@@ -8,10 +9,12 @@ import { bootstrapDemo } from './organisations/bootstrap-demo';
  * `npm run akkoord -- <command>`:
  *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
  *   forms check                                                validates every form in FORMS_DIR
+ *   audit verify                                               checks every request's event hash chain
  */
 const USAGE = `Usage: npm run akkoord -- <command>
   api-key create --name <label> [--organisation <org_id>]
-  forms check`;
+  forms check
+  audit verify`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -39,6 +42,26 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     for (const f of forms) io.out(`ok  ${f.id}  version ${f.version}  (${f.purposes.length} purposes, audience ${f.audience})\n`);
     io.out(`${forms.length} forms valid\n`);
     return 0;
+  }
+  if (group === 'audit' && command === 'verify') {
+    const container = buildContainer({ ...config, logLevel: 'warn' });
+    try {
+      let chains = 0;
+      let events = 0;
+      for await (const chain of container.store.eventChains()) {
+        const check = verifyChain(chain.events);
+        if (!check.ok) {
+          io.err(`BROKEN: request ${chain.requestId}, event ${check.eventId} (#${check.index + 1}): ${check.reason}\n`);
+          return 1;
+        }
+        chains += 1;
+        events += chain.events.length;
+      }
+      io.out(`ok: ${chains} audit chains, ${events} events, every link holds\n`);
+      return 0;
+    } finally {
+      await container.close();
+    }
   }
   if (group === 'api-key' && command === 'create') {
     const name = flag(args, 'name');

@@ -229,6 +229,8 @@ export interface Store {
   decide(input: DecideInput): Promise<boolean>;
   appendEvent(event: EventRecord): Promise<void>;
   listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]>;
+  /** Every request's events, one chain at a time, oldest first (for `audit verify`). */
+  eventChains(): AsyncIterable<{ requestId: string; events: StoredEvent[] }>;
   getSignature(requestId: string): Promise<SignatureRecord | null>;
   getDocument(organisationId: string, requestId: string): Promise<DocumentRecord | null>;
   subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import pino from 'pino';
 import { runCli } from '../../src/cli';
 import { loadConfig } from '../../src/config';
 import { buildContainer } from '../../src/container';
+import { auth, childRequest, createTestApp, deliverAndGetLink } from '../helpers/test-app';
 
 function capture(env: Record<string, string>) {
   const out: string[] = [];
@@ -58,5 +60,35 @@ describe('akkoord CLI', () => {
     const c = capture({ DATA_DIR: dir });
     expect(await runCli(['nope'], c.io)).toBe(2);
     expect(c.err.join('')).toMatch(/Usage/);
+  });
+});
+
+describe('akkoord audit verify', () => {
+  test('when the event rows are untouched, then every chain holds; when a row is edited or removed in SQLite, then the first broken link is named', async () => {
+    const app = await createTestApp();
+    const ids: string[] = [];
+    for (const ref of ['A-1', 'A-2']) {
+      const res = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest({ subject: { reference: ref, firstName: 'Sam', dateOfBirth: '2014-04-02' } }));
+      ids.push(res.body.id);
+      await deliverAndGetLink(app, res.body.id);
+      await app.http.post(`/api/v1/consent-requests/${res.body.id}/cancel`).set(auth(app.apiKey));
+    }
+    const env = { DATA_DIR: app.dataDir };
+    const ok = capture(env);
+    expect(await runCli(['audit', 'verify'], ok.io)).toBe(0);
+    expect(ok.out.join('')).toMatch(/ok: 2 audit chains, 6 events/);
+
+    const db = (app.container.store as unknown as { db: Database.Database }).db;
+    const second = db.prepare('SELECT id FROM events WHERE request_id = ? ORDER BY seq LIMIT 1 OFFSET 1').pluck().get(ids[1]) as string;
+    db.prepare(`UPDATE events SET detail = json_set(detail, '$.channel', 'email') WHERE id = ?`).run(second);
+    const edited = capture(env);
+    expect(await runCli(['audit', 'verify'], edited.io)).toBe(1);
+    expect(edited.err.join('')).toContain(`BROKEN: request ${ids[1]}, event ${second} (#2): its content does not match its hash`);
+
+    db.prepare('DELETE FROM events WHERE id = ?').run(second);
+    const removed = capture(env);
+    expect(await runCli(['audit', 'verify'], removed.io)).toBe(1);
+    expect(removed.err.join('')).toMatch(/#2\): its previous-hash does not match/);
+    await app.close();
   });
 });

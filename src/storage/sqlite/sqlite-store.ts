@@ -310,7 +310,17 @@ export class SqliteStore implements Store {
 
   async listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]> {
     const rows = this.sql('SELECT * FROM events WHERE organisation_id = ? AND request_id = ? ORDER BY seq').all(organisationId, requestId) as Row[];
-    return rows.map((r) => ({
+    return rows.map((r) => this.toEvent(r));
+  }
+
+  async *eventChains(): AsyncIterable<{ requestId: string; events: StoredEvent[] }> {
+    const ids = this.sql('SELECT DISTINCT request_id FROM events ORDER BY request_id').pluck().all() as string[];
+    const byRequest = this.sql('SELECT * FROM events WHERE request_id = ? ORDER BY seq');
+    for (const requestId of ids) yield { requestId, events: (byRequest.all(requestId) as Row[]).map((r) => this.toEvent(r)) };
+  }
+
+  private toEvent(r: Row): StoredEvent {
+    return {
       id: String(r.id),
       requestId: String(r.request_id),
       organisationId: String(r.organisation_id),
@@ -320,7 +330,7 @@ export class SqliteStore implements Store {
       detail: JSON.parse(String(r.detail)) as Record<string, unknown>,
       prevHash: String(r.prev_hash),
       hash: String(r.hash),
-    }));
+    };
   }
 
   async getSignature(requestId: string): Promise<SignatureRecord | null> {
