@@ -1,4 +1,4 @@
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 
@@ -29,12 +29,42 @@ export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps {
   rateLimitPublicPerMinute: number;
 }
 
+const apiHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
+function apiRouter(deps: AppDeps): Router {
+  const openApi = JSON.stringify(buildOpenApi(deps.publicBaseUrl));
+  const api = Router();
+  api.get('/openapi.json', (_req, res) => {
+    res.type('json').send(openApi);
+  });
+  api.use(express.json({ limit: '100kb' }));
+  api.use(requireApiKey(deps.store));
+  api.use(limitPerMinute(deps.rateLimitApiPerMinute, (_req, res) => authOf(res.locals).keyId));
+  api.use('/forms', formsRouter(deps.forms));
+  api.use('/consent-requests', consentRequestsRouter(deps));
+  api.use('/subjects', subjectsRouter(deps.store));
+  api.use(notFoundHandler);
+  return api;
+}
+
 /** Builds the Express app without listening (tests start it on port 0). */
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: API answers are small and mostly unique, and hashing every body costs CPU on the hot path.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.use(requestId(deps.logger));
+
+  // The JSON API first, with the headers an API needs; helmet's page headers are for the HTML below.
+  app.use('/api/v1', apiHeaders, apiRouter(deps));
+
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -63,20 +93,6 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
-
-  const openApi = JSON.stringify(buildOpenApi(deps.publicBaseUrl));
-  app.get('/api/v1/openapi.json', (_req, res) => {
-    res.type('json').send(openApi);
-  });
-
-  const api = Router();
-  api.use(express.json({ limit: '100kb' }));
-  api.use(requireApiKey(deps.store));
-  api.use(limitPerMinute(deps.rateLimitApiPerMinute, (_req, res) => authOf(res.locals).keyId));
-  api.use('/forms', formsRouter(deps.forms));
-  api.use('/consent-requests', consentRequestsRouter(deps));
-  api.use('/subjects', subjectsRouter(deps.store));
-  app.use('/api/v1', api);
 
   app.use('/hooks', hooksRouter(deps));
 

@@ -9,18 +9,34 @@ export interface ApiAuth {
   keyId: string;
 }
 
-/** Bearer API key → the organisation it belongs to; everything after sees only that organisation. */
-export function requireApiKey(store: Store): RequestHandler {
+const CACHE_TTL_MS = 10_000;
+const CACHE_MAX = 1_000;
+
+/**
+ * Bearer API key → the organisation it belongs to; everything after sees only that organisation.
+ * A valid key is remembered for 10 s (by its secret, in memory only), so the status lookups that
+ * registration systems make in bursts do not hash and query for every request.
+ */
+export function requireApiKey(store: Store, now: () => number = Date.now): RequestHandler {
+  const cache = new Map<string, { auth: ApiAuth; until: number }>();
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const key = match ? await authenticateApiKey(store, match[1]!) : null;
+    const secret = header.startsWith('Bearer ') ? header.slice(7).trim() : (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
+    const cached = cache.get(secret);
+    if (cached && cached.until > now()) {
+      res.locals.auth = cached.auth;
+      return next();
+    }
+    const key = secret ? await authenticateApiKey(store, secret) : null;
     if (!key) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       next(new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".'));
       return;
     }
-    res.locals.auth = { organisationId: key.organisationId, keyId: key.id } satisfies ApiAuth;
+    const auth: ApiAuth = { organisationId: key.organisationId, keyId: key.id };
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(secret, { auth, until: now() + CACHE_TTL_MS });
+    res.locals.auth = auth;
     next();
   };
 }

@@ -1,21 +1,31 @@
-import { rateLimit } from 'express-rate-limit';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
 import { sendProblem } from './problem';
 
-/** Fixed-window limits per key (API key or client address), answered as problem+json with Retry-After. */
-export function limitPerMinute(limit: number, keyOf?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => string): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    ...(keyOf ? { keyGenerator: keyOf } : {}),
-    handler: (req, res) => {
-      const reset = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
+/**
+ * Fixed one-minute windows per key (API key or client address), in memory and synchronous: the
+ * status lookups are the hot path, and a limiter that costs more than the lookup is no use.
+ * Over the limit: 429 problem+json with Retry-After. Each process counts on its own.
+ */
+export function limitPerMinute(limit: number, keyOf: (req: Request, res: Response) => string = (req) => req.ip ?? 'unknown', now: () => number = Date.now): RequestHandler {
+  const windowMs = 60_000;
+  let windowStart = Math.floor(now() / windowMs) * windowMs;
+  let counts = new Map<string, number>();
+  return (req, res, next) => {
+    const t = now();
+    if (t - windowStart >= windowMs) {
+      windowStart = Math.floor(t / windowMs) * windowMs;
+      counts = new Map();
+    }
+    const key = keyOf(req, res);
+    const count = (counts.get(key) ?? 0) + 1;
+    counts.set(key, count);
+    if (count > limit) {
+      const seconds = Math.max(1, Math.ceil((windowStart + windowMs - t) / 1000));
       res.setHeader('Retry-After', String(seconds));
       sendProblem(res, 429, 'rate_limited', 'Too many requests', `Try again in ${seconds} seconds.`);
-    },
-  });
+      return;
+    }
+    next();
+  };
 }
