@@ -116,11 +116,13 @@ export interface OutboxState {
   dueAt: Date;
 }
 
+export type DocumentKind = 'consent-pdf' | 'withdrawal-receipt' | 'paper-record';
+
 export interface DocumentRecord {
   id: string;
   requestId: string;
   organisationId: string;
-  kind: 'consent-pdf';
+  kind: DocumentKind;
   contentType: string;
   sha256: string;
   content: Buffer;
@@ -232,7 +234,17 @@ export interface Store {
   /** Every request's events, one chain at a time, oldest first (for `audit verify`). */
   eventChains(): AsyncIterable<{ requestId: string; events: StoredEvent[] }>;
   getSignature(requestId: string): Promise<SignatureRecord | null>;
-  getDocument(organisationId: string, requestId: string): Promise<DocumentRecord | null>;
+  /** The newest document of that kind (default: the signed consent record). */
+  getDocument(organisationId: string, requestId: string, kind?: DocumentKind): Promise<DocumentRecord | null>;
+  listDocuments(organisationId: string, requestId: string): Promise<Omit<DocumentRecord, 'content'>[]>;
+  /** Documents whose SHA-256 matches (for verification of an uploaded file); no content. */
+  findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]>;
+  /**
+   * Withdraws purposes of a signed request: new decisions, "not granted" rows for the withdrawn
+   * purposes (so they win in the status API), the receipt and the event, together. The earlier
+   * evidence stays. False when the request is no longer signed.
+   */
+  withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;
   /** Open requests whose expiry has passed. */
   listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]>;

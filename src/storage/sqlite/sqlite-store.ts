@@ -13,6 +13,7 @@ import type {
   DecideInput,
   Decision,
   DevOutboxEntry,
+  DocumentKind,
   DocumentRecord,
   EventRecord,
   FormSnapshot,
@@ -80,7 +81,7 @@ export class SqliteStore implements Store {
       requestById: db.prepare('SELECT * FROM consent_requests WHERE organisation_id = ? AND id = ?'),
       requestByToken: db.prepare('SELECT * FROM consent_requests WHERE token_hash = ?'),
       subjectDecisions: db.prepare(
-        'SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY decided_at, request_id',
+        'SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY decided_at, seq',
       ),
       apiKeyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
       lastEventHash: db.prepare('SELECT hash FROM events WHERE request_id = ? ORDER BY seq DESC LIMIT 1').pluck(),
@@ -340,20 +341,50 @@ export class SqliteStore implements Store {
     return { kind: row.signature_kind as 'drawn' | 'typed', text: parsed.text, image: parsed.image ? Buffer.from(parsed.image, 'base64') : null };
   }
 
-  async getDocument(organisationId: string, requestId: string): Promise<DocumentRecord | null> {
-    const row = this.sql('SELECT * FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at DESC LIMIT 1')
-      .get(organisationId, requestId) as Row | undefined;
-    if (!row) return null;
+  async getDocument(organisationId: string, requestId: string, kind: DocumentKind = 'consent-pdf'): Promise<DocumentRecord | null> {
+    const row = this.sql('SELECT * FROM documents WHERE organisation_id = ? AND request_id = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(organisationId, requestId, kind) as Row | undefined;
+    return row ? { ...this.toDocumentMeta(row), content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document) } : null;
+  }
+
+  private toDocumentMeta(row: Row): Omit<DocumentRecord, 'content'> {
     return {
       id: String(row.id),
       requestId: String(row.request_id),
       organisationId: String(row.organisation_id),
-      kind: 'consent-pdf',
+      kind: row.kind as DocumentKind,
       contentType: String(row.content_type),
       sha256: String(row.sha256),
-      content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document),
       createdAt: date(row.created_at),
     };
+  }
+
+  async listDocuments(organisationId: string, requestId: string): Promise<Omit<DocumentRecord, 'content'>[]> {
+    const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at, rowid').all(organisationId, requestId) as Row[];
+    return rows.map((r) => this.toDocumentMeta(r));
+  }
+
+  async findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]> {
+    const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at FROM documents WHERE sha256 = ?').all(sha256) as Row[];
+    return rows.map((r) => this.toDocumentMeta(r));
+  }
+
+  async withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+      if (!row || row.status !== 'signed') return false;
+      this.sql('UPDATE consent_requests SET status = ?, decisions = ?, updated_at = ? WHERE id = ?').run(input.status, JSON.stringify(input.decisions), iso(input.at), input.requestId);
+      // A later "not granted" row per withdrawn purpose: the status API takes the latest row, and
+      // the rows of the original decision stay as they were.
+      const insert = this.sql(
+        `INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at)
+         SELECT request_id, organisation_id, subject_reference, form_id, purpose_id, 0, required, ? FROM decisions
+         WHERE request_id = ? AND purpose_id = ? ORDER BY decided_at DESC LIMIT 1`,
+      );
+      for (const purposeId of input.withdrawn) insert.run(iso(input.at), input.requestId, purposeId);
+      this.insertDocument(input.document);
+      this.insertEvent(input.event);
+      return true;
+    }).immediate();
   }
 
   async subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
