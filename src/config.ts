@@ -45,6 +45,10 @@ const schema = z.object({
   SENDGRID_FROM: z.string().optional(),
   SENDGRID_API_BASE_URL: z.url().optional(),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(40).optional(),
+  SIGNING_P12_PATH: z.string().optional(),
+  SIGNING_P12_PASSWORD: z.string().optional(),
+  TSA_URL: z.url().optional(),
+  TSA_TIMEOUT_MS: positiveInt(5_000),
 });
 
 /** Measured in test/delivery/sms-messages.test.ts: longer base URLs do not fit one SMS segment. */
@@ -101,6 +105,9 @@ export interface Config {
   twilio: TwilioConfig | null;
   /** null: e-mail goes to the dev outbox (never in production). */
   sendgrid: SendGridConfig | null;
+  /** The organisation's PKCS#12 for sealing; null: a self-signed one in DATA_DIR (never in production). */
+  signing: { p12Path: string; password: string } | null;
+  tsa: { url: string; timeoutMs: number; attempts: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     if (!sendgrid) problems.push('E-mail has no provider: set SENDGRID_API_KEY and SENDGRID_FROM');
     if (sendgrid && !sendgrid.webhookPublicKey) problems.push('SENDGRID_WEBHOOK_PUBLIC_KEY is required in production (SendGrid event webhook verification key)');
   }
+  if (v.SIGNING_P12_PATH && v.SIGNING_P12_PASSWORD === undefined) problems.push('SIGNING_P12_PASSWORD is required with SIGNING_P12_PATH');
+  if (v.NODE_ENV === 'production' && !v.SIGNING_P12_PATH) problems.push('SIGNING_P12_PATH and SIGNING_P12_PASSWORD are required in production (the certificate that seals consent records)');
   if (v.REMINDER_AUTOMATIC > v.REMINDER_MAX) problems.push('REMINDER_AUTOMATIC may not be larger than REMINDER_MAX');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -165,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     reminders: { afterDays: v.REMINDER_AFTER_DAYS, automatic: v.REMINDER_AUTOMATIC, max: v.REMINDER_MAX },
     twilio,
     sendgrid,
+    signing: v.SIGNING_P12_PATH ? { p12Path: resolve(cwd, v.SIGNING_P12_PATH), password: v.SIGNING_P12_PASSWORD ?? '' } : null,
+    tsa: v.TSA_URL ? { url: v.TSA_URL, timeoutMs: v.TSA_TIMEOUT_MS, attempts: 3 } : null,
   };
 }
 

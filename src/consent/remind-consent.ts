@@ -15,10 +15,12 @@ export async function remindConsent(deps: { store: Store; clock: Clock }, organi
   if (!request) throw new AppError('not_found', 'There is no consent request with this id.');
   if (!REMINDABLE.includes(request.status)) throw new AppError('conflict', `A reminder can only be sent while the request is sent, delivered or opened; it is ${request.status}.`);
   if (request.reminderCount >= request.reminders.max) throw new AppError('conflict', `The maximum of ${request.reminders.max} reminders has been reached.`);
+  const channel = request.recipient.channel;
+  if (channel === 'paper') throw new AppError('conflict', 'This consent was given on paper; there is no message to remind with.');
   const now = deps.clock.now();
-  const dueAt = request.recipient.channel === 'sms' ? smsSendableAt(now) : now;
+  const dueAt = channel === 'sms' ? smsSendableAt(now) : now;
   const queued = await deps.store.enqueueReminder({
-    message: { id: newId('msg', now), requestId: id, organisationId, kind: 'reminder', channel: request.recipient.channel, attempts: 0, dueAt, createdAt: now },
+    message: { id: newId('msg', now), requestId: id, organisationId, kind: 'reminder', channel, attempts: 0, dueAt, createdAt: now },
     event: { id: newId('evt', now), requestId: id, organisationId, type: 'reminder_requested', at: now, actor, detail: { dueAt: dueAt.toISOString() } },
   });
   if (!queued) throw new AppError('conflict', 'The request changed at the same moment; fetch it again.');

@@ -132,7 +132,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
       requestId: request.id,
       organisationId,
       kind: 'invite',
-      channel: request.recipient.channel,
+      channel: input.recipient.channel,
       link: `${deps.publicBaseUrl}/c/${token}`,
       attempts: 0,
       dueAt: request.recipient.channel === 'sms' ? smsSendableAt(now) : now,

@@ -7,6 +7,8 @@ import type { Language, SignerRole } from '../consent/form-types';
  * text and the adapter encrypts them with the field cipher it was built with.
  */
 export type Channel = 'sms' | 'email';
+/** How a request reached its signer: a message, or a paper form recorded afterwards. */
+export type RequestChannel = Channel | 'paper';
 
 export interface Organisation {
   id: string;
@@ -46,7 +48,7 @@ export interface ConsentRequestRecord {
   signerRole: SignerRole;
   language: Language;
   subject: { reference: string; firstName: string; lastName: string | null; dateOfBirth: string };
-  recipient: { name: string; channel: Channel; address: string | null; maskedAddress: string };
+  recipient: { name: string; channel: RequestChannel; address: string | null; maskedAddress: string };
   tokenHash: string;
   createdAt: Date;
   updatedAt: Date;
@@ -219,7 +221,8 @@ export interface Store {
   createConsentRequest(input: {
     request: ConsentRequestRecord;
     event: EventRecord;
-    message: OutboxMessage;
+    /** null for paper consent recorded without a message. */
+    message: OutboxMessage | null;
     form: FormSnapshot;
   }): Promise<void>;
   getConsentRequest(organisationId: string, id: string): Promise<ConsentRequestRecord | null>;

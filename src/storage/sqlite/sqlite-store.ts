@@ -158,7 +158,7 @@ export class SqliteStore implements Store {
     return row ? { formId, version, content: String(row.content) } : null;
   }
 
-  async createConsentRequest(input: { request: ConsentRequestRecord; event: EventRecord; message: OutboxMessage; form: FormSnapshot }): Promise<void> {
+  async createConsentRequest(input: { request: ConsentRequestRecord; event: EventRecord; message: OutboxMessage | null; form: FormSnapshot }): Promise<void> {
     const { request: r, event, message, form } = input;
     const c = this.cipher;
     this.db.transaction(() => {
@@ -179,7 +179,7 @@ export class SqliteStore implements Store {
           r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
         );
       this.insertEvent(event);
-      this.insertMessage(message);
+      if (message) this.insertMessage(message);
     })();
   }
 
@@ -211,7 +211,7 @@ export class SqliteStore implements Store {
       },
       recipient: {
         name: c.decrypt(String(row.recipient_name_enc), C.recipientName),
-        channel: row.recipient_channel as Channel,
+        channel: row.recipient_channel as ConsentRequestRecord['recipient']['channel'],
         address: c.decryptOptional(row.recipient_address_enc as string | null, C.address),
         maskedAddress: String(row.recipient_masked),
       },
