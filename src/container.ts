@@ -19,7 +19,11 @@ import { projectPath } from './shared/paths';
 import { SqliteStore } from './storage/sqlite/sqlite-store';
 import type { Store } from './storage/store';
 import { ConfigError } from './config';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { PadesSealer } from './evidence/pades-sealer';
+import { loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity } from './evidence/signing-identity';
 
 /** The one place that picks adapters from config and builds the services. */
 export interface Container {
@@ -38,6 +42,22 @@ export interface Container {
 export interface ContainerOverrides {
   clock?: Clock;
   logger?: Logger;
+  /** Tests share one signing identity: making a key pair per test app would cost a second each. */
+  signingIdentity?: SigningIdentity;
+}
+
+function buildSealer(config: Config, logger: Logger, identity: SigningIdentity | undefined): PadesSealer {
+  if (identity) return new PadesSealer(identity, config.tsa);
+  if (config.signing) {
+    try {
+      return new PadesSealer(loadSigningIdentity(readFileSync(config.signing.p12Path), config.signing.password), config.tsa);
+    } catch (error) {
+      throw new ConfigError([`SIGNING_P12_PATH: ${(error as Error).message}`]);
+    }
+  }
+  const dev = loadOrCreateDevSigningIdentity(config.dataDir, 'Akkoord');
+  if (dev.created) logger.warn({ file: dev.file }, 'generated a self-signed development seal; set SIGNING_P12_PATH for real use');
+  return new PadesSealer(dev.identity, config.tsa);
 }
 
 function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer } {
@@ -77,6 +97,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const tokens = new LinkTokens(keys.link);
   const views = createViews(projectPath('templates'));
   const messages = createMessageRenderer(projectPath('templates'));
+  const sealer = buildSealer(config, logger, overrides.signingIdentity);
+  const trustedCertificatePems = () => [sealer.identity.certificatePem];
   const devOutbox = new DevOutbox({ store, clock });
   // A channel without a provider uses the dev outbox; loadConfig refuses that in production.
   const sms: SmsSender = config.twilio ? new TwilioSmsSender(config.twilio, config.publicBaseUrl, config.providerTimeoutMs) : devOutbox;
@@ -91,6 +113,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     publicBaseUrl: config.publicBaseUrl,
     defaultExpiryDays: config.defaultExpiryDays,
     renderPdf: renderConsentPdf,
+    sealer,
+    trustedCertificatePems,
     devOutboxEnabled: config.env !== 'production' && (!config.twilio || !config.sendgrid),
     reminderDefaults: config.reminders,
     twilio: config.twilio,
@@ -100,7 +124,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     rateLimitPublicPerMinute: config.rateLimitPublicPerMinute,
   });
   const worker = new Worker(
-    { store, clock, logger, sms, email, messages, supportEmail: config.supportEmail },
+    { store, clock, logger, sms, email, messages, supportEmail: config.supportEmail, sealer },
     { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, batchSize: config.workerBatchSize },
   );
   return {

@@ -15,6 +15,8 @@ const PROVIDERS = {
   SENDGRID_API_KEY: 'SG.test-key-123',
   SENDGRID_FROM: 'Akkoord <noreply@akkoord.example.nl>',
   SENDGRID_WEBHOOK_PUBLIC_KEY: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE' + 'A'.repeat(40),
+  SIGNING_P12_PATH: '/etc/akkoord/seal.p12',
+  SIGNING_P12_PASSWORD: 'secret',
 };
 
 describe('configuration', () => {
@@ -30,6 +32,7 @@ describe('configuration', () => {
       expect(message).toMatch(/LINK_SIGNING_KEY is required/);
       expect(message).toMatch(/SMS has no provider: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM/);
       expect(message).toMatch(/E-mail has no provider: set SENDGRID_API_KEY and SENDGRID_FROM/);
+      expect(message).toMatch(/SIGNING_P12_PATH and SIGNING_P12_PASSWORD are required in production/);
     }
   });
 

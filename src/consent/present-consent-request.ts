@@ -23,6 +23,7 @@ export function presentConsentRequest(r: ConsentRequestRecord) {
     reminderCount: r.reminderCount,
     reminders: r.reminders,
     failureReason: r.failureReason,
+    sealState: r.sealState,
   };
 }
 export type ConsentRequestView = ReturnType<typeof presentConsentRequest>;

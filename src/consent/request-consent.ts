@@ -114,6 +114,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     decisions: [],
     signerName: null,
     signatureKind: null,
+    sealState: null,
   };
   await deps.store.createConsentRequest({
     request,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { browserSummary } from '../evidence/browser-summary';
 import type { ConsentPdfInput } from '../evidence/render-consent-pdf';
+import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
@@ -16,6 +17,7 @@ export interface SignDeps {
   tokens: LinkTokens;
   clock: Clock;
   renderPdf: (input: ConsentPdfInput) => Promise<Buffer>;
+  sealer: Sealer;
 }
 
 export type LinkState =
@@ -143,9 +145,11 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signedAt: now,
     signedVia: `link via ${request.recipient.channel} (${request.recipient.maskedAddress}), ${browser}`,
   });
-  const sha256 = createHash('sha256').update(pdf).digest('hex');
+  const sealed = await deps.sealer.seal(pdf, { reason: status === 'signed' ? 'Consent given through Akkoord' : 'Consent declined through Akkoord', name: organisation?.name || 'Akkoord', signedAt: now });
+  const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   // When two taps race, decide() lets only the first one through; both then show its outcome.
   await deps.store.decide({
+    sealState: deps.sealer.timestamps && !sealed.timestamped ? 'sealed_without_timestamp' : null,
     requestId: request.id,
     fromStatuses: OPEN_STATUSES,
     status,
@@ -154,7 +158,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     decisions,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature,
-    document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: pdf, createdAt: now },
+    document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
     event: {
       id: newId('evt', now),
       requestId: request.id,
@@ -167,6 +171,9 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
         signature: signature?.kind ?? null,
         signatureSha256: signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null,
         documentSha256: sha256,
+        sealed: true,
+        timestamped: sealed.timestamped,
+        ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}),
         formVersion: form.version,
         language: request.language,
         browser,

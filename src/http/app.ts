@@ -12,6 +12,8 @@ import { limitPerMinute } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { buildOpenApi } from './openapi';
 import { signingPages } from './public/signing-pages';
+import { verifyPage } from './public/verify-page';
+import { verifyRouter } from './routes/verify';
 import { consentRequestsRouter } from './routes/consent-requests';
 import { formsRouter } from './routes/forms';
 import { hooksRouter, type HooksDeps } from './routes/hooks';
@@ -22,6 +24,7 @@ export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps {
   forms: FormCatalog;
   views: Views;
   logger: Logger;
+  trustedCertificatePems: () => string[];
   /** Set only when no provider is configured and not in production. */
   devOutboxEnabled: boolean;
   trustProxy: number;
@@ -49,6 +52,7 @@ function apiRouter(deps: AppDeps): Router {
   api.use('/forms', formsRouter(deps.forms));
   api.use('/consent-requests', consentRequestsRouter(deps));
   api.use('/subjects', subjectsRouter(deps.store));
+  api.use('/verify', verifyRouter(deps));
   api.use(notFoundHandler);
   return api;
 }
@@ -95,6 +99,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
 
   app.use('/hooks', hooksRouter(deps));
+  app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 

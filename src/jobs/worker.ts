@@ -3,9 +3,13 @@ import type { Logger } from 'pino';
 import { expireDueRequests } from '../consent/cancel-consent';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
+import type { Sealer } from '../evidence/sealer';
+import { retryTimestamps, retryTimestampsJob } from './retry-timestamps';
 import { sendConsentMessage, type SendMessageDeps } from './send-consent-message';
 
 export interface WorkerOptions {
+  /** How often records sealed without a time-stamp are retried. */
+  timestampRetryMs?: number;
   pollMs: number;
   /** How long a claimed message stays invisible to other workers (visibility timeout). */
   leaseMs: number;
@@ -21,9 +25,10 @@ export class Worker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private lastTimestampRetry = 0;
 
   constructor(
-    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger },
+    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer },
     private readonly options: WorkerOptions,
   ) {}
 
@@ -32,6 +37,10 @@ export class Worker {
     const { store, clock } = this.deps;
     await expireDueRequests({ store, clock });
     const now = clock.now();
+    if (now.getTime() - this.lastTimestampRetry >= (this.options.timestampRetryMs ?? retryTimestampsJob.everyMs)) {
+      this.lastTimestampRetry = now.getTime();
+      await retryTimestamps(this.deps);
+    }
     const batch = await store.claimMessages(now, new Date(now.getTime() + this.options.leaseMs), this.options.batchSize);
     await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));
     return batch.length;

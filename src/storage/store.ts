@@ -63,6 +63,7 @@ export interface ConsentRequestRecord {
   decisions: Decision[];
   signerName: string | null;
   signatureKind: 'drawn' | 'typed' | null;
+  sealState: 'sealed_without_timestamp' | null;
 }
 
 /** When to remind: `automatic` reminders `afterDays` apart after sending, at most `max` in all (manual ones included). */
@@ -190,6 +191,8 @@ export interface DecideInput {
   signature: SignatureRecord | null;
   document: DocumentRecord;
   event: EventRecord;
+  /** 'sealed_without_timestamp' when the time-stamp authority could not be reached: a job retries. */
+  sealState?: 'sealed_without_timestamp' | null;
 }
 
 export interface StatusChangeInput {
@@ -247,6 +250,10 @@ export interface Store {
    * purposes (so they win in the status API), the receipt and the event, together. The earlier
    * evidence stays. False when the request is no longer signed.
    */
+  /** Requests whose record still waits for a time-stamp. */
+  listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]>;
+  /** Stores the re-sealed record that now carries a time-stamp, with its event, and clears the seal state. */
+  completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
   withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;
   /** Open requests whose expiry has passed. */

@@ -7,6 +7,7 @@ import request from 'supertest';
 
 import { loadConfig } from '../../src/config';
 import { buildContainer, type Container } from '../../src/container';
+import { createSelfSignedP12, loadSigningIdentity, type SigningIdentity } from '../../src/evidence/signing-identity';
 import { createApiKey } from '../../src/organisations/api-keys';
 import { bootstrapDemo } from '../../src/organisations/bootstrap-demo';
 import { FixedClock } from '../../src/shared/clock';
@@ -24,12 +25,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+let sharedIdentity: SigningIdentity | null = null;
+/** One self-signed seal per test process: making an RSA key per test app would cost a second each. */
+export function testSigningIdentity(): SigningIdentity {
+  sharedIdentity ??= loadSigningIdentity(createSelfSignedP12('Akkoord test seal', 'Demo', 'test'), 'test');
+  return sharedIdentity;
+}
+
 /** A real service on SQLite in a temp folder, with a fixed clock and no background worker. */
 export async function createTestApp(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z'): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'akkoord-test-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKER_ENABLED: 'false', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', ...env });
   const clock = new FixedClock(start);
-  const container = buildContainer(config, { clock, logger: pino({ level: 'silent' }) });
+  const container = buildContainer(config, { clock, logger: pino({ level: 'silent' }), signingIdentity: testSigningIdentity() });
   const demo = (await bootstrapDemo(container))!;
   const otherOrg = newId('org', clock.now());
   await container.store.createOrganisation({ id: otherOrg, name: 'Buurtwerk Oost', createdAt: clock.now() });

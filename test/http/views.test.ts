@@ -72,7 +72,18 @@ function modelsFor(page: string, lang: UiLanguage): object[] {
         signModel(lang, { signerRole: 'participant', errors: [{ field: 'form', key: 'errors.csrf' }, { field: 'purpose_registratie', key: 'errors.purposeMissing' }, { field: 'declaration', message: 'Zet een vinkje.' }, { field: 'signerName', key: 'errors.nameMissing' }] }),
       ];
     case 'done':
-      return [doneModel(lang, 'signed'), doneModel(lang, 'declined'), doneModel(lang, 'withdrawn'), { ...doneModel(lang, 'signed'), documentUrl: null, decidedAt: null, signerName: null }];
+      return [
+        doneModel(lang, 'signed'),
+        doneModel(lang, 'declined'),
+        doneModel(lang, 'withdrawn'),
+        { ...doneModel(lang, 'signed'), documentUrl: null, decidedAt: null, signerName: null },
+        { ...doneModel(lang, 'signed'), receiptUrl: '/c/x/receipt', errors: [{ field: 'withdraw', message: 'Kies eerst.' }], withdraw: { action: '/c/x/withdraw', csrfToken: 'c'.repeat(43), purposes: [{ id: 'registratie', label: 'Inschrijving' }] } },
+      ];
+    case 'verify': {
+      const result = { authentic: true, sha256: 'ab'.repeat(32), record: { requestId: 'cr_1', kind: 'consent-pdf', formId: 'beeldmateriaal', formVersion: '0123456789abcdef', recordedAt: '2026-11-22T10:00:00.000Z' }, seal: { sealed: true, intact: true, byOurKey: true, signer: 'CN=x', signedAt: null, timestamped: false, problem: null } };
+      const base = { lang, action: '/verify', csrfToken: 'c'.repeat(43), error: null };
+      return [{ ...base, result: null }, { ...base, result }, { ...base, result: { ...result, authentic: false, seal: { ...result.seal, intact: false } } }, { ...base, result: null, error: 'Dit bestand is geen PDF.' }];
+    }
     case 'link-gone':
       return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'unknown', title: '' }];
     case 'error':
@@ -220,7 +231,7 @@ describe('content security policy', () => {
   ];
 
   it('when the pages are listed, then each has test models', () => {
-    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'link-gone', 'sign']);
+    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'link-gone', 'sign', 'verify']);
   });
 
   for (const page of PAGES) {

@@ -44,6 +44,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         reminders: { afterDays: 3, automatic: 1, max: 2 },
         deliveredAt: null,
         failureReason: null,
+        sealState: null,
         decisions: [],
         signerName: null,
         signatureKind: null,

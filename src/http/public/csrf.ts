@@ -15,10 +15,10 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function issueCsrf(req: Request, res: Response, secure: boolean): string {
+export function issueCsrf(req: Request, res: Response, secure: boolean, path = '/c/'): string {
   const existing = readCookie(req, COOKIE);
   const value = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
-  res.cookie(COOKIE, value, { httpOnly: true, sameSite: 'strict', secure, path: '/c/' });
+  res.cookie(COOKIE, value, { httpOnly: true, sameSite: 'strict', secure, path });
   return value;
 }
 

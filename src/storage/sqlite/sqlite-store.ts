@@ -229,6 +229,7 @@ export class SqliteStore implements Store {
       decisions: JSON.parse(String(row.decisions)) as Decision[],
       signerName: c.decryptOptional(row.signer_name_enc as string | null, C.signerName),
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
+      sealState: (row.seal_state as 'sealed_without_timestamp' | null) ?? null,
     };
   }
 
@@ -282,10 +283,10 @@ export class SqliteStore implements Store {
       const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
       this.sql(
           `UPDATE consent_requests SET status = ?, updated_at = ?, decided_at = ?, decisions = ?, signer_name_enc = ?,
-             signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?) WHERE id = ?`,
+             signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ? WHERE id = ?`,
         )
         .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
-          sig?.kind ?? null, sigBlob, iso(input.at), input.requestId);
+          sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, input.requestId);
       const insertDecision = this.sql(
         'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       );
@@ -366,6 +367,19 @@ export class SqliteStore implements Store {
   async findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]> {
     const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at FROM documents WHERE sha256 = ?').all(sha256) as Row[];
     return rows.map((r) => this.toDocumentMeta(r));
+  }
+
+  async listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]> {
+    const rows = this.sql("SELECT id, organisation_id FROM consent_requests WHERE seal_state = 'sealed_without_timestamp' LIMIT ?").all(limit) as Row[];
+    return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id) }));
+  }
+
+  async completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void> {
+    this.db.transaction(() => {
+      this.sql('UPDATE consent_requests SET seal_state = NULL WHERE id = ?').run(input.requestId);
+      this.insertDocument(input.document);
+      this.insertEvent(input.event);
+    }).immediate();
   }
 
   async withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {

@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+import type { Sealer } from '../evidence/sealer';
+import { sniffScanType, type ScanType } from '../evidence/scan-type';
+import { AppError } from '../errors';
+import type { Clock } from '../shared/clock';
+import { newId } from '../shared/ids';
+import type { ConsentRequestRecord, Decision, Store } from '../storage/store';
+import { amsterdamDate, compareDates, parseIsoDate } from './age';
+import { formFromSnapshot, formSnapshot } from './form-snapshot';
+import type { ConsentForm, Language } from './form-types';
+import type { FormCatalog } from './forms';
+import { OPEN_STATUSES } from './lifecycle';
+import { reminderPolicy, signerRoleFor } from './request-consent';
+
+export const MAX_SCAN_BYTES = 10 * 1024 * 1024;
+
+export interface PaperRecordInput {
+  organisationName: string;
+  requestId: string;
+  form: ConsentForm;
+  language: Language;
+  signedBy: string;
+  signedOn: string;
+  decisions: { purposeId: string; label: string; granted: boolean }[];
+  recordedAt: Date;
+  recordedBy: string;
+  scan: { contentType: string; bytes: number; sha256: string; fileName: string | null };
+}
+
+export interface PaperDeps {
+  store: Store;
+  clock: Clock;
+  forms: FormCatalog;
+  sealer: Sealer;
+  reminderDefaults: ConsentRequestRecord['reminders'];
+  renderPaperRecordPdf: (cover: PaperRecordInput, scan: Buffer, contentType: ScanType) => Promise<Buffer>;
+}
+
+export interface PaperFields {
+  signedBy?: string | undefined;
+  signedOn?: string | undefined;
+  decisions?: string | undefined;
+  file: { bytes: Buffer; fileName: string | null } | null;
+}
+
+const decisionsSchema = z.array(z.object({ purposeId: z.string().min(1), granted: z.boolean() }).strict()).min(1);
+
+/** Checks the paper facts against the form: every purpose decided once, a name, a real date not in the future. */
+function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { signedBy: string; signedOn: string; decisions: Decision[]; scan: Buffer; type: ScanType; fileName: string | null } {
+  const errors: { path: string; message: string }[] = [];
+  const signedBy = (fields.signedBy ?? '').trim().replace(/\s+/g, ' ');
+  if (signedBy.length < 2 || signedBy.length > 100) errors.push({ path: 'signedBy', message: 'Give the name of who signed (2–100 characters).' });
+  const day = parseIsoDate(fields.signedOn ?? '');
+  if (!day) errors.push({ path: 'signedOn', message: 'Use a real date in the form YYYY-MM-DD.' });
+  else if (compareDates(day, amsterdamDate(now)) > 0) errors.push({ path: 'signedOn', message: 'The date lies in the future.' });
+  let decisions: Decision[] = [];
+  try {
+    const parsed = decisionsSchema.safeParse(JSON.parse(fields.decisions ?? ''));
+    if (!parsed.success) errors.push({ path: 'decisions', message: 'Send a JSON array of {purposeId, granted}.' });
+    else {
+      decisions = parsed.data;
+      const ids = decisions.map((d) => d.purposeId);
+      const missing = form.purposes.filter((p) => !ids.includes(p.id)).map((p) => p.id);
+      const unknown = ids.filter((id) => !form.purposes.some((p) => p.id === id));
+      if (missing.length) errors.push({ path: 'decisions', message: `Every purpose needs a decision; missing: ${missing.join(', ')}.` });
+      if (unknown.length) errors.push({ path: 'decisions', message: `Unknown purposes for form ${form.id}: ${unknown.join(', ')}.` });
+      if (new Set(ids).size !== ids.length) errors.push({ path: 'decisions', message: 'A purpose appears twice.' });
+    }
+  } catch {
+    errors.push({ path: 'decisions', message: 'This is not valid JSON.' });
+  }
+  const scan = fields.file?.bytes ?? null;
+  const type = scan ? sniffScanType(scan) : null;
+  if (!scan || scan.length === 0) errors.push({ path: 'file', message: 'Attach the scan of the signed paper form.' });
+  else if (!type) errors.push({ path: 'file', message: 'The file must be a PDF, JPEG or PNG; its content is none of these (the file name does not count).' });
+  if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: fields.file?.fileName ?? null };
+}
+
+/**
+ * Consent given on paper: the scan (PDF, JPEG or PNG, at most 10 MB, type from its bytes) is kept
+ * inside one sealed PDF with a cover page, encrypted like all documents, and the decisions count
+ * in the status API like signed ones. For an open request, or for a subject without one.
+ */
+export async function recordPaperConsent(deps: PaperDeps, organisationId: string, actor: string, target: { requestId: string } | { subjectReference: string; formId: string; firstName: string; lastName?: string | undefined; dateOfBirth: string; language?: Language | undefined }, fields: PaperFields): Promise<ConsentRequestRecord> {
+  const now = deps.clock.now();
+  const existing = 'requestId' in target ? await deps.store.getConsentRequest(organisationId, target.requestId) : null;
+  let form: ConsentForm;
+  if ('requestId' in target) {
+    if (!existing) throw new AppError('not_found', 'There is no consent request with this id.');
+    if (!OPEN_STATUSES.includes(existing.status)) throw new AppError('conflict', `Paper consent can be recorded while the request is open; it is ${existing.status}.`);
+    form = formFromSnapshot((await deps.store.getFormSnapshot(existing.formId, existing.formVersion))!);
+  } else {
+    const current = deps.forms.get(target.formId);
+    if (!current) throw AppError.validation('formId', `There is no form "${target.formId}".`);
+    form = current;
+  }
+  const paper = validatePaper(form, fields, now);
+  let request: ConsentRequestRecord;
+  if (existing) {
+    request = existing;
+  } else {
+    const subject = target as Exclude<typeof target, { requestId: string }>;
+    request = {
+      id: newId('cr', now),
+      organisationId,
+      formId: form.id,
+      formVersion: form.version,
+      status: 'pending',
+      // The signer's role follows from the age on the day the paper was signed.
+      signerRole: signerRoleFor(subject.dateOfBirth, new Date(`${paper.signedOn}T12:00:00Z`)),
+      language: subject.language ?? 'nl',
+      subject: { reference: subject.subjectReference, firstName: subject.firstName, lastName: subject.lastName ?? null, dateOfBirth: subject.dateOfBirth },
+      recipient: { name: paper.signedBy, channel: 'paper', address: null, maskedAddress: 'paper' },
+      // Paper requests have no link: a random hash that no token can ever match.
+      tokenHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now,
+      sentAt: null,
+      openedAt: null,
+      decidedAt: null,
+      reminderCount: 0,
+      reminders: reminderPolicy(deps.reminderDefaults, form, { automatic: 0, max: 0 }),
+      deliveredAt: null,
+      failureReason: null,
+      decisions: [],
+      signerName: null,
+      signatureKind: null,
+      sealState: null,
+    };
+    await deps.store.createConsentRequest({
+      request,
+      form: formSnapshot(form),
+      message: null,
+      event: { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } },
+    });
+  }
+
+  const organisation = await deps.store.getOrganisation(organisationId);
+  const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
+  const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
+  const record = await deps.renderPaperRecordPdf(
+    {
+      organisationName: organisation?.name ?? '',
+      requestId: request.id,
+      form,
+      language: request.language,
+      signedBy: paper.signedBy,
+      signedOn: paper.signedOn,
+      decisions: paper.decisions.map((d) => ({ ...d, label: label(d.purposeId) })),
+      recordedAt: now,
+      recordedBy: actor,
+      scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
+    },
+    paper.scan,
+    paper.type,
+  );
+  const sealed = await deps.sealer.seal(record, { reason: 'Consent given on paper, recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
+  const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
+  const decided = await deps.store.decide({
+    requestId: request.id,
+    fromStatuses: OPEN_STATUSES,
+    status,
+    at: now,
+    signerName: paper.signedBy,
+    decisions: paper.decisions,
+    requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
+    signature: null,
+    document: { id: newId('doc', now), requestId: request.id, organisationId, kind: 'paper-record', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
+    event: {
+      id: newId('evt', now),
+      requestId: request.id,
+      organisationId,
+      type: status,
+      at: now,
+      actor,
+      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, formVersion: form.version },
+    },
+  });
+  if (!decided) throw new AppError('conflict', 'The request changed at the same moment; fetch it again.');
+  return (await deps.store.getConsentRequest(organisationId, request.id))!;
+}

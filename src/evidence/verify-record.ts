@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+
+import type { Store } from '../storage/store';
+import { verifySealedPdf } from './seal-pdf';
+
+export interface RecordVerification {
+  /** An unmodified record of this service: its exact bytes are on file and its seal holds. */
+  authentic: boolean;
+  sha256: string;
+  /** Only facts that are printed in the file itself: no names, no contact details. */
+  record: { requestId: string; kind: string; formId: string; formVersion: string; recordedAt: string } | null;
+  seal: { sealed: boolean; intact: boolean; byOurKey: boolean; signer: string | null; signedAt: string | null; timestamped: boolean; problem: string | null };
+}
+
+/**
+ * Checks an uploaded PDF two ways: is this exact file one we issued (SHA-256 on file), and does
+ * its seal hold (signature over every byte, by our certificate). With an organisation, only that
+ * organisation's records count as known.
+ */
+export async function verifyRecord(deps: { store: Store; trustedCertificatePems: string[] }, pdf: Buffer, organisationId: string | null): Promise<RecordVerification> {
+  const sha256 = createHash('sha256').update(pdf).digest('hex');
+  const matches = (await deps.store.findDocumentsBySha256(sha256)).filter((d) => organisationId === null || d.organisationId === organisationId);
+  const seal = verifySealedPdf(pdf, deps.trustedCertificatePems);
+  const known = matches[0];
+  const request = known ? await deps.store.getConsentRequest(known.organisationId, known.requestId) : null;
+  return {
+    authentic: Boolean(known && request) && seal.intact && seal.byOurKey,
+    sha256,
+    record: known && request ? { requestId: known.requestId, kind: known.kind, formId: request.formId, formVersion: request.formVersion, recordedAt: known.createdAt.toISOString() } : null,
+    seal: {
+      sealed: seal.sealed,
+      intact: seal.intact,
+      byOurKey: seal.byOurKey,
+      signer: seal.signerSubject,
+      signedAt: seal.signedAt?.toISOString() ?? null,
+      timestamped: seal.timestamped,
+      problem: seal.problem,
+    },
+  };
+}

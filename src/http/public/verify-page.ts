@@ -1,0 +1,47 @@
+import { Router, type Request, type Response } from 'express';
+
+import { AppError } from '../../errors';
+import { sniffScanType } from '../../evidence/scan-type';
+import { verifyRecord, type RecordVerification } from '../../evidence/verify-record';
+import type { Store } from '../../storage/store';
+import { readMultipart } from '../middleware/multipart';
+import type { Views } from '../views';
+import { checkCsrf, issueCsrf } from './csrf';
+
+/**
+ * /verify: anyone holding an Akkoord PDF can check it is an unmodified record of this service.
+ * It shows only what the file itself already says (request id, form version, dates).
+ */
+export function verifyPage(deps: { store: Store; views: Views; secureCookies: boolean; trustedCertificatePems: () => string[] }): Router {
+  const router = Router();
+  const lang = (req: Request) => (req.query.lang === 'en' ? 'en' : 'nl');
+  const render = (req: Request, res: Response, status: number, result: RecordVerification | null, error: string | null) => {
+    const l = lang(req);
+    res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(
+      deps.views.render('verify', {
+        lang: l,
+        otherLang: l === 'nl' ? 'en' : 'nl',
+        langSwitchUrl: `?lang=${l === 'nl' ? 'en' : 'nl'}`,
+        organisationName: '',
+        action: `/verify${l === 'en' ? '?lang=en' : ''}`,
+        csrfToken: issueCsrf(req, res, deps.secureCookies, '/verify'),
+        result,
+        error,
+      }),
+    );
+  };
+  router.get('/', (req, res) => render(req, res, 200, null, null));
+  router.post('/', async (req, res) => {
+    let body;
+    try {
+      body = await readMultipart(req, { maxFileBytes: 20 * 1024 * 1024, fileField: 'file' });
+    } catch (error) {
+      return render(req, res, 422, null, deps.views.translate(lang(req), error instanceof AppError ? 'verify.errorTooLarge' : 'verify.errorUnreadable'));
+    }
+    if (!checkCsrf(req, body.fields._csrf)) return render(req, res, 403, null, deps.views.translate(lang(req), 'errors.csrf'));
+    const pdf = body.file?.bytes;
+    if (!pdf || sniffScanType(pdf) !== 'application/pdf') return render(req, res, 422, null, deps.views.translate(lang(req), 'verify.errorNotPdf'));
+    render(req, res, 200, await verifyRecord({ store: deps.store, trustedCertificatePems: deps.trustedCertificatePems() }, pdf, null), null);
+  });
+  return router;
+}
