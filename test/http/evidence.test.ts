@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
+import { adultRequest, auth, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { hasCommand, requireTool } from '../helpers/tools';
+
+const hasPdfsig = requireTool(hasCommand('pdfsig'), 'poppler-utils (pdfsig)');
+
+/** Signs a 16+ request through its link with a typed name and returns the request id and link path. */
+async function signed(app: TestApp): Promise<{ id: string; link: string }> {
+  const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+  const link = await deliverAndGetLink(app, created.body.id);
+  const page = await app.http.get(link);
+  const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
+  const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+  return { id: created.body.id, link };
+}
+
+const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+describe('sealed evidence and verification', () => {
+  let app: TestApp;
+  afterEach(async () => {
+    await app.close();
+  });
+
+  async function document(id: string): Promise<Buffer> {
+    const res = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    return res.body as Buffer;
+  }
+
+  test('when a consent is signed, then its record is sealed, pdfsig calls it valid, and /api/v1/verify recognises it', async () => {
+    app = await createTestApp();
+    const { id } = await signed(app);
+    const pdf = await document(id);
+    if (hasPdfsig) {
+      const file = join(app.dataDir, 'record.pdf');
+      writeFileSync(file, pdf);
+      const out = execFileSync('pdfsig', [file], { encoding: 'utf8' });
+      expect(out).toContain('ETSI.CAdES.detached');
+      expect(out).toContain('Signature is Valid');
+    }
+    const res = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(pdf);
+    expect(res.status).toBe(200);
+    const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
+    expect(res.body).toMatchObject({ authentic: true, record: { requestId: id, kind: 'consent-pdf', formId: 'inloop-16-plus', formVersion: got.body.formVersion }, seal: { sealed: true, intact: true, byOurKey: true } });
+    expect(JSON.stringify(res.body)).not.toMatch(/Noor|Bakker|example\.nl/);
+    const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
+    expect(events.body.data.at(-1).detail).toMatchObject({ sealed: true, documentSha256: res.body.sha256 });
+  });
+
+  test('when one byte of the record is changed, then /api/v1/verify and pdfsig both fail it', async () => {
+    app = await createTestApp();
+    const { id } = await signed(app);
+    const pdf = Buffer.from(await document(id));
+    const at = pdf.indexOf('/Type /Page') + 2;
+    pdf.writeUInt8(pdf.readUInt8(at) ^ 0x01, at);
+    const res = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(pdf);
+    expect(res.body).toMatchObject({ authentic: false, record: null, seal: { intact: false } });
+    if (hasPdfsig) {
+      const file = join(app.dataDir, 'changed.pdf');
+      writeFileSync(file, pdf);
+      let out = '';
+      try {
+        out = execFileSync('pdfsig', [file], { encoding: 'utf8' });
+      } catch (error) {
+        out = String((error as { stdout?: string }).stdout ?? '');
+      }
+      expect(out).not.toContain('Signature is Valid');
+    }
+  });
+
+  test('when another organisation checks our record, then it is not known to them; a non-PDF is a 422 naming the field', async () => {
+    app = await createTestApp();
+    const { id } = await signed(app);
+    const pdf = await document(id);
+    const res = await app.http.post('/api/v1/verify').set(auth(app.other.apiKey)).set('Content-Type', 'application/pdf').send(pdf);
+    expect(res.body).toMatchObject({ authentic: false, record: null, seal: { intact: true } });
+    const bad = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).attach('file', Buffer.from('MZ not a pdf'), 'record.pdf');
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].path).toBe('file');
+  });
+
+  test('when someone uploads the record on the public /verify page, then it says it is genuine, in Dutch', async () => {
+    app = await createTestApp();
+    const { id } = await signed(app);
+    const pdf = await document(id);
+    const page = await app.http.get('/verify');
+    expect(page.status).toBe(200);
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
+    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const res = await app.http.post('/verify').set('Cookie', cookie).field('_csrf', csrf).attach('file', pdf, 'toestemming.pdf');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Dit bestand is echt en niet veranderd.');
+    expect(res.text).toContain(id);
+    const forged = await app.http.post('/verify').set('Cookie', cookie).field('_csrf', 'x'.repeat(43)).attach('file', pdf, 'toestemming.pdf');
+    expect(forged.status).toBe(403);
+  });
+});
+
+describe('time-stamps', () => {
+  let tsa: FakeTsa;
+  let app: TestApp;
+  beforeAll(async () => {
+    tsa = await startFakeTsa();
+  });
+  afterAll(async () => {
+    await tsa.close();
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  test('when the time-stamp authority is down, then the record is sealed without a time-stamp, says so, and a job adds it later', async () => {
+    app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' });
+    tsa.failAlways(true);
+    const { id } = await signed(app);
+    const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
+    expect(got.body).toMatchObject({ status: 'signed', sealState: 'sealed_without_timestamp' });
+    const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
+    expect(events.body.data.at(-1).detail).toMatchObject({ timestamped: false, sealNote: 'sealed without timestamp' });
+
+    tsa.failAlways(false);
+    app.clock.advance(10 * 60_000);
+    await app.container.worker.runOnce();
+    const after = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
+    expect(after.body.sealState).toBeNull();
+    const later = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
+    expect(later.body.data.at(-1)).toMatchObject({ type: 'timestamp_added' });
+    const pdf = (await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary)).body as Buffer;
+    const check = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(pdf);
+    expect(check.body).toMatchObject({ authentic: true, seal: { timestamped: true } });
+  });
+
+  test('when the time-stamp authority answers, then the record carries a time-stamp from the start', async () => {
+    app = await createTestApp({ TSA_URL: tsa.url });
+    const { id } = await signed(app);
+    const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
+    expect(got.body.sealState).toBeNull();
+    expect(tsa.tokens.length).toBeGreaterThan(0);
+  });
+});
