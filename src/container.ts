@@ -9,6 +9,8 @@ import type { EmailSender, SmsSender } from './delivery/senders';
 import { TwilioSmsSender } from './delivery/twilio-sms-sender';
 import { createMessageRenderer } from './delivery/message-templates';
 import { renderConsentPdf } from './evidence/render-consent-pdf';
+import { renderPaperRecordPdf } from './evidence/render-paper-cover-pdf';
+import { renderWithdrawalReceiptPdf } from './evidence/render-receipt-pdf';
 import { buildApp } from './http/app';
 import { createViews, type Views } from './http/views';
 import { Worker } from './jobs/worker';
@@ -113,6 +115,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     publicBaseUrl: config.publicBaseUrl,
     defaultExpiryDays: config.defaultExpiryDays,
     renderPdf: renderConsentPdf,
+    renderReceiptPdf: renderWithdrawalReceiptPdf,
+    renderPaperRecordPdf,
     sealer,
     trustedCertificatePems,
     devOutboxEnabled: config.env !== 'production' && (!config.twilio || !config.sendgrid),

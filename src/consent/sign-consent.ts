@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 import { browserSummary } from '../evidence/browser-summary';
-import type { ConsentPdfInput } from '../evidence/render-consent-pdf';
+import { auditTrailFor } from '../evidence/audit-trail';
+import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/render-consent-pdf';
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
@@ -129,6 +130,22 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const organisation = await deps.store.getOrganisation(request.organisationId);
   const declaration = declarationFor(form, request.signerRole, request.language, request.subject.firstName);
   const browser = browserSummary(input.userAgent);
+  const signatureSha256 = signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null;
+  const eventId = newId('evt', now);
+  const eventDetail = (documentSha256: string | null, timestamp: { timestamped: boolean; error?: string | null } | null): Record<string, unknown> => ({
+    decisions,
+    signature: signature?.kind ?? null,
+    signatureSha256,
+    documentSha256,
+    sealed: documentSha256 !== null,
+    timestamped: timestamp?.timestamped ?? false,
+    ...(timestamp && deps.sealer.timestamps && !timestamp.timestamped ? { sealNote: 'sealed without timestamp', timestampError: timestamp.error ?? null } : {}),
+    formVersion: form.version,
+    language: request.language,
+    browser,
+  });
+  const history = await deps.store.listEvents(request.organisationId, request.id);
+  const finalEvent = { id: eventId, requestId: request.id, organisationId: request.organisationId, type: status, at: now, actor: 'recipient', detail: eventDetail(null, null) };
   const pdf = await deps.renderPdf({
     organisationName: organisation?.name ?? '',
     requestId: request.id,
@@ -144,6 +161,10 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signature: signature === null ? null : signature.kind === 'drawn' ? { kind: 'drawn', png: signature.image! } : { kind: 'typed', text: signature.text! },
     signedAt: now,
     signedVia: `link via ${request.recipient.channel} (${request.recipient.maskedAddress}), ${browser}`,
+    auditTrail: auditTrailFor(history, finalEvent),
+    consentTextSha256: computeConsentTextSha256(form, request.language, declaration),
+    signatureSha256,
+    browser,
   });
   const sealed = await deps.sealer.seal(pdf, { reason: status === 'signed' ? 'Consent given through Akkoord' : 'Consent declined through Akkoord', name: organisation?.name || 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
@@ -159,26 +180,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature,
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
-    event: {
-      id: newId('evt', now),
-      requestId: request.id,
-      organisationId: request.organisationId,
-      type: status,
-      at: now,
-      actor: 'recipient',
-      detail: {
-        decisions,
-        signature: signature?.kind ?? null,
-        signatureSha256: signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null,
-        documentSha256: sha256,
-        sealed: true,
-        timestamped: sealed.timestamped,
-        ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}),
-        formVersion: form.version,
-        language: request.language,
-        browser,
-      },
-    },
+    event: { ...finalEvent, detail: eventDetail(sha256, { timestamped: sealed.timestamped, error: sealed.timestampError ?? null }) },
   });
   return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
 }

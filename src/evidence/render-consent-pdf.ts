@@ -1,8 +1,56 @@
-import { readFileSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
-import { z } from 'zod';
+import { createHash } from 'node:crypto';
 import type { ConsentForm, Language, SignerRole } from '../consent/form-types';
-import { projectPath } from '../shared/paths';
+import {
+  actorLabel,
+  amsterdamDateTime,
+  amsterdamTimestamp,
+  artifact,
+  banner,
+  channelLabel,
+  choiceTable,
+  COLOR,
+  documentHeader,
+  ensureSpace,
+  eventLabel,
+  factsSection,
+  fill,
+  FONT,
+  formatIsoDate,
+  headerCellOptions,
+  heading,
+  headingHeight,
+  hline,
+  KEY_WIDTH,
+  type KeyValue,
+  keyValues,
+  keyValuesHeight,
+  measure,
+  note,
+  noteHeight,
+  openDocument,
+  type Page,
+  pageHeader,
+  type StructElement,
+  text,
+  type TextStyle,
+  utcTimestamp,
+} from './pdf-layout';
+
+export { loadPdfLabels, type PdfLabels } from './pdf-layout';
+
+/** One event of the request's hash-chained audit trail, as the evidence PDF shows it. */
+export interface AuditEntry {
+  at: Date;
+  /** created | sent | reminder_sent | delivered | opened | signed | declined | withdrawn | provider_status | … */
+  type: string;
+  /** api:key_… | recipient | system | provider:twilio | … */
+  actor: string;
+  channel?: string;
+  maskedAddress?: string;
+  detail?: string;
+  /** The event's hash-chain value, hex. */
+  hash: string;
+}
 
 export interface ConsentPdfInput {
   organisationName: string;
@@ -26,206 +74,100 @@ export interface ConsentPdfInput {
   signedAt: Date;
   /** Short technical summary, e.g. "link via sms, browser: Chrome 126 / Android". */
   signedVia: string;
+  /** Every event of the request so far, oldest first, including the final signed/declined one. */
+  auditTrail: AuditEntry[];
+  /** SHA-256 hex of {@link consentText}: must equal {@link computeConsentTextSha256} for this form, language and declaration. */
+  consentTextSha256: string;
+  /** SHA-256 hex of the drawn signature's PNG; null for a typed name or when declined. */
+  signatureSha256: string | null;
+  /** e.g. "Chrome 126 on Android". */
+  browser: string;
 }
 
-const roleText = z.strictObject({ guardian: z.string().min(1), participant: z.string().min(1) });
-const labelsSchema = z.strictObject({
-  locale: z.string().min(2),
-  documentKind: z.string().min(1),
-  organisation: z.string().min(1),
-  form: z.string().min(1),
-  version: z.string().min(1),
-  requestId: z.string().min(1),
-  outcomeSigned: z.string().min(1),
-  declinedHeading: z.string().min(1),
-  declinedBody: z.string().min(1),
-  formTextHeading: z.string().min(1),
-  decisionsHeading: z.string().min(1),
-  purposeColumn: z.string().min(1),
-  decisionColumn: z.string().min(1),
-  yes: z.string().min(1),
-  no: z.string().min(1),
-  declarationHeading: z.string().min(1),
-  signingHeading: z.string().min(1),
-  decisionHeading: z.string().min(1),
-  signedBy: z.string().min(1),
-  declinedBy: z.string().min(1),
-  role: z.string().min(1),
-  roles: roleText,
-  subjectFirstName: roleText,
-  dateOfBirth: z.string().min(1),
-  signature: z.string().min(1),
-  drawnSignatureAlt: z.string().min(1),
-  typedSignatureNote: z.string().min(1),
-  dateTime: z.string().min(1),
-  dateTimeUtc: z.string().min(1),
-  dateTimePattern: z.string().min(1),
-  recordedVia: z.string().min(1),
-  footerReference: z.string().min(1),
-  pageOf: z.string().min(1),
-});
-
-/** The texts of the evidence PDF in one language, from `templates/pdf/labels.<language>.json`. */
-export type PdfLabels = z.infer<typeof labelsSchema>;
-
-// The label files ship with the code and never change while the process runs, so reading each
-// once is a cache of a static asset rather than mutable state.
-const labelCache = new Map<Language, PdfLabels>();
-
-export function loadPdfLabels(language: Language): PdfLabels {
-  const cached = labelCache.get(language);
-  if (cached) return cached;
-  const file = projectPath('templates', 'pdf', `labels.${language}.json`);
-  const parsed = labelsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  labelCache.set(language, parsed.data);
-  return parsed.data;
+/**
+ * The consent text exactly as the signer saw it, in one canonical form: title, intro, each
+ * section's heading and body, each purpose's label and description, and the declaration, joined
+ * with a blank line. Nothing is normalised, so one changed character changes the hash.
+ */
+export function consentText(form: ConsentForm, language: Language, declaration: string): string {
+  return [
+    form.title[language],
+    form.intro[language],
+    ...form.sections.flatMap((section) => [section.heading[language], section.body[language]]),
+    ...form.purposes.flatMap((purpose) => [purpose.label[language], purpose.description[language]]),
+    declaration,
+  ].join('\n\n');
 }
 
-const TIME_ZONE = 'Europe/Amsterdam';
-const MARGIN = 56;
-const BOTTOM_MARGIN = 78;
-const COLOR = {
-  ink: '#1c2630',
-  muted: '#5c6773',
-  accent: '#0b6466',
-  rule: '#d6dce2',
-  tint: '#f1f6f6',
-  signedFill: '#e6f2ee',
-  declined: '#a12622',
-  declinedFill: '#fbecea',
-  yesInk: '#145a32',
-  yesFill: '#dbeee2',
-  noInk: '#3d4550',
-  noFill: '#e9ecef',
-  pen: '#1d3461',
-};
-const FONT = { regular: 'Regular', bold: 'Bold', typed: 'Typed' } as const;
-type FontName = (typeof FONT)[keyof typeof FONT];
-
-type Doc = PDFKit.PDFDocument;
-type StructElement = PDFKit.PDFStructureElement;
-
-/** What every drawing step needs: the document, its texts and the box the content flows in. */
-interface Page {
-  doc: Doc;
-  labels: PdfLabels;
-  root: StructElement;
-  left: number;
-  width: number;
+/** SHA-256 (hex) of the UTF-8 bytes of {@link consentText}. */
+export function computeConsentTextSha256(form: ConsentForm, language: Language, declaration: string): string {
+  return sha256Hex(Buffer.from(consentText(form, language, declaration), 'utf8'));
 }
 
-interface TextStyle {
-  font?: FontName;
-  size?: number;
-  color?: string;
-  structType?: string;
-  parent?: StructElement;
-  x?: number;
-  y?: number;
-  width?: number;
-  align?: 'left' | 'right' | 'center';
-  lineGap?: number;
+const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The fingerprints the audit page prints, checked against what the document itself shows. */
+interface Fingerprints {
+  consentText: string;
+  signature: string | null;
+}
+
+/**
+ * A fingerprint that does not match the text or the image in the same document would make the
+ * record contradict itself, so a mismatch stops the rendering instead of being printed.
+ */
+function fingerprints(input: ConsentPdfInput): Fingerprints {
+  const consent = computeConsentTextSha256(input.form, input.language, input.declaration);
+  // Callers written before the audit page may leave the fingerprints out; they follow from the input.
+  const given = input.consentTextSha256 as string | undefined;
+  if (given !== undefined && given.toLowerCase() !== consent) {
+    throw new Error(`consentTextSha256 ${given} is not the SHA-256 of the consent text in this document (${consent}); compute it with computeConsentTextSha256`);
+  }
+  const drawn = input.outcome === 'signed' && input.signature?.kind === 'drawn' ? sha256Hex(input.signature.png) : null;
+  const givenSignature = input.signatureSha256 as string | null | undefined;
+  if (givenSignature && givenSignature.toLowerCase() !== drawn) {
+    throw new Error(`signatureSha256 ${givenSignature} is not the SHA-256 of the drawn signature in this document (${drawn ?? 'none'})`);
+  }
+  return { consentText: consent, signature: drawn };
 }
 
 /**
  * Renders the signed (or declined) consent as a tagged PDF/A-3b document: the form text exactly
- * as the signer read it, their choices, the declaration, who signed, the signature and when.
+ * as the signer read it, their choices, the declaration, who signed, the signature and when,
+ * and on a last page the audit trail with the fingerprints of the text and the signature.
  */
 export async function renderConsentPdf(input: ConsentPdfInput): Promise<Buffer> {
-  const labels = loadPdfLabels(input.language);
-  const doc = createDocument(input, labels);
-  const done = collect(doc);
-  const root = doc.struct('Document');
-  doc.addStructure(root);
-  const page: Page = { doc, labels, root, left: MARGIN, width: doc.page.width - 2 * MARGIN };
+  const prints = fingerprints(input);
+  const { page, finish } = openDocument({
+    language: input.language,
+    title: input.form.title[input.language],
+    author: input.organisationName,
+    subject: input.requestId,
+    createdAt: input.signedAt,
+  });
+  const { labels } = page;
 
-  drawHeader(page, input);
+  documentHeader(page, {
+    organisationName: input.organisationName,
+    kind: labels.documentKind,
+    title: input.form.title[input.language],
+    meta: [
+      [labels.organisation, input.organisationName],
+      [labels.requestId, input.requestId],
+      [labels.form, input.form.id],
+      [labels.version, input.form.version],
+    ],
+  });
   drawOutcome(page, input);
   drawFormText(page, input.form, input.language);
   drawDecisions(page, input);
   drawClosing(page, input);
-  drawFooters(page, input);
+  drawAuditPage(page, input, prints);
 
-  root.end();
-  doc.end();
-  return done;
-}
-
-function createDocument(input: ConsentPdfInput, labels: PdfLabels): Doc {
-  const regular = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: BOTTOM_MARGIN },
-    subset: 'PDF/A-3b',
-    pdfVersion: '1.7',
-    tagged: true,
-    lang: labels.locale,
-    displayTitle: true,
-    bufferPages: true,
-    // Without it pdfkit starts with Helvetica, a font PDF/A does not allow unembedded.
-    font: regular,
-    info: {
-      Title: input.form.title[input.language],
-      Author: input.organisationName,
-      Subject: input.requestId,
-      CreationDate: input.signedAt,
-    },
-  });
-  doc.registerFont(FONT.regular, regular);
-  doc.registerFont(FONT.bold, require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'));
-  doc.registerFont(FONT.typed, require.resolve('dejavu-fonts-ttf/ttf/DejaVuSerif-Italic.ttf'));
-  return doc;
-}
-
-function collect(doc: Doc): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  return finish(fill(labels.footerReference, { requestId: input.requestId, version: input.form.version }));
 }
 
 // ---------------------------------------------------------------- sections
-
-function drawHeader(page: Page, input: ConsentPdfInput): void {
-  const { doc, labels, left, width } = page;
-  const top = doc.page.margins.top;
-  const kindWidth = 170;
-  text(page, input.organisationName, { font: FONT.bold, size: 11, x: left, y: top, width: width - kindWidth - 12 });
-  const nameBottom = doc.y;
-  text(page, labels.documentKind.toLocaleUpperCase(labels.locale), { size: 8, color: COLOR.accent, font: FONT.bold, x: left + width - kindWidth, y: top + 2, width: kindWidth, align: 'right' });
-  const y = Math.max(doc.y, nameBottom) + 8;
-  artifact(doc, () => doc.rect(left, y, width, 1.6).fill(COLOR.accent));
-  doc.y = y + 18;
-  text(page, input.form.title[input.language], { font: FONT.bold, size: 19, structType: 'H1', lineGap: 3 });
-  doc.y += 14;
-  metaGrid(page, [
-    [labels.organisation, input.organisationName],
-    [labels.requestId, input.requestId],
-    [labels.form, input.form.id],
-    [labels.version, input.form.version],
-  ]);
-}
-
-/** Label/value pairs in two columns, label small above its value. */
-function metaGrid(page: Page, cells: [string, string][]): void {
-  const { doc, left, width } = page;
-  const gutter = 20;
-  const column = (width - gutter) / 2;
-  for (let i = 0; i < cells.length; i += 2) {
-    const top = doc.y;
-    let bottom = top;
-    cells.slice(i, i + 2).forEach(([label, value], c) => {
-      const x = left + c * (column + gutter);
-      text(page, label, { size: 8, color: COLOR.muted, x, y: top, width: column });
-      text(page, value, { size: 10, x, y: doc.y + 1, width: column });
-      bottom = Math.max(bottom, doc.y);
-    });
-    doc.y = bottom + 8;
-  }
-}
 
 function drawOutcome(page: Page, input: ConsentPdfInput): void {
   const { doc, labels } = page;
@@ -240,38 +182,6 @@ function drawOutcome(page: Page, input: ConsentPdfInput): void {
     background: declined ? COLOR.declinedFill : COLOR.signedFill,
     headingColor: declined ? COLOR.declined : COLOR.ink,
   });
-}
-
-interface BannerStyle {
-  heading: string;
-  body: string[];
-  bar: string;
-  background: string;
-  headingColor: string;
-}
-
-/** A tinted box with a coloured bar on the left; it is measured first so it never splits over two pages. */
-function banner(page: Page, style: BannerStyle): void {
-  const { doc, left, width } = page;
-  const pad = 12;
-  const inner = width - 2 * pad - 4;
-  const headingHeight = measure(doc, style.heading, FONT.bold, 12.5, inner);
-  const bodyHeights = style.body.map((line) => measure(doc, line, FONT.regular, 10, inner) + 3);
-  const height = 2 * pad + headingHeight + 4 + bodyHeights.reduce((a, b) => a + b, 0);
-  ensureSpace(page, height);
-  const top = doc.y;
-  artifact(doc, () => {
-    doc.rect(left, top, width, height).fill(style.background);
-    doc.rect(left, top, 4, height).fill(style.bar);
-  });
-  const x = left + 4 + pad;
-  text(page, style.heading, { font: FONT.bold, size: 12.5, color: style.headingColor, structType: 'H2', x, y: top + pad, width: inner });
-  doc.y += 4;
-  for (const line of style.body) {
-    text(page, line, { size: 10, x, width: inner });
-    doc.y += 3;
-  }
-  doc.y = top + height + 6;
 }
 
 function drawFormText(page: Page, form: ConsentForm, language: Language): void {
@@ -289,71 +199,21 @@ function drawFormText(page: Page, form: ConsentForm, language: Language): void {
 }
 
 function drawDecisions(page: Page, input: ConsentPdfInput): void {
-  const { doc, labels } = page;
+  const { labels } = page;
   heading(page, labels.decisionsHeading, 90);
-  const table = doc.struct('Table');
-  page.root.add(table);
-  tableHeader(page, table);
   const granted = new Map(input.decisions.map((d) => [d.purposeId, d.granted]));
-  for (const purpose of input.form.purposes) {
-    decisionRow(page, table, purpose.label[input.language], purpose.description[input.language], granted.get(purpose.id) === true);
-  }
-  table.end();
-  doc.y += 6;
-}
-
-const DECISION_COLUMN = 92;
-// pdfkit writes `scope` as the table attribute of a header cell; @types/pdfkit does not list it yet.
-const headerCellOptions: PDFKit.Mixins.StructureElementOptions & { scope: 'Column' } = { scope: 'Column' };
-
-function tableHeader(page: Page, table: StructElement): void {
-  const { doc, labels, left, width } = page;
-  const row = doc.struct('TR');
-  table.add(row);
-  const y = doc.y;
-  const cell = (label: string, x: number, w: number, align: 'left' | 'center') => {
-    const th = doc.struct('TH', headerCellOptions);
-    row.add(th);
-    text(page, label.toLocaleUpperCase(labels.locale), { font: FONT.bold, size: 7.5, color: COLOR.muted, x, y, width: w, align, parent: th });
-  };
-  cell(labels.purposeColumn, left, width - DECISION_COLUMN, 'left');
-  cell(labels.decisionColumn, left + width - DECISION_COLUMN, DECISION_COLUMN, 'center');
-  row.end();
-  const ruleY = doc.y + 5;
-  artifact(doc, () => hline(doc, left, left + width, ruleY, COLOR.ink, 0.8));
-  doc.y = ruleY + 8;
-}
-
-function decisionRow(page: Page, table: StructElement, label: string, description: string, granted: boolean): void {
-  const { doc, labels, left, width } = page;
-  const textWidth = width - DECISION_COLUMN - 16;
-  const height = measure(doc, label, FONT.bold, 10, textWidth) + 3 + measure(doc, description, FONT.regular, 8.5, textWidth, 1.5);
-  if (doc.y + height + 10 > doc.page.maxY()) {
-    doc.addPage();
-    tableHeader(page, table);
-  }
-  const top = doc.y;
-  const row = doc.struct('TR');
-  table.add(row);
-  const purposeCell = doc.struct('TD');
-  row.add(purposeCell);
-  text(page, label, { font: FONT.bold, size: 10, x: left, y: top, width: textWidth, parent: purposeCell });
-  text(page, description, { size: 8.5, color: COLOR.muted, x: left, y: doc.y + 3, width: textWidth, lineGap: 1.5, parent: purposeCell });
-  const bottom = doc.y;
-  const decisionCell = doc.struct('TD');
-  row.add(decisionCell);
-  pill(page, granted ? labels.yes : labels.no, granted, left + width - DECISION_COLUMN + 14, top - 3, DECISION_COLUMN - 28, decisionCell);
-  row.end();
-  const ruleY = bottom + 8;
-  artifact(doc, () => hline(doc, left, left + width, ruleY, COLOR.rule, 0.6));
-  doc.y = ruleY + 9;
-}
-
-function pill(page: Page, label: string, granted: boolean, x: number, y: number, w: number, parent: StructElement): void {
-  const { doc } = page;
-  const h = 18;
-  artifact(doc, () => doc.roundedRect(x, y, w, h, 9).fill(granted ? COLOR.yesFill : COLOR.noFill));
-  text(page, label, { font: FONT.bold, size: 9.5, color: granted ? COLOR.yesInk : COLOR.noInk, x, y: y + 4, width: w, align: 'center', parent });
+  choiceTable(
+    page,
+    [labels.purposeColumn, labels.decisionColumn],
+    input.form.purposes.map((purpose) => {
+      const yes = granted.get(purpose.id) === true;
+      return {
+        label: purpose.label[input.language],
+        detail: purpose.description[input.language],
+        pill: { label: yes ? labels.yes : labels.no, tone: yes ? 'yes' : 'no' },
+      };
+    }),
+  );
 }
 
 /**
@@ -407,14 +267,14 @@ function hasSignature(input: ConsentPdfInput): input is ConsentPdfInput & { sign
   return input.outcome === 'signed' && input.signature !== null;
 }
 
-function signerRows(page: Page, input: ConsentPdfInput): [string, string][] {
+function signerRows(page: Page, input: ConsentPdfInput): KeyValue[] {
   const { labels } = page;
-  const rows: [string, string][] = [
-    [input.outcome === 'signed' ? labels.signedBy : labels.declinedBy, input.signerName],
-    [labels.role, labels.roles[input.signerRole]],
-    [labels.subjectFirstName[input.signerRole], input.subjectFirstName],
+  const rows: KeyValue[] = [
+    { label: input.outcome === 'signed' ? labels.signedBy : labels.declinedBy, value: input.signerName },
+    { label: labels.role, value: labels.roles[input.signerRole] },
+    { label: labels.subjectFirstName[input.signerRole], value: input.subjectFirstName },
   ];
-  if (input.signerRole === 'guardian' && input.subjectDateOfBirth) rows.push([labels.dateOfBirth, formatDateOfBirth(input.subjectDateOfBirth, labels)]);
+  if (input.signerRole === 'guardian' && input.subjectDateOfBirth) rows.push({ label: labels.dateOfBirth, value: formatIsoDate(input.subjectDateOfBirth, labels) });
   return rows;
 }
 
@@ -440,8 +300,8 @@ function signatureHeight(page: Page, signature: NonNullable<ConsentPdfInput['sig
   const { doc, labels } = page;
   const { width } = SIGNATURE_BOX;
   const height = signatureBoxHeight(signature);
-  const note = signature.kind === 'typed' ? measure(doc, labels.typedSignatureNote, FONT.regular, 8, width) + 2 : 0;
-  return measure(doc, labels.signature, FONT.regular, 8, width) + 2 + height + 8 + measure(doc, 'X', FONT.regular, 8.5, width) + note;
+  const typedNote = signature.kind === 'typed' ? measure(doc, labels.typedSignatureNote, FONT.regular, 8, width) + 2 : 0;
+  return measure(doc, labels.signature, FONT.regular, 8, width) + 2 + height + 8 + measure(doc, 'X', FONT.regular, 8.5, width) + typedNote;
 }
 
 function drawSignature(page: Page, signature: NonNullable<ConsentPdfInput['signature']>, signerName: string, x: number, top: number): void {
@@ -456,7 +316,7 @@ function drawSignature(page: Page, signature: NonNullable<ConsentPdfInput['signa
     });
     root.add(figure);
   } else {
-    const size = fitFontSize(doc, signature.text, FONT.typed, 20, width);
+    const size = fitFontSize(page, signature.text, FONT.typed, 20, width);
     // Bottom-aligned on the line, like ink; a name too long even at the smallest size wraps upwards.
     const nameHeight = measure(doc, signature.text, FONT.typed, size, width, 0);
     text(page, signature.text, { font: FONT.typed, size, color: COLOR.pen, x, y: boxTop + height - nameHeight, width, lineGap: 0 });
@@ -467,13 +327,19 @@ function drawSignature(page: Page, signature: NonNullable<ConsentPdfInput['signa
   if (signature.kind === 'typed') text(page, labels.typedSignatureNote, { size: 8, color: COLOR.muted, x, y: doc.y + 2, width });
 }
 
-function recordRows(page: Page, input: ConsentPdfInput): [string, string][] {
+/** A long typed name shrinks to stay on one line inside the signature box. */
+function fitFontSize(page: Page, value: string, font: typeof FONT.typed, size: number, width: number): number {
+  const natural = page.doc.font(font).fontSize(size).widthOfString(value);
+  return natural <= width ? size : Math.max(9, Math.floor((size * width) / natural));
+}
+
+function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
   const { labels } = page;
   return [
-    [labels.dateTime, amsterdamDateTime(input.signedAt, labels)],
-    [labels.dateTimeUtc, input.signedAt.toISOString()],
-    [labels.requestId, input.requestId],
-    [labels.recordedVia, input.signedVia],
+    { label: labels.dateTime, value: amsterdamDateTime(input.signedAt, labels) },
+    { label: labels.dateTimeUtc, value: input.signedAt.toISOString() },
+    { label: labels.requestId, value: input.requestId },
+    { label: labels.recordedVia, value: input.signedVia },
   ];
 }
 
@@ -489,116 +355,153 @@ function drawRecord(page: Page, input: ConsentPdfInput): void {
   keyValues(page, recordRows(page, input), left, width);
 }
 
-const KEY_WIDTH = 118;
+// ---------------------------------------------------------------- audit trail
 
-function keyValueHeight(page: Page, label: string, value: string, width: number): number {
-  const labelHeight = measure(page.doc, label, FONT.regular, 9, KEY_WIDTH - 8) + 1;
-  return Math.max(labelHeight, measure(page.doc, value, FONT.regular, 10, width - KEY_WIDTH)) + 5;
+/**
+ * The last page: every event of the request with its place in the hash chain, then the
+ * fingerprints of what was shown and signed and a plain explanation of what they prove.
+ */
+function drawAuditPage(page: Page, input: ConsentPdfInput, prints: Fingerprints): void {
+  const { doc, labels } = page;
+  doc.addPage();
+  pageHeader(page, input.organisationName, labels.documentKind);
+  text(page, labels.audit.title, { font: FONT.bold, size: 17, structType: 'H1', lineGap: 3 });
+  doc.y += 4;
+  text(page, labels.audit.intro, { size: 9.5, color: COLOR.muted, lineGap: 2 });
+  doc.y += 14;
+  // Declared as required, but callers from before the audit page may not pass it yet.
+  const trail = (input.auditTrail as AuditEntry[] | undefined) ?? [];
+  if (trail.length === 0) text(page, labels.audit.noEvents, { size: 10 });
+  else auditTable(page, trail);
+  doc.y += 4;
+  text(page, labels.audit.hashNote, { size: 7.5, color: COLOR.muted, lineGap: 1.5 });
+  drawFingerprints(page, input, prints);
 }
 
-function keyValuesHeight(page: Page, rows: [string, string][], width: number): number {
-  return rows.reduce((sum, [label, value]) => sum + keyValueHeight(page, label, value, width), 0);
+interface AuditColumn {
+  key: 'time' | 'event' | 'actor' | 'channel' | 'hash';
+  title: (page: Page) => string;
+  width: number;
 }
 
-function keyValues(page: Page, rows: [string, string][], x: number, width: number): void {
+const AUDIT_COLUMNS: AuditColumn[] = [
+  { key: 'time', title: (p) => p.labels.audit.timeColumn, width: 106 },
+  { key: 'event', title: (p) => p.labels.audit.eventColumn, width: 120 },
+  { key: 'actor', title: (p) => p.labels.audit.actorColumn, width: 84 },
+  { key: 'channel', title: (p) => p.labels.audit.channelColumn, width: 91 },
+  // 16 hex characters in the monospaced font, on one line.
+  { key: 'hash', title: (p) => p.labels.audit.hashColumn, width: 82 },
+];
+const CELL_GAP = 8;
+const ROW_PAD = 5;
+
+/** One line of a cell: the main fact dark, a secondary one (UTC, detail, address) muted below. */
+interface CellLine {
+  value: string;
+  style: Pick<TextStyle, 'font' | 'size' | 'color'>;
+}
+
+function auditCells(page: Page, entry: AuditEntry): Record<AuditColumn['key'], CellLine[]> {
+  const { labels } = page;
+  const main = { size: 8.5 };
+  const small = { size: 7.5, color: COLOR.muted };
+  return {
+    time: [
+      { value: amsterdamTimestamp(entry.at, labels), style: main },
+      { value: utcTimestamp(entry.at), style: small },
+    ],
+    event: [{ value: eventLabel(entry.type, labels), style: { ...main, font: FONT.bold } }, ...(entry.detail ? [{ value: entry.detail, style: small }] : [])],
+    actor: [{ value: actorLabel(entry.actor, labels), style: main }],
+    channel: entry.channel
+      ? [{ value: channelLabel(entry.channel, labels), style: main }, ...(entry.maskedAddress ? [{ value: entry.maskedAddress, style: small }] : [])]
+      : [{ value: entry.maskedAddress ?? '—', style: entry.maskedAddress ? main : small }],
+    hash: entry.hash
+      ? [{ value: entry.hash.slice(0, 16).toLowerCase(), style: { font: FONT.mono, size: 7.5 } }]
+      : [{ value: page.labels.audit.thisDocument, style: small }],
+  };
+}
+
+function cellHeight(page: Page, lines: CellLine[], width: number): number {
+  return lines.reduce((sum, line) => sum + measure(page.doc, line.value, line.style.font ?? FONT.regular, line.style.size ?? 8.5, width, 1) + 1, -1);
+}
+
+function auditTable(page: Page, trail: AuditEntry[]): void {
   const { doc } = page;
-  for (const [label, value] of rows) {
-    ensureSpace(page, keyValueHeight(page, label, value, width));
-    const top = doc.y;
-    text(page, label, { size: 9, color: COLOR.muted, x, y: top + 1, width: KEY_WIDTH - 8 });
-    const labelBottom = doc.y;
-    text(page, value, { size: 10, x: x + KEY_WIDTH, y: top, width: width - KEY_WIDTH });
-    doc.y = Math.max(labelBottom, doc.y) + 5;
-  }
+  const table = doc.struct('Table');
+  page.root.add(table);
+  auditHeader(page, table);
+  trail.forEach((entry, index) => auditRow(page, table, entry, index));
+  table.end();
 }
 
-/** Request id, form version and page number on every page, added once the page count is known. */
-function drawFooters(page: Page, input: ConsentPdfInput): void {
+function auditHeader(page: Page, table: StructElement): void {
   const { doc, labels, left, width } = page;
-  const range = doc.bufferedPageRange();
-  const reference = fill(labels.footerReference, { requestId: input.requestId, version: input.form.version });
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    const pageOf = fill(labels.pageOf, { page: String(i + 1), pages: String(range.count) });
-    // Writing below maxY would otherwise make pdfkit start a new page.
-    const bottomMargin = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    const y = doc.page.height - 46;
-    doc.markContent('Artifact', { type: 'Pagination' });
-    hline(doc, left, left + width, y - 8, COLOR.rule, 0.6);
-    doc.font(FONT.regular).fontSize(7.5).fillColor(COLOR.muted);
-    doc.text(reference, left, y, { lineBreak: false });
-    doc.text(pageOf, left + width - doc.widthOfString(pageOf), y, { lineBreak: false });
-    doc.endMarkedContent();
-    doc.page.margins.bottom = bottomMargin;
+  const row = doc.struct('TR');
+  table.add(row);
+  const y = doc.y;
+  let x = left;
+  for (const column of AUDIT_COLUMNS) {
+    const th = doc.struct('TH', headerCellOptions);
+    row.add(th);
+    text(page, column.title(page).toLocaleUpperCase(labels.locale), { font: FONT.bold, size: 7, color: COLOR.muted, x: x + ROW_PAD, y, width: column.width - CELL_GAP, parent: th });
+    x += column.width;
   }
+  row.end();
+  const ruleY = doc.y + 5;
+  artifact(doc, () => hline(doc, left, left + width, ruleY, COLOR.ink, 0.8));
+  doc.y = ruleY + 1;
 }
 
-// ---------------------------------------------------------------- primitives
-
-function headingHeight(page: Page, label: string): number {
-  return 10 + measure(page.doc, label, FONT.bold, 13, page.width) + 8;
-}
-
-function heading(page: Page, label: string, keepWithNext = 60): void {
-  const { doc } = page;
-  // No extra space above a heading that opens a page.
-  if (doc.y > doc.page.margins.top) doc.y += 10;
-  ensureSpace(page, keepWithNext);
-  text(page, label, { font: FONT.bold, size: 13, color: COLOR.accent, structType: 'H2' });
-  doc.y += 8;
-}
-
-function text(page: Page, value: string, style: TextStyle = {}): void {
-  const { doc } = page;
-  doc.font(style.font ?? FONT.regular).fontSize(style.size ?? 10).fillColor(style.color ?? COLOR.ink);
-  doc.text(value, style.x ?? page.left, style.y ?? doc.y, {
-    width: style.width ?? page.width,
-    align: style.align ?? 'left',
-    lineGap: style.lineGap ?? 1.5,
-    structParent: style.parent ?? page.root,
-    structType: style.structType ?? 'P',
+function auditRow(page: Page, table: StructElement, entry: AuditEntry, index: number): void {
+  const { doc, left, width } = page;
+  const cells = auditCells(page, entry);
+  const height = Math.max(...AUDIT_COLUMNS.map((c) => cellHeight(page, cells[c.key], c.width - CELL_GAP))) + 2 * ROW_PAD;
+  if (doc.y + height > doc.page.maxY()) {
+    doc.addPage();
+    auditHeader(page, table);
+  }
+  const top = doc.y;
+  artifact(doc, () => {
+    if (index % 2 === 1) doc.rect(left, top, width, height).fill(COLOR.zebra);
+    hline(doc, left, left + width, top + height, COLOR.rule, 0.5);
   });
+  const row = doc.struct('TR');
+  table.add(row);
+  let x = left;
+  for (const column of AUDIT_COLUMNS) {
+    const td = doc.struct('TD');
+    row.add(td);
+    doc.y = top + ROW_PAD;
+    for (const line of cells[column.key]) {
+      text(page, line.value, { ...line.style, size: line.style.size ?? 8.5, x: x + ROW_PAD, width: column.width - CELL_GAP, lineGap: 1, parent: td });
+      doc.y += 1;
+    }
+    x += column.width;
+  }
+  row.end();
+  doc.y = top + height;
 }
 
-function measure(doc: Doc, value: string, font: FontName, size: number, width: number, lineGap = 1.5): number {
-  return doc.font(font).fontSize(size).heightOfString(value, { width, lineGap });
+function fingerprintRows(page: Page, input: ConsentPdfInput, prints: Fingerprints): KeyValue[] {
+  const { audit } = page.labels;
+  const signature =
+    prints.signature ?? (input.outcome === 'signed' && input.signature?.kind === 'typed' ? audit.typedSignature : audit.noSignature);
+  return [
+    { label: audit.browser, value: (input.browser as string | undefined) || '—' },
+    { label: audit.consentTextSha256, value: prints.consentText, mono: true },
+    { label: audit.signatureSha256, value: signature, mono: prints.signature !== null },
+    { label: audit.formVersion, value: input.form.version, mono: true },
+  ];
 }
 
-/** A long typed name shrinks to stay on one line inside the signature box. */
-function fitFontSize(doc: Doc, value: string, font: FontName, size: number, width: number): number {
-  const natural = doc.font(font).fontSize(size).widthOfString(value);
-  return natural <= width ? size : Math.max(9, Math.floor((size * width) / natural));
-}
-
-function ensureSpace(page: Page, height: number): void {
-  const { doc } = page;
-  if (doc.y + height > doc.page.maxY()) doc.addPage();
-}
-
-/** Lines and boxes are decoration, not content: screen readers skip them. */
-function artifact(doc: Doc, draw: () => void): void {
-  doc.markContent('Artifact');
-  draw();
-  doc.endMarkedContent();
-}
-
-function hline(doc: Doc, x1: number, x2: number, y: number, color: string, thickness: number): void {
-  doc.save().moveTo(x1, y).lineTo(x2, y).lineWidth(thickness).strokeColor(color).stroke().restore();
-}
-
-function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
-}
-
-function amsterdamDateTime(at: Date, labels: PdfLabels): string {
-  const date = new Intl.DateTimeFormat(labels.locale, { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' }).format(at);
-  const time = new Intl.DateTimeFormat(labels.locale, { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
-  return fill(labels.dateTimePattern, { date, time, timeZone: TIME_ZONE });
-}
-
-function formatDateOfBirth(isoDate: string, labels: PdfLabels): string {
-  const date = new Date(`${isoDate}T00:00:00Z`);
-  if (Number.isNaN(date.getTime())) return isoDate;
-  return new Intl.DateTimeFormat(labels.locale, { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(date);
+function drawFingerprints(page: Page, input: ConsentPdfInput, prints: Fingerprints): void {
+  const { audit } = page.labels;
+  const rows = fingerprintRows(page, input, prints);
+  const explanation = fill(audit.explanation, { organisationName: input.organisationName });
+  const block = headingHeight(page, audit.fingerprintsHeading) + keyValuesHeight(page, rows, page.width, KEY_WIDTH.wide) + noteHeight(page, [explanation]) + 10;
+  ensureSpace(page, block + 10);
+  page.doc.y += 8;
+  factsSection(page, audit.fingerprintsHeading, rows);
+  page.doc.y += 6;
+  note(page, [explanation]);
 }

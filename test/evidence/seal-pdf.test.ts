@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { ConsentForm } from '../../src/consent/form-types';
-import { renderConsentPdf } from '../../src/evidence/render-consent-pdf';
+import { computeConsentTextSha256, renderConsentPdf } from '../../src/evidence/render-consent-pdf';
 import { type SealOptions, sealPdf, verifySealedPdf } from '../../src/evidence/seal-pdf';
 import { createSelfSignedP12, DEV_P12_FILE, DEV_PASSWORD_FILE, loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity, SigningIdentityError } from '../../src/evidence/signing-identity';
 import { readTimestampToken } from '../../src/evidence/timestamp-authority';
@@ -66,6 +66,10 @@ beforeAll(async () => {
     signature: { kind: 'typed', text: 'N. van den Bërg' },
     signedAt: SIGNED_AT,
     signedVia: 'link via sms, Chrome 126 on Android',
+    auditTrail: [{ at: SIGNED_AT, type: 'signed', actor: 'recipient', hash: '' }],
+    consentTextSha256: computeConsentTextSha256(form, 'nl', 'Ik heb het ouderlijk gezag over Zoë.'),
+    signatureSha256: null,
+    browser: 'Chrome 126 on Android',
   });
   identity = loadSigningIdentity(createSelfSignedP12('Akkoord development seal (Demo)', 'Demo', 'test-password', { now: SIGNED_AT }), 'test-password');
   tsa = await startFakeTsa();

@@ -213,9 +213,11 @@ describe('consent requests API', () => {
       expect(res.status).toBe(409);
     });
 
-    test('when paper is called, then 501 until its issue lands (404 for unknown ids)', async () => {
+    test('when paper is called without a multipart body, then 422 (415-like problem naming the body); an unknown id is 404', async () => {
       const created = await create(childRequest());
-      expect((await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey))).status).toBe(501);
+      const res = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).send({ signedBy: 'X' });
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect((await app.http.post('/api/v1/consent-requests/cr_nope/paper').set(auth(app.apiKey))).status).toBe(404);
     });
 

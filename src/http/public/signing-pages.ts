@@ -6,12 +6,13 @@ import { decide, markOpened, resolveLink, type FieldProblem, type SignDeps } fro
 import type { ConsentRequestRecord } from '../../storage/store';
 import type { Views } from '../views';
 import { checkCsrf, issueCsrf } from './csrf';
+import { withdrawConsent, type WithdrawDeps } from '../../consent/withdraw-consent';
 
 /**
  * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
  * declines, `/c/<token>/document` downloads the PDF. The token is the only credential.
  */
-export interface SigningPagesDeps extends SignDeps {
+export interface SigningPagesDeps extends SignDeps, WithdrawDeps {
   views: Views;
   secureCookies: boolean;
 }
@@ -50,7 +51,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     declarationConfirmed: extra.declarationConfirmed ?? false,
   });
 
-  const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language) => ({
+  const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, errors?: { field: string; message: string }[]) => ({
     lang,
     otherLang: lang === 'nl' ? 'en' : 'nl',
     langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
@@ -61,6 +62,17 @@ export function signingPages(deps: SigningPagesDeps): Router {
     signerName: request.signerName,
     decidedAt: request.decidedAt,
     documentUrl: `${req.baseUrl}/${req.params.token}/document`,
+    receiptUrl: request.status === 'withdrawn' || request.decisions.some((d) => !d.granted) ? `${req.baseUrl}/${req.params.token}/receipt` : null,
+    errors,
+    // Withdrawing is offered while something is still granted, on the same link, as easy as giving it.
+    withdraw:
+      request.status === 'signed' && request.decisions.some((d) => d.granted)
+        ? {
+            action: `${req.baseUrl}/${req.params.token}/withdraw${lang === request.language ? '' : `?lang=${lang}`}`,
+            csrfToken: issueCsrf(req, res, deps.secureCookies),
+            purposes: request.decisions.filter((d) => d.granted).map((d) => ({ id: d.purposeId, label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId })),
+          }
+        : null,
   });
 
   const load = async (req: Request, res: Response) => {
@@ -112,6 +124,30 @@ export function signingPages(deps: SigningPagesDeps): Router {
     });
     if (!result.ok) return rerender(422, result.problems);
     res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
+  });
+
+  router.post('/:token/withdraw', urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), async (req, res) => {
+    const state = await load(req, res);
+    if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    const lang = pickLang(req, state.request.language);
+    const back = `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const fail = (status: number, keys: string[]) =>
+      html(res, status, 'done', doneModel(req, res, state.request, state.form, lang, keys.map((key) => ({ field: 'withdraw', message: views.translate(lang, key) }))));
+    if (!checkCsrf(req, body._csrf)) return fail(403, ['errors.csrf']);
+    if (state.kind !== 'done') return res.redirect(303, back);
+    const chosen = ([] as unknown[]).concat(body.purpose ?? []).filter((v): v is string => typeof v === 'string');
+    const result = await withdrawConsent(deps, state.request, state.form, { purposes: body.action === 'all' ? 'all' : chosen, userAgent: req.get('user-agent') });
+    if (!result.ok) return fail(422, result.problems.map((p) => p.key));
+    res.redirect(303, back);
+  });
+
+  router.get('/:token/receipt', async (req, res) => {
+    const state = await load(req, res);
+    if (state.kind !== 'done') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    const doc = await deps.store.getDocument(state.request.organisationId, state.request.id, 'withdrawal-receipt');
+    if (!doc) return gone(res, pickLang(req, state.request.language), 'unknown');
+    res.status(200).type(doc.contentType).setHeader('Cache-Control', 'no-store').setHeader('Content-Disposition', `attachment; filename="intrekking-${state.request.id}.pdf"`).send(doc.content);
   });
 
   router.get('/:token/document', async (req, res) => {

@@ -2,7 +2,9 @@ import { Router } from 'express';
 
 import { cancelConsent } from '../../../consent/cancel-consent';
 import { presentConsentRequest } from '../../../consent/present-consent-request';
+import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
 import { remindConsent } from '../../../consent/remind-consent';
+import { readMultipart } from '../../middleware/multipart';
 import { requestConsent, type RequestConsentDeps } from '../../../consent/request-consent';
 import { AppError } from '../../../errors';
 import { authOf } from '../../middleware/auth';
@@ -19,7 +21,7 @@ const decodeCursor = (cursor: string | undefined): string | null => {
 };
 const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
 
-export function consentRequestsRouter(deps: RequestConsentDeps): Router {
+export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Router {
   const router = Router();
   const { store } = deps;
   const find = async (organisationId: string, id: string) => {
@@ -60,7 +62,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps): Router {
   router.get('/:id/document', validate('params', idParams), async (req, res) => {
     const { organisationId } = authOf(res.locals);
     const request = await find(organisationId, req.params.id as string);
-    const doc = await store.getDocument(organisationId, request.id);
+    const doc = (await store.getDocument(organisationId, request.id, 'consent-pdf')) ?? (await store.getDocument(organisationId, request.id, 'paper-record'));
     if (!doc) throw new AppError('conflict', `There is no document yet: the request is ${request.status}.`);
     res
       .status(200)
@@ -77,8 +79,18 @@ export function consentRequestsRouter(deps: RequestConsentDeps): Router {
   });
 
   router.post('/:id/paper', validate('params', idParams), async (req, res) => {
-    await find(authOf(res.locals).organisationId, req.params.id as string);
-    throw new AppError('not_implemented', 'Recording paper consent arrives with the evidence features.');
+    const { organisationId } = authOf(res.locals);
+    await find(organisationId, req.params.id as string);
+    const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });
+    const recorded = await recordPaperConsent(deps, organisationId, actor(res.locals), { requestId: req.params.id as string }, { ...body.fields, file: body.file });
+    res.json(presentConsentRequest(recorded));
+  });
+
+  router.get('/:id/documents', validate('params', idParams), async (req, res) => {
+    const { organisationId } = authOf(res.locals);
+    const request = await find(organisationId, req.params.id as string);
+    const docs = await store.listDocuments(organisationId, request.id);
+    res.json({ data: docs.map((d) => ({ id: d.id, kind: d.kind, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString() })) });
   });
 
   return router;

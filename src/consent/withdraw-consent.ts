@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+
+import { browserSummary } from '../evidence/browser-summary';
+import type { Sealer } from '../evidence/sealer';
+import type { Clock } from '../shared/clock';
+import { newId } from '../shared/ids';
+import type { ConsentRequestRecord, Store } from '../storage/store';
+import type { ConsentForm } from './form-types';
+import type { FieldProblem } from './sign-consent';
+
+export interface WithdrawalReceiptInput {
+  organisationName: string;
+  requestId: string;
+  form: ConsentForm;
+  language: ConsentRequestRecord['language'];
+  signerName: string;
+  subjectFirstName: string;
+  withdrawnAt: Date;
+  withdrawn: { purposeId: string; label: string }[];
+  remaining: { purposeId: string; label: string; granted: boolean }[];
+  originalSignedAt: Date;
+  originalDocumentSha256: string;
+}
+
+export interface WithdrawDeps {
+  store: Store;
+  clock: Clock;
+  sealer: Sealer;
+  renderReceiptPdf: (input: WithdrawalReceiptInput) => Promise<Buffer>;
+}
+
+export type WithdrawResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
+
+/**
+ * Withdrawal through the same link, as easy as giving consent: some purposes or all. It is its
+ * own event with a sealed receipt; the decisions and the status API change at once; the signed
+ * record stays as proof of what was agreed before. When nothing granted remains the request
+ * becomes `withdrawn`.
+ */
+export async function withdrawConsent(deps: WithdrawDeps, request: ConsentRequestRecord, form: ConsentForm, input: { purposes: string[] | 'all'; userAgent: string | undefined }): Promise<WithdrawResult> {
+  if (request.status !== 'signed') return { ok: false, problems: [{ field: 'form', key: 'errors.withdrawNotSigned' }] };
+  const granted = request.decisions.filter((d) => d.granted).map((d) => d.purposeId);
+  const withdrawn = input.purposes === 'all' ? granted : granted.filter((id) => (input.purposes as string[]).includes(id));
+  if (withdrawn.length === 0) return { ok: false, problems: [{ field: 'purposes', key: 'errors.withdrawNothing' }] };
+
+  const now = deps.clock.now();
+  const decisions = request.decisions.map((d) => (withdrawn.includes(d.purposeId) ? { ...d, granted: false } : d));
+  const status = decisions.some((d) => d.granted) ? 'signed' : 'withdrawn';
+  const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
+  const [organisation, documents] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.listDocuments(request.organisationId, request.id)]);
+  const original = documents.filter((d) => d.kind === 'consent-pdf').at(-1);
+  const receipt = await deps.renderReceiptPdf({
+    organisationName: organisation?.name ?? '',
+    requestId: request.id,
+    form,
+    language: request.language,
+    signerName: request.signerName ?? request.recipient.name,
+    subjectFirstName: request.subject.firstName,
+    withdrawnAt: now,
+    withdrawn: withdrawn.map((purposeId) => ({ purposeId, label: label(purposeId) })),
+    remaining: decisions.map((d) => ({ purposeId: d.purposeId, label: label(d.purposeId), granted: d.granted })),
+    originalSignedAt: request.decidedAt ?? now,
+    originalDocumentSha256: original?.sha256 ?? '',
+  });
+  const sealed = await deps.sealer.seal(receipt, { reason: 'Withdrawal of consent recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
+  await deps.store.withdraw({
+    requestId: request.id,
+    at: now,
+    decisions,
+    withdrawn,
+    status,
+    document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'withdrawal-receipt', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
+    event: {
+      id: newId('evt', now),
+      requestId: request.id,
+      organisationId: request.organisationId,
+      type: 'withdrawn',
+      at: now,
+      actor: 'recipient',
+      detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, timestamped: sealed.timestamped, browser: browserSummary(input.userAgent) },
+    },
+  });
+  return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
+}

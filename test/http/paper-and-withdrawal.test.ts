@@ -1,0 +1,212 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { hasPoppler } from '../helpers/tools';
+
+const poppler = hasPoppler();
+
+/** A small real PNG (a grey square), made here so no binary fixture is needed. */
+function png(size = 8): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.writeUInt8(8, 8); // bit depth
+  ihdr.writeUInt8(0, 9); // greyscale
+  const rows = Buffer.concat(Array.from({ length: size }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(size, 0x99)])));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+const childDecisions = JSON.stringify([
+  { purposeId: 'registratie', granted: true },
+  { purposeId: 'contact-ouder', granted: false },
+  { purposeId: 'gegevens-delen', granted: false },
+  { purposeId: 'medische-gegevens', granted: true },
+]);
+
+describe('paper consent', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await createTestApp();
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const create = async () => (await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest())).body.id as string;
+  const paper = (id: string) => app.http.post(`/api/v1/consent-requests/${id}/paper`).set(auth(app.apiKey));
+
+  test('when a scan of a signed paper form is uploaded, then the request is signed, the status counts and the record holds the cover and the scan', async () => {
+    const id = await create();
+    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', png(), { filename: 'scan.png', contentType: 'image/png' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'signed', decisions: JSON.parse(childDecisions) });
+    const status = await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey));
+    expect(status.body.mayRegister).toBe(true);
+    const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
+    expect(events.body.data.at(-1)).toMatchObject({ type: 'signed', detail: { method: 'paper', signedOn: '2026-11-20', scan: { type: 'image/png' } } });
+    const doc = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
+    expect(doc.status).toBe(200);
+    const verify = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(doc.body as Buffer);
+    expect(verify.body).toMatchObject({ authentic: true, record: { kind: 'paper-record', requestId: id } });
+    if (poppler) {
+      const file = join(app.dataDir, 'paper.pdf');
+      writeFileSync(file, doc.body as Buffer);
+      const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+      expect(text).toContain('Ans de Vries');
+      expect(text).toContain(events.body.data.at(-1).detail.scan.sha256);
+    }
+  });
+
+  test('when the file is a renamed .exe, then 422 names the file field and nothing is recorded', async () => {
+    const id = await create();
+    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 1)]);
+    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', exe, { filename: 'scan.pdf', contentType: 'application/pdf' });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.body.errors).toEqual([{ path: 'file', message: expect.stringMatching(/PDF, JPEG or PNG/) }]);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.status).toBe('pending');
+  });
+
+  test('when the file is 11 MB, then 422 says it is larger than 10 MB', async () => {
+    const id = await create();
+    const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(11 * 1024 * 1024, 0x20)]);
+    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', big, { filename: 'scan.pdf', contentType: 'application/pdf' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'file', message: 'The file is larger than 10 MB.' }]);
+  });
+
+  test('when the paper facts are incomplete, then each field is named', async () => {
+    const id = await create();
+    const res = await paper(id).field('signedOn', '2027-01-01').field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }])).attach('file', png(), 'scan.png');
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['decisions', 'signedBy', 'signedOn']);
+  });
+
+  test('when a registration system records paper consent for a person without a request, then a signed paper request is created', async () => {
+    const res = await app.http
+      .post('/api/v1/subjects/REG-PAPER-1/paper-consents')
+      .set(auth(app.apiKey))
+      .field('formId', 'inloop-16-plus')
+      .field('firstName', 'Noor')
+      .field('dateOfBirth', '2008-01-15')
+      .field('signedBy', 'Noor Bakker')
+      .field('signedOn', '2026-11-01')
+      .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
+      .attach('file', png(), 'scan.png');
+    expect(res.status).toBe(201);
+    expect(res.headers.location).toBe(`/api/v1/consent-requests/${res.body.id}`);
+    expect(res.body).toMatchObject({ status: 'signed', signerRole: 'participant', recipient: { channel: 'paper' } });
+    const status = await app.http.get('/api/v1/subjects/REG-PAPER-1/consent').set(auth(app.apiKey));
+    expect(status.body.mayRegister).toBe(true);
+    expect((await app.http.post(`/api/v1/consent-requests/${res.body.id}/remind`).set(auth(app.apiKey))).status).toBe(409);
+  });
+});
+
+describe('withdrawal through the same link', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await createTestApp();
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  async function signedLink() {
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+    const link = await deliverAndGetLink(app, created.body.id);
+    const page = await app.http.get(link);
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
+    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    await app.http.post(link).set('Cookie', cookie).set('User-Agent', IPHONE).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    return { id: created.body.id as string, link, csrf, cookie };
+  }
+
+  (poppler ? test : test.skip)('when consent is signed through the link, then the sealed record ends with the audit trail of every event, the text fingerprint and the browser', async () => {
+    const { id } = await signedLink();
+    const res = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    const file = join(app.dataDir, 'record.pdf');
+    writeFileSync(file, res.body as Buffer);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { type: string; detail: Record<string, unknown> }[];
+    expect(events.map((e) => e.type)).toEqual(['created', 'sent', 'opened', 'signed']);
+    // Labels are those of the signer's language (Dutch for this request).
+    expect(text).toContain('Controlespoor');
+    for (const label of ['Verzoek gemaakt', 'Uitnodiging verstuurd', 'Link geopend', 'Toestemming']) expect(text).toContain(label);
+    const sent = events.find((e) => e.type === 'sent')!;
+    expect(text).toContain(String(sent.detail.maskedAddress));
+    const signed = events.find((e) => e.type === 'signed')!;
+    expect(signed.detail.documentSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(text).toMatch(/SHA-256 van de tekst\s+[0-9a-f]{64}/);
+    expect(text).toContain('dit document');
+    expect(text).toMatch(/Browser van de ondertekenaar\s+Safari 17 (on|op) iOS/);
+  });
+
+  test('when one purpose is withdrawn, then the status API changes at once, a sealed receipt exists and the signed record stays', async () => {
+    const { id, link, cookie } = await signedLink();
+    const done = await app.http.get(link).set('Cookie', cookie);
+    expect(done.text).toContain(`action="${link}/withdraw"`);
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(done.text)![1]!;
+    const before = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data;
+    const res = await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'contact', action: 'selected' });
+    expect(res.status).toBe(303);
+    const status = await app.http.get('/api/v1/subjects/REG-2001/consent').set(auth(app.apiKey));
+    expect(status.body.purposes.find((p: { purposeId: string }) => p.purposeId === 'contact').granted).toBe(false);
+    expect(status.body.mayRegister).toBe(true);
+    const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
+    expect(got.body.status).toBe('signed');
+    const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
+    expect(events.body.data.at(-1)).toMatchObject({ type: 'withdrawn', actor: 'recipient', detail: { purposes: ['contact'], complete: false } });
+    const after = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data;
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.at(-1)).toMatchObject({ kind: 'withdrawal-receipt' });
+    const receipt = await app.http.get(`${link}/receipt`).buffer(true).parse(binary);
+    expect(receipt.status).toBe(200);
+    const check = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(receipt.body as Buffer);
+    expect(check.body).toMatchObject({ authentic: true, record: { kind: 'withdrawal-receipt' } });
+  });
+
+  test('when all consent is withdrawn, then the request is withdrawn, mayRegister is false, and the evidence is still there', async () => {
+    const { id, link, cookie } = await signedLink();
+    const done = await app.http.get(link).set('Cookie', cookie);
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(done.text)![1]!;
+    expect((await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: 'x'.repeat(43), action: 'all' })).status).toBe(403);
+    expect((await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'all' })).status).toBe(303);
+    const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
+    expect(got.body.status).toBe('withdrawn');
+    expect((await app.http.get('/api/v1/subjects/REG-2001/consent').set(auth(app.apiKey))).body.mayRegister).toBe(false);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey))).status).toBe(200);
+    const page = await app.http.get(link);
+    expect(page.text).not.toContain('/withdraw"');
+    expect(page.text).toContain(`${link}/receipt`);
+  });
+});
