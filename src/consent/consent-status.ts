@@ -25,7 +25,7 @@ export function summariseDecisions(subjectReference: string, rows: SubjectDecisi
   const purposes: PurposeStatus[] = [];
   let mayRegister = false;
   for (const row of latest.values()) {
-    purposes.push({ formId: row.formId, purposeId: row.purposeId, granted: row.granted, since: row.since.toISOString(), requestId: row.requestId });
+    purposes.push({ formId: row.formId, purposeId: row.purposeId, granted: row.granted, since: row.since, requestId: row.requestId });
     if (row.required && row.granted) mayRegister = true;
   }
   return { subjectReference, purposes, mayRegister };

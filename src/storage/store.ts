@@ -151,7 +151,8 @@ export interface SubjectDecisionRow {
   purposeId: string;
   granted: boolean;
   required: boolean;
-  since: Date;
+  /** ISO 8601 UTC, as stored: the status API answers it as it is, without a Date round trip. */
+  since: string;
 }
 
 export interface FormSnapshot {

@@ -119,8 +119,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getDocument('org_other', r.id)).toBeNull();
       const rows = await store.subjectDecisions(org, 'S-1');
       expect(rows).toEqual([
-        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0 },
-        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0 },
+        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() },
+        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0.toISOString() },
       ]);
     });
 

@@ -12,6 +12,8 @@ export function requestId(logger: Logger): RequestHandler {
     const id = incoming && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);
+    // The access log costs a listener and a timer per request: only pay for it when it is written.
+    if (!logger.isLevelEnabled('info')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const path = req.originalUrl.split('?')[0]!.replace(/^\/c\/[^/]+/, '/c/:token');

@@ -409,7 +409,7 @@ export class SqliteStore implements Store {
       purposeId: String(r.purpose_id),
       granted: r.granted === 1,
       required: r.required === 1,
-      since: date(r.decided_at),
+      since: String(r.decided_at),
     }));
   }
 

@@ -1,7 +1,12 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+
+import type { Store } from '../../../storage/store';
 
 import { subjectConsent } from '../../../consent/consent-status';
-import type { Store } from '../../../storage/store';
+import { presentConsentRequest } from '../../../consent/present-consent-request';
+import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
+import { AppError } from '../../../errors';
+import { readMultipart } from '../../middleware/multipart';
 import { authOf } from '../../middleware/auth';
 import { validate } from '../../middleware/validate';
 import { subjectReference } from '../consent-requests/schema';
@@ -9,10 +14,45 @@ import { z } from 'zod';
 
 const params = z.object({ reference: subjectReference });
 
-export function subjectsRouter(store: Store): Router {
+const paperSubject = z
+  .object({
+    formId: z.string().min(1).max(64),
+    firstName: z.string().trim().min(1).max(100),
+    lastName: z.string().trim().min(1).max(100).optional(),
+    dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD'),
+    language: z.enum(['nl', 'en']).optional(),
+  })
+  .passthrough();
+
+export function subjectsRouter(deps: PaperDeps): Router {
+  const { store } = deps;
   const router = Router();
-  router.get('/:reference/consent', validate('params', params), async (req, res) => {
-    res.json(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string));
+  /** Paper consent for a person without a prior request: multipart with the scan and the facts. */
+  router.post('/:reference/paper-consents', validate('params', params), async (req, res) => {
+    const { organisationId, keyId } = authOf(res.locals);
+    const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });
+    const parsed = paperSubject.safeParse(body.fields);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+    }
+    const f = parsed.data;
+    const recorded = await recordPaperConsent(deps, organisationId, `api:${keyId}`, { subjectReference: req.params.reference as string, formId: f.formId, firstName: f.firstName, lastName: f.lastName, dateOfBirth: f.dateOfBirth, language: f.language }, { ...body.fields, file: body.file });
+    res.status(201).location(`/api/v1/consent-requests/${recorded.id}`).json(presentConsentRequest(recorded));
   });
+  router.get('/:reference/consent', subjectConsentHandler(store));
   return router;
+}
+
+/**
+ * `GET /subjects/{reference}/consent`, the registration systems' hot path. buildApp mounts it on
+ * the app itself (fewer router layers per call); the router keeps it too, for completeness.
+ */
+export function subjectConsentHandler(store: Store): RequestHandler[] {
+  return [
+    validate('params', params),
+    async (req, res) => {
+      res.json(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string));
+    },
+  ];
 }
