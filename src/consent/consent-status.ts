@@ -15,22 +15,19 @@ export interface SubjectConsent {
 }
 
 /**
- * The registration system's hot path. Decision rows come in time order, so the last row per
- * (form, purpose) is the one that counts. Withdrawals are stored as later "not granted" rows,
- * and expired or cancelled requests never produce rows, so they grant nothing.
+ * The registration system's hot path. The store gives the latest decision per (form, purpose):
+ * withdrawals are later "not granted" decisions, and expired or cancelled requests never decide,
+ * so they grant nothing. `mayRegister` needs a required purpose that is granted now.
  */
-export function summariseDecisions(subjectReference: string, rows: SubjectDecisionRow[]): SubjectConsent {
-  const latest = new Map<string, SubjectDecisionRow>();
-  for (const row of rows) latest.set(`${row.formId}\u0000${row.purposeId}`, row);
-  const purposes: PurposeStatus[] = [];
+export function summariseDecisions(subjectReference: string, current: SubjectDecisionRow[]): SubjectConsent {
   let mayRegister = false;
-  for (const row of latest.values()) {
-    purposes.push({ formId: row.formId, purposeId: row.purposeId, granted: row.granted, since: row.since, requestId: row.requestId });
+  const purposes = current.map((row): PurposeStatus => {
     if (row.required && row.granted) mayRegister = true;
-  }
+    return { formId: row.formId, purposeId: row.purposeId, granted: row.granted, since: row.since, requestId: row.requestId };
+  });
   return { subjectReference, purposes, mayRegister };
 }
 
 export async function subjectConsent(store: Store, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
-  return summariseDecisions(subjectReference, await store.subjectDecisions(organisationId, subjectReference));
+  return summariseDecisions(subjectReference, await store.currentDecisions(organisationId, subjectReference));
 }

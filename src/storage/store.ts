@@ -256,7 +256,11 @@ export interface Store {
   /** Stores the re-sealed record that now carries a time-stamp, with its event, and clears the seal state. */
   completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
   withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
-  subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;
+  /**
+   * The latest decision per (form, purpose) of one subject, in the order each was first decided.
+   * Kept by the adapter in the same transaction that records decisions; read on the hot path.
+   */
+  currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;
   /** Open requests whose expiry has passed. */
   listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]>;
 

@@ -117,11 +117,31 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getSignature(r.id)).toEqual({ kind: 'typed', text: 'Ans de Vries', image: null });
       expect((await store.getDocument(org, r.id))?.content.toString()).toBe('%PDF-1.7 x');
       expect(await store.getDocument('org_other', r.id)).toBeNull();
-      const rows = await store.subjectDecisions(org, 'S-1');
+      const rows = await store.currentDecisions(org, 'S-1');
       expect(rows).toEqual([
         { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() },
         { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0.toISOString() },
       ]);
+    });
+
+    test('when a purpose is withdrawn and a later request decides again, then the current decisions hold the latest per purpose, in first-decided order', async () => {
+      const doc = (r: ConsentRequestRecord, at: Date) => ({ id: newId('doc', at), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: at });
+      const t1 = new Date(t0.getTime() + 60_000);
+      const t2 = new Date(t0.getTime() + 120_000);
+      expect(await store.currentDecisions(org, 'S-1')).toEqual([]);
+      const first = await insert();
+      const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }, { purposeId: 'c', granted: false }];
+      await store.decide({ requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
+      expect(await store.withdraw({ requestId: first.id, at: t1, decisions: decisions.map((d) => (d.purposeId === 'b' ? { ...d, granted: false } : d)), withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) })).toBe(true);
+      const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
+      await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'c', granted: true }], requiredPurposes: [], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
+      expect(await store.currentDecisions(org, 'S-1')).toEqual([
+        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() },
+        { requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString() },
+        { requestId: second.id, formId: 'f', purposeId: 'c', granted: true, required: false, since: t2.toISOString() },
+      ]);
+      expect(await store.currentDecisions('org_other', 'S-1')).toEqual([]);
+      expect(await store.currentDecisions(org, 'S-2')).toEqual([]);
     });
 
     test('when two workers claim at once, then each message is leased to one of them until the lease ends', async () => {

@@ -19,14 +19,7 @@ const CACHE_MAX = 1_000;
  */
 export function requireApiKey(store: Store, now: () => number = Date.now): RequestHandler {
   const cache = new Map<string, { auth: ApiAuth; until: number }>();
-  return async (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const secret = header.startsWith('Bearer ') ? header.slice(7).trim() : (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
-    const cached = cache.get(secret);
-    if (cached && cached.until > now()) {
-      res.locals.auth = cached.auth;
-      return next();
-    }
+  const lookUp = async (secret: string, res: Parameters<RequestHandler>[1], next: Parameters<RequestHandler>[2]): Promise<void> => {
     const key = secret ? await authenticateApiKey(store, secret) : null;
     if (!key) {
       res.setHeader('WWW-Authenticate', 'Bearer');
@@ -38,6 +31,18 @@ export function requireApiKey(store: Store, now: () => number = Date.now): Reque
     cache.set(secret, { auth, until: now() + CACHE_TTL_MS });
     res.locals.auth = auth;
     next();
+  };
+  // Synchronous when the key is cached: no promise per request on the hot path.
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const secret = header.startsWith('Bearer ') ? header.slice(7).trim() : (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '');
+    const cached = cache.get(secret);
+    if (cached && cached.until > now()) {
+      res.locals.auth = cached.auth;
+      next();
+      return;
+    }
+    return lookUp(secret, res, next);
   };
 }
 

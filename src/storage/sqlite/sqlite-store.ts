@@ -80,8 +80,19 @@ export class SqliteStore implements Store {
     return {
       requestById: db.prepare('SELECT * FROM consent_requests WHERE organisation_id = ? AND id = ?'),
       requestByToken: db.prepare('SELECT * FROM consent_requests WHERE token_hash = ?'),
-      subjectDecisions: db.prepare(
-        'SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY decided_at, seq',
+      // The status lookup is the hot path: one row per subject (migration 004).
+      currentDecisions: db.prepare('SELECT current_decisions FROM subject_status WHERE organisation_id = ? AND subject_reference = ?').pluck(),
+      refreshSubjectStatus: db.prepare(
+        `INSERT INTO subject_status (organisation_id, subject_reference, current_decisions)
+         SELECT :org, :ref, json_group_array(json(decision)) FROM (
+           SELECT json_array(request_id, form_id, purpose_id, granted, required, decided_at) AS decision FROM (
+             SELECT d.*,
+                    row_number() OVER (PARTITION BY form_id, purpose_id ORDER BY decided_at DESC, seq DESC) AS rn,
+                    min(seq) OVER (PARTITION BY form_id, purpose_id) AS first_seq
+             FROM decisions d WHERE organisation_id = :org AND subject_reference = :ref
+           ) WHERE rn = 1 ORDER BY first_seq
+         ) WHERE true
+         ON CONFLICT (organisation_id, subject_reference) DO UPDATE SET current_decisions = excluded.current_decisions`,
       ),
       apiKeyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
       lastEventHash: db.prepare('SELECT hash FROM events WHERE request_id = ? ORDER BY seq DESC LIMIT 1').pluck(),
@@ -294,6 +305,7 @@ export class SqliteStore implements Store {
         insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
           input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at));
       }
+      this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
       this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
@@ -395,22 +407,18 @@ export class SqliteStore implements Store {
          WHERE request_id = ? AND purpose_id = ? ORDER BY decided_at DESC LIMIT 1`,
       );
       for (const purposeId of input.withdrawn) insert.run(iso(input.at), input.requestId, purposeId);
+      this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
       this.insertDocument(input.document);
       this.insertEvent(input.event);
       return true;
     }).immediate();
   }
 
-  async subjectDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
-    const rows = this.stmts.subjectDecisions.all(organisationId, subjectReference) as Row[];
-    return rows.map((r) => ({
-      requestId: String(r.request_id),
-      formId: String(r.form_id),
-      purposeId: String(r.purpose_id),
-      granted: r.granted === 1,
-      required: r.required === 1,
-      since: String(r.decided_at),
-    }));
+  async currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
+    const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
+    if (json === undefined) return [];
+    const rows = JSON.parse(json) as [string, string, string, number, number, string][];
+    return rows.map(([requestId, formId, purposeId, granted, required, decidedAt]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since: decidedAt }));
   }
 
   async listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]> {

@@ -52,7 +52,12 @@ export function subjectConsentHandler(store: Store): RequestHandler[] {
   return [
     validate('params', params),
     async (req, res) => {
-      res.json(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string));
+      // res.json() re-derives the content type and charset and checks freshness on every call;
+      // this answer is always fresh JSON, so it is written directly.
+      const body = JSON.stringify(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string));
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      res.end(body);
     },
   ];
 }
