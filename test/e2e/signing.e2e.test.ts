@@ -106,6 +106,23 @@ run('signing on a phone (Chromium, 390×844)', () => {
     expect(text).toContain(got.body.formVersion);
     expect(text).toMatch(/Ja/);
     expect(text).toMatch(/Nee/);
+    expect(text).toContain('Controlespoor');
+    writeFileSync(join(projectPath('test-output'), 'signed-record.pdf'), doc.body as Buffer);
+
+    // The same link now offers withdrawal; the parent withdraws one purpose with two taps.
+    await page.screenshot({ path: shotPath('signing-page-done.png'), fullPage: true });
+    await expect(page.locator('a[href$="/receipt"]').count()).resolves.toBe(0);
+    await page.check('#withdraw-contact-ouder');
+    await page.click('button[value="selected"]');
+    await page.waitForURL(url);
+    const status = await api(`/api/v1/subjects/${childRequest().subject.reference}/consent`);
+    const purpose = (id: string) => (status.body.purposes as { purposeId: string; granted: boolean }[]).find((p) => p.purposeId === id);
+    expect(purpose('contact-ouder')?.granted).toBe(false);
+    expect(purpose('registratie')?.granted).toBe(true);
+    expect(status.body.mayRegister).toBe(true);
+    await expect(page.locator('a[href$="/receipt"]').count()).resolves.toBe(1);
+    await expect(page.locator('.decisions').textContent()).resolves.toContain('Ingetrokken');
+    await page.screenshot({ path: shotPath('signing-page-withdrawn.png'), fullPage: true });
     await page.context().close();
   });
 

@@ -175,6 +175,8 @@ describe('withdrawal through the same link', () => {
     const { id, link, cookie } = await signedLink();
     const done = await app.http.get(link).set('Cookie', cookie);
     expect(done.text).toContain(`action="${link}/withdraw"`);
+    // A purpose answered "Nee" when signing is not a withdrawal: no receipt yet.
+    expect(done.text).not.toContain(`${link}/receipt`);
     const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(done.text)![1]!;
     const before = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data;
     const res = await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'contact', action: 'selected' });
@@ -189,6 +191,10 @@ describe('withdrawal through the same link', () => {
     const after = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data;
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.at(-1)).toMatchObject({ kind: 'withdrawal-receipt' });
+    const page = await app.http.get(link);
+    expect(page.text).toContain('Ingetrokken');
+    expect(page.text).toContain('U heeft een deel van uw toestemming ingetrokken.');
+    expect(page.text).toContain(`${link}/receipt`);
     const receipt = await app.http.get(`${link}/receipt`).buffer(true).parse(binary);
     expect(receipt.status).toBe(200);
     const check = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(receipt.body as Buffer);

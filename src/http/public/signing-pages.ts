@@ -51,6 +51,9 @@ export function signingPages(deps: SigningPagesDeps): Router {
     declarationConfirmed: extra.declarationConfirmed ?? false,
   });
 
+  /** Purposes withdrawn through this link so far (from the `withdrawn` events), set by load(). */
+  const withdrawnOf = (res: Response): string[] => (res.locals.withdrawnPurposes as string[] | undefined) ?? [];
+
   const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, errors?: { field: string; message: string }[]) => ({
     lang,
     otherLang: lang === 'nl' ? 'en' : 'nl',
@@ -58,11 +61,12 @@ export function signingPages(deps: SigningPagesDeps): Router {
     organisationName: res.locals.organisationName as string,
     title: form.title[lang],
     outcome: request.status,
-    decisions: request.decisions.map((d) => ({ label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId, granted: d.granted })),
+    decisions: request.decisions.map((d) => ({ label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId, granted: d.granted, withdrawn: withdrawnOf(res).includes(d.purposeId) })),
+    partlyWithdrawn: request.status === 'signed' && withdrawnOf(res).length > 0,
     signerName: request.signerName,
     decidedAt: request.decidedAt,
     documentUrl: `${req.baseUrl}/${req.params.token}/document`,
-    receiptUrl: request.status === 'withdrawn' || request.decisions.some((d) => !d.granted) ? `${req.baseUrl}/${req.params.token}/receipt` : null,
+    receiptUrl: withdrawnOf(res).length > 0 ? `${req.baseUrl}/${req.params.token}/receipt` : null,
     errors,
     // Withdrawing is offered while something is still granted, on the same link, as easy as giving it.
     withdraw:
@@ -79,6 +83,10 @@ export function signingPages(deps: SigningPagesDeps): Router {
     const state = await resolveLink(deps, req.params.token as string);
     if (state.kind === 'open' || state.kind === 'done') {
       res.locals.organisationName = (await deps.store.getOrganisation(state.request.organisationId))?.name ?? '';
+    }
+    if (state.kind === 'done' && (state.request.status === 'signed' || state.request.status === 'withdrawn')) {
+      const events = await deps.store.listEvents(state.request.organisationId, state.request.id);
+      res.locals.withdrawnPurposes = events.filter((e) => e.type === 'withdrawn').flatMap((e) => (Array.isArray(e.detail.purposes) ? (e.detail.purposes as string[]) : []));
     }
     return state;
   };
