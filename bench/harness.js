@@ -1,6 +1,6 @@
 'use strict';
 /**
- * What bench/run.js and bench/ablation.js share: settings from the environment, forked children
+ * What bench/run.js and its child processes share: settings from the environment, forked children
  * with a small IPC protocol, and one measured autocannon lookup run with the server's CPU time.
  */
 const autocannon = require('autocannon');
@@ -20,9 +20,9 @@ const num = (name, fallback) => {
   return v;
 };
 const S = {
-  duration: num('BENCH_DURATION', 10),
+  duration: num('BENCH_DURATION', 6),
   warmup: num('BENCH_WARMUP', 2),
-  rounds: Math.max(1, Math.round(num('BENCH_ROUNDS', 2))),
+  rounds: Math.max(1, Math.round(num('BENCH_ROUNDS', 4))),
   connections: Math.max(1, Math.round(num('BENCH_CONNECTIONS', 50))),
   subjects: Math.max(1, Math.round(num('BENCH_SUBJECTS', 10_000))),
   createDuration: num('BENCH_CREATE_DURATION', 5),

@@ -9,9 +9,9 @@
  * and the median of each is compared, because a 2-core machine is noisy. See bench/README.md.
  *
  * Run with `npm run bench` (builds dist/ first). Settings (environment):
- *   BENCH_DURATION=10        seconds per measured lookup run
+ *   BENCH_DURATION=6         seconds per measured lookup run
  *   BENCH_WARMUP=2           seconds of warm-up before every measured run (not counted)
- *   BENCH_ROUNDS=2           bare/service pairs
+ *   BENCH_ROUNDS=4           bare/service pairs
  *   BENCH_CONNECTIONS=50     lookup connections
  *   BENCH_SUBJECTS=10000     subjects seeded before the service listens
  *   BENCH_CREATE_DURATION=5  seconds of POST /api/v1/consent-requests
