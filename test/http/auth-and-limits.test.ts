@@ -49,3 +49,49 @@ describe('authentication and rate limits', () => {
     expect(limited.headers['retry-after']).toBeDefined();
   });
 });
+
+describe('the status lookup route (mounted ahead of the API router)', () => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await createTestApp({ RATE_LIMIT_API_PER_MINUTE: '4' });
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const API_HEADERS = {
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+
+  test('when it answers, then it carries the same API headers as every API route, a request id, and exact JSON', async () => {
+    const res = await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey)).set('X-Request-Id', 'trace-12345678');
+    expect(res.status).toBe(200);
+    expect(res.headers).toMatchObject({ ...API_HEADERS, 'x-request-id': 'trace-12345678', 'content-type': 'application/json; charset=utf-8' });
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    expect(res.body).toEqual({ subjectReference: 'REG-1', purposes: [], mayRegister: false });
+    const forms = await app.http.get('/api/v1/forms').set(auth(app.apiKey));
+    for (const name of Object.keys(API_HEADERS)) expect(forms.headers[name]).toBe(res.headers[name]);
+    expect((await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey))).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('when it refuses (401, 422, 429), then the problem answer carries the API headers and its request id', async () => {
+    const unauthorised = await app.http.get('/api/v1/subjects/REG-1/consent');
+    const invalid = await app.http.get(`/api/v1/subjects/${'x'.repeat(101)}/consent`).set(auth(app.apiKey));
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.errors[0].path).toBe('params.reference');
+    // The lookup shares the per-key limit with the rest of the API.
+    await app.http.get('/api/v1/forms').set(auth(app.apiKey));
+    await app.http.get('/api/v1/forms').set(auth(app.apiKey));
+    await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey));
+    const limited = await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey));
+    for (const [res, status] of [[unauthorised, 401], [invalid, 422], [limited, 429]] as const) {
+      expect(res.status).toBe(status);
+      expect(res.headers).toMatchObject(API_HEADERS);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.requestId).toBe(res.headers['x-request-id']);
+    }
+  });
+});

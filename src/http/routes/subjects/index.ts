@@ -7,6 +7,7 @@ import { presentConsentRequest } from '../../../consent/present-consent-request'
 import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
 import { AppError } from '../../../errors';
 import { readMultipart } from '../../middleware/multipart';
+import { writeJson } from '../../middleware/api-headers';
 import { authOf } from '../../middleware/auth';
 import { validate } from '../../middleware/validate';
 import { subjectReference } from '../consent-requests/schema';
@@ -25,7 +26,6 @@ const paperSubject = z
   .passthrough();
 
 export function subjectsRouter(deps: PaperDeps): Router {
-  const { store } = deps;
   const router = Router();
   /** Paper consent for a person without a prior request: multipart with the scan and the facts. */
   router.post('/:reference/paper-consents', validate('params', params), async (req, res) => {
@@ -40,24 +40,21 @@ export function subjectsRouter(deps: PaperDeps): Router {
     const recorded = await recordPaperConsent(deps, organisationId, `api:${keyId}`, { subjectReference: req.params.reference as string, formId: f.formId, firstName: f.firstName, lastName: f.lastName, dateOfBirth: f.dateOfBirth, language: f.language }, { ...body.fields, file: body.file });
     res.status(201).location(`/api/v1/consent-requests/${recorded.id}`).json(presentConsentRequest(recorded));
   });
-  router.get('/:reference/consent', subjectConsentHandler(store));
+  // GET /:reference/consent is mounted on the app itself (app.ts), ahead of this router.
   return router;
 }
 
 /**
  * `GET /subjects/{reference}/consent`, the registration systems' hot path. buildApp mounts it on
- * the app itself (fewer router layers per call); the router keeps it too, for completeness.
+ * the app itself, after deferredApiHeaders and the API guards.
  */
 export function subjectConsentHandler(store: Store): RequestHandler[] {
   return [
     validate('params', params),
     async (req, res) => {
       // res.json() re-derives the content type and charset and checks freshness on every call;
-      // this answer is always fresh JSON, so it is written directly.
-      const body = JSON.stringify(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string));
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.setHeader('Content-Length', Buffer.byteLength(body));
-      res.end(body);
+      // this answer is always fresh JSON, so it is written directly, headers and all.
+      writeJson(res, 200, JSON.stringify(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string)));
     },
   ];
 }
