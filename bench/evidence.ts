@@ -12,7 +12,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { deflateSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 
 import { loadForms } from '../src/consent/forms';
@@ -20,6 +19,7 @@ import { computeConsentTextSha256, renderConsentPdf, type ConsentPdfInput } from
 import { sealPdf } from '../src/evidence/seal-pdf';
 import { createSelfSignedP12, loadSigningIdentity } from '../src/evidence/signing-identity';
 import { projectPath } from '../src/shared/paths';
+import { signaturePng } from '../test/helpers/png';
 
 const N = Number(process.env.BENCH_DOCUMENTS ?? 1000);
 const rss = () => process.memoryUsage().rss / 1024 / 1024;
@@ -29,47 +29,6 @@ const liveHeap = () => {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 };
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-
-/** A drawn signature as the signing page sends it: a 600×200 PNG with one wavy stroke (RGBA). */
-function signaturePng(): Buffer {
-  const w = 600;
-  const h = 200;
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.writeUInt8(8, 8);
-  ihdr.writeUInt8(6, 9); // RGBA, as a canvas export
-  const raw = Buffer.alloc((w * 4 + 1) * h);
-  for (let x = 20; x < w - 20; x += 1) {
-    const yc = Math.round(h / 2 + 50 * Math.sin(x / 37) * Math.cos(x / 91));
-    for (let y = yc - 2; y <= yc + 2; y += 1) {
-      const o = y * (w * 4 + 1) + 1 + x * 4;
-      raw[o] = 0x1a;
-      raw[o + 1] = 0x23;
-      raw[o + 2] = 0x7e;
-      raw[o + 3] = 0xff;
-    }
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 function baselinePdf(): Promise<Buffer> {
   return new Promise((resolve) => {
@@ -87,7 +46,7 @@ async function main(): Promise<void> {
   const identity = loadSigningIdentity(createSelfSignedP12('Akkoord bench seal', 'Demo', 'bench'), 'bench');
   const declaration = form.declarations.guardian.nl.replace('{childFirstName}', 'Sam');
   const at = new Date('2026-11-22T10:00:00Z');
-  const png = signaturePng();
+  const png = signaturePng(600, 200);
   const input: ConsentPdfInput = {
     organisationName: 'Stichting Jongerenwerk De Ruïne',
     requestId: 'cr_bench',

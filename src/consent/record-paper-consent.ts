@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
+import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import type { Sealer } from '../evidence/sealer';
 import { sniffScanType, type ScanType } from '../evidence/scan-type';
 import { AppError } from '../errors';
@@ -16,26 +17,13 @@ import { reminderPolicy, signerRoleFor } from './request-consent';
 
 export const MAX_SCAN_BYTES = 10 * 1024 * 1024;
 
-export interface PaperRecordInput {
-  organisationName: string;
-  requestId: string;
-  form: ConsentForm;
-  language: Language;
-  signedBy: string;
-  signedOn: string;
-  decisions: { purposeId: string; label: string; granted: boolean }[];
-  recordedAt: Date;
-  recordedBy: string;
-  scan: { contentType: string; bytes: number; sha256: string; fileName: string | null };
-}
-
 export interface PaperDeps {
   store: Store;
   clock: Clock;
   forms: FormCatalog;
   sealer: Sealer;
   reminderDefaults: ConsentRequestRecord['reminders'];
-  renderPaperRecordPdf: (cover: PaperRecordInput, scan: Buffer, contentType: ScanType) => Promise<Buffer>;
+  renderPaperRecordPdf: (cover: PaperCoverPdfInput, scan: Buffer, contentType: ScanType) => Promise<Buffer>;
 }
 
 export interface PaperFields {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { browserSummary } from '../evidence/browser-summary';
+import type { WithdrawalReceiptPdfInput } from '../evidence/render-receipt-pdf';
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
@@ -8,25 +9,11 @@ import type { ConsentRequestRecord, Store } from '../storage/store';
 import type { ConsentForm } from './form-types';
 import type { FieldProblem } from './sign-consent';
 
-export interface WithdrawalReceiptInput {
-  organisationName: string;
-  requestId: string;
-  form: ConsentForm;
-  language: ConsentRequestRecord['language'];
-  signerName: string;
-  subjectFirstName: string;
-  withdrawnAt: Date;
-  withdrawn: { purposeId: string; label: string }[];
-  remaining: { purposeId: string; label: string; granted: boolean }[];
-  originalSignedAt: Date;
-  originalDocumentSha256: string;
-}
-
 export interface WithdrawDeps {
   store: Store;
   clock: Clock;
   sealer: Sealer;
-  renderReceiptPdf: (input: WithdrawalReceiptInput) => Promise<Buffer>;
+  renderReceiptPdf: (input: WithdrawalReceiptPdfInput) => Promise<Buffer>;
 }
 
 export type WithdrawResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };

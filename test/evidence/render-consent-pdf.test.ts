@@ -1,16 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { ConsentForm } from '../../src/consent/form-types';
 import type { Language } from '../../src/consent/form-types';
+import { signaturePng } from '../helpers/png';
 import { type AuditEntry, computeConsentTextSha256, type ConsentPdfInput, consentText, loadPdfLabels, renderConsentPdf } from '../../src/evidence/render-consent-pdf';
+import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
 
-const hasPoppler = spawnSync('pdftotext', ['-v']).status === 0;
-// Locally the PDF checks need poppler-utils; on CI they must run, so a missing tool fails there.
-const popplerTest = hasPoppler || process.env.CI === 'true' ? test : test.skip;
 
 const form: ConsentForm = {
   id: 'zomerkamp-onder-16',
@@ -130,17 +127,9 @@ async function renderToFile(name: string, pdfInput: ConsentPdfInput): Promise<st
   return file;
 }
 
-function run(tool: string, args: string[]): string {
-  const result = spawnSync(tool, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr}`);
-  return result.stdout;
-}
+const run = runTool;
 
-const textOf = (file: string) => run('pdftotext', ['-layout', file, '-']);
-// Titles and paragraphs wrap, so phrases are looked for in the text with its whitespace collapsed.
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const lineWith = (text: string, needle: string) => text.split('\n').find((line) => line.includes(needle)) ?? '';
-const pageCount = (file: string) => Number(/^Pages:\s+(\d+)$/m.exec(run('pdfinfo', [file]))?.[1]);
 // Content-stream order keeps each table cell's lines together, so a wrapped cell reads as one phrase.
 const auditPageText = (file: string) => {
   const last = String(pageCount(file));
@@ -503,48 +492,3 @@ describe('PDF labels', () => {
     }
   });
 });
-
-// ---------------------------------------------------------------- a drawn signature, as a real PNG
-
-/** A 240x96 RGBA PNG with a transparent background and a dark wavy stroke, like a canvas export. */
-function signaturePng(): Buffer {
-  const width = 240;
-  const height = 96;
-  const rows: Buffer[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 4); // filter byte 0, then RGBA
-    for (let x = 0; x < width; x++) {
-      const curve = height / 2 + Math.sin(x / 14) * (height / 3) * Math.cos(x / 47);
-      if (Math.abs(y - curve) < 2.2) row.set([20, 40, 90, 255], 1 + x * 4);
-    }
-    rows.push(row);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 6, 0, 0, 0], 8); // bit depth 8, colour type RGBA
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(Buffer.concat(rows))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,10 +5,8 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { ConsentForm, Language } from '../../src/consent/form-types';
 import { type PaperCoverPdfInput, type PaperScanType, renderPaperCoverPdf, renderPaperRecordPdf } from '../../src/evidence/render-paper-cover-pdf';
+import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
 
-const hasPoppler = spawnSync('pdftotext', ['-v']).status === 0;
-// Locally the PDF checks need poppler-utils; on CI they must run, so a missing tool fails there.
-const popplerTest = hasPoppler || process.env.CI === 'true' ? test : test.skip;
 
 const purposes = [
   { id: 'registratie', nl: 'Inschrijving voor het zomerkamp', en: 'Registration for the summer camp' },
@@ -74,11 +71,7 @@ beforeAll(async () => {
 // KEEP_PDF=1 keeps the rendered files to look at them (pdftoppm -png -r 60 <file> <prefix>).
 afterAll(() => (process.env.KEEP_PDF ? undefined : rmSync(dir, { recursive: true, force: true })));
 
-function run(tool: string, args: string[]): string {
-  const result = spawnSync(tool, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr}`);
-  return result.stdout;
-}
+const run = runTool;
 
 /** The paper form as a photo: poppler rasterises the PDF, as a phone camera or scanner would. */
 function scanImage(format: 'jpeg' | 'png'): Buffer {
@@ -94,10 +87,7 @@ async function writePdf(name: string, pdf: Buffer): Promise<string> {
   return file;
 }
 
-const textOf = (file: string) => run('pdftotext', ['-layout', file, '-']);
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const lineWith = (text: string, needle: string) => text.split('\n').find((line) => line.includes(needle)) ?? '';
-const pageCount = (file: string) => Number(/^Pages:\s+(\d+)$/m.exec(run('pdfinfo', [file]))?.[1]);
 
 function expectOnlyEmbeddedFonts(file: string): void {
   const fontLines = run('pdffonts', [file]).trim().split('\n').slice(2);

@@ -1,14 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConsentForm, Language } from '../../src/consent/form-types';
 import { renderWithdrawalReceiptPdf, type WithdrawalReceiptPdfInput } from '../../src/evidence/render-receipt-pdf';
+import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
 
-const hasPoppler = spawnSync('pdftotext', ['-v']).status === 0;
-// Locally the PDF checks need poppler-utils; on CI they must run, so a missing tool fails there.
-const popplerTest = hasPoppler || process.env.CI === 'true' ? test : test.skip;
 
 const purposes = [
   { id: 'registratie', nl: 'Inschrijving voor het zomerkamp', en: 'Registration for the summer camp' },
@@ -67,17 +64,10 @@ async function renderToFile(name: string, receiptInput: WithdrawalReceiptPdfInpu
   return file;
 }
 
-function run(tool: string, args: string[]): string {
-  const result = spawnSync(tool, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr}`);
-  return result.stdout;
-}
+const run = runTool;
 
-const textOf = (file: string) => run('pdftotext', ['-layout', file, '-']);
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 // The last line with the phrase: a withdrawn purpose is named in the list first, then in the table of choices.
 const lineWith = (text: string, needle: string) => text.split('\n').filter((line) => line.includes(needle)).at(-1) ?? '';
-const pageCount = (file: string) => Number(/^Pages:\s+(\d+)$/m.exec(run('pdfinfo', [file]))?.[1]);
 
 function expectOnlyEmbeddedFonts(file: string): void {
   const fontLines = run('pdffonts', [file]).trim().split('\n').slice(2);

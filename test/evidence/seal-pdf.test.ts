@@ -218,7 +218,9 @@ describe('sealPdf', () => {
     // The RSA signature value sits near the end of the CMS, ahead of the zero padding.
     const hexEnd = copy.indexOf('>', copy.indexOf('/Contents <', consentPdf.length));
     const cmsHexEnd = copy.subarray(0, hexEnd).toString('latin1').replace(/0+$/, '').length;
-    copy[cmsHexEnd - 10] = copy[cmsHexEnd - 10] === 0x41 ? 0x42 : 0x41;
+    // Another hex digit, by value: 'a' → 'A' would be the same byte (1 run in 16 failed that way).
+    const digit = parseInt(String.fromCharCode(copy[cmsHexEnd - 10]!), 16);
+    copy[cmsHexEnd - 10] = ((digit + 1) % 16).toString(16).charCodeAt(0);
 
     expect(verifySealedPdf(copy, [identity.certificatePem])).toMatchObject({ sealed: true, intact: false, byOurKey: false });
   });

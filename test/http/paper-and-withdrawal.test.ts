@@ -1,41 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { greyPng } from '../helpers/png';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
-
-/** A small real PNG (a grey square), made here so no binary fixture is needed. */
-function png(size = 8): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.writeUInt8(8, 8); // bit depth
-  ihdr.writeUInt8(0, 9); // greyscale
-  const rows = Buffer.concat(Array.from({ length: size }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(size, 0x99)])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -66,7 +37,7 @@ describe('paper consent', () => {
 
   test('when a scan of a signed paper form is uploaded, then the request is signed, the status counts and the record holds the cover and the scan', async () => {
     const id = await create();
-    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', png(), { filename: 'scan.png', contentType: 'image/png' });
+    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', greyPng(), { filename: 'scan.png', contentType: 'image/png' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'signed', decisions: JSON.parse(childDecisions) });
     const status = await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey));
@@ -106,7 +77,7 @@ describe('paper consent', () => {
 
   test('when the paper facts are incomplete, then each field is named', async () => {
     const id = await create();
-    const res = await paper(id).field('signedOn', '2027-01-01').field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }])).attach('file', png(), 'scan.png');
+    const res = await paper(id).field('signedOn', '2027-01-01').field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }])).attach('file', greyPng(), 'scan.png');
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['decisions', 'signedBy', 'signedOn']);
   });
@@ -121,7 +92,7 @@ describe('paper consent', () => {
       .field('signedBy', 'Noor Bakker')
       .field('signedOn', '2026-11-01')
       .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-      .attach('file', png(), 'scan.png');
+      .attach('file', greyPng(), 'scan.png');
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/v1/consent-requests/${res.body.id}`);
     expect(res.body).toMatchObject({ status: 'signed', signerRole: 'participant', recipient: { channel: 'paper' } });

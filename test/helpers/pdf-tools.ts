@@ -1,0 +1,21 @@
+import { spawnSync } from 'node:child_process';
+
+import { hasCommand } from './tools';
+
+/**
+ * poppler-utils for PDF checks. Locally a test that needs them skips without them; under CI=true
+ * it runs, so a missing tool fails there (.ci/run installs poppler-utils).
+ */
+export const popplerTest: jest.It = hasCommand('pdftotext') || process.env.CI === 'true' ? test : test.skip;
+
+/** Runs a poppler tool and returns its output; a non-zero exit throws with its stderr. */
+export function runTool(tool: string, args: string[]): string {
+  const result = spawnSync(tool, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export const textOf = (file: string): string => runTool('pdftotext', ['-layout', file, '-']);
+/** Titles and paragraphs wrap, so phrases are looked for in the text with its whitespace collapsed. */
+export const flat = (text: string): string => text.replace(/\s+/g, ' ');
+export const pageCount = (file: string): number => Number(/^Pages:\s+(\d+)$/m.exec(runTool('pdfinfo', [file]))?.[1]);
