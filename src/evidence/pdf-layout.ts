@@ -291,6 +291,16 @@ export interface HeaderContent {
   meta: [string, string][];
 }
 
+/** The facts every Akkoord document of a request starts with: who, which request, which form version. */
+export function requestMeta(labels: PdfLabels, input: { organisationName: string; requestId: string; form: { id: string; version: string } }): [string, string][] {
+  return [
+    [labels.organisation, input.organisationName],
+    [labels.requestId, input.requestId],
+    [labels.form, input.form.id],
+    [labels.version, input.form.version],
+  ];
+}
+
 /** Organisation and document kind, an accent rule, the title and a grid of facts. */
 export function documentHeader(page: Page, content: HeaderContent): void {
   const { doc } = page;

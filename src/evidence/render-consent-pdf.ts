@@ -34,6 +34,7 @@ import {
   text,
   type TextStyle,
   utcTimestamp,
+  requestMeta,
 } from './pdf-layout';
 
 export { loadPdfLabels, type PdfLabels } from './pdf-layout';
@@ -151,12 +152,7 @@ export async function renderConsentPdf(input: ConsentPdfInput): Promise<Buffer> 
     organisationName: input.organisationName,
     kind: labels.documentKind,
     title: input.form.title[input.language],
-    meta: [
-      [labels.organisation, input.organisationName],
-      [labels.requestId, input.requestId],
-      [labels.form, input.form.id],
-      [labels.version, input.form.version],
-    ],
+    meta: requestMeta(labels, input),
   });
   drawOutcome(page, input);
   drawFormText(page, input.form, input.language);

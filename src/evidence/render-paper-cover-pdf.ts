@@ -19,6 +19,7 @@ import {
   pageHeader,
   type PdfLabels,
   text,
+  requestMeta,
 } from './pdf-layout';
 
 export interface PaperCoverPdfInput {
@@ -88,12 +89,7 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
     kind: paper.documentKind,
     title: paper.title,
     subtitle: input.form.title[input.language],
-    meta: [
-      [labels.organisation, input.organisationName],
-      [labels.requestId, input.requestId],
-      [labels.form, input.form.id],
-      [labels.version, input.form.version],
-    ],
+    meta: requestMeta(labels, input),
   });
   const granted = input.decisions.some((d) => d.granted);
   const signedOn = formatIsoDate(input.signedOn, labels);

@@ -14,6 +14,7 @@ import {
   openDocument,
   type Page,
   text,
+  requestMeta,
 } from './pdf-layout';
 
 export interface WithdrawalReceiptPdfInput {
@@ -56,12 +57,7 @@ export async function renderWithdrawalReceiptPdf(input: WithdrawalReceiptPdfInpu
     kind: receipt.documentKind,
     title: receipt.title,
     subtitle: input.form.title[input.language],
-    meta: [
-      [labels.organisation, input.organisationName],
-      [labels.requestId, input.requestId],
-      [labels.form, input.form.id],
-      [labels.version, input.form.version],
-    ],
+    meta: requestMeta(labels, input),
   });
   drawOutcome(page, input);
   drawWithdrawn(page, input);

@@ -3,30 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
-import type { ConsentForm, Language } from '../../src/consent/form-types';
+import type { Language } from '../../src/consent/form-types';
 import { type PaperCoverPdfInput, type PaperScanType, renderPaperCoverPdf, renderPaperRecordPdf } from '../../src/evidence/render-paper-cover-pdf';
 import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
+import { SUMMER_CAMP_PURPOSES, summerCampForm } from './summer-camp-form';
 
-
-const purposes = [
-  { id: 'registratie', nl: 'Inschrijving voor het zomerkamp', en: 'Registration for the summer camp' },
-  { id: 'foto-website', nl: "Foto's op onze website", en: 'Photos on our website' },
-  { id: 'medische-gegevens', nl: 'Medische informatie voor het café-team', en: 'Medical information for the café team' },
-];
-
-const form: ConsentForm = {
-  id: 'zomerkamp-onder-16',
-  version: '3f9a1c07be52d864',
-  audience: 'under16',
-  languages: ['nl', 'en'],
-  title: { nl: 'Toestemming voor het zomerkamp en de café-avond', en: 'Consent for the summer camp and the café evening' },
-  intro: { nl: 'Uw kind gaat mee op zomerkamp.', en: 'Your child is coming to summer camp.' },
-  sections: [{ heading: { nl: 'Wat wij vastleggen', en: 'What we record' }, body: { nl: 'De voornaam.', en: 'The first name.' } }],
-  purposes: purposes.map((p, i) => ({ id: p.id, required: i === 0, specialCategory: p.id === 'medische-gegevens', label: { nl: p.nl, en: p.en }, description: { nl: '…', en: '…' } })),
-  declarations: { guardian: { nl: 'Ik heb het ouderlijk gezag over {childFirstName}.', en: 'I have parental authority over {childFirstName}.' }, participant: { nl: 'Gelezen.', en: 'Read.' } },
-  validForMonths: 12,
-  sourceFile: 'zomerkamp-onder-16.yaml',
-};
+const form = summerCampForm(3);
+const purposes = SUMMER_CAMP_PURPOSES.slice(0, 3);
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
