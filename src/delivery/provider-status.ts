@@ -29,6 +29,18 @@ const FROM: Record<'sent' | 'delivered' | 'failed', ConsentStatus[]> = {
   failed: ['pending', 'sent', 'delivered'],
 };
 
+/**
+ * Whether a report is about the copy of the message that we recorded as sent. After a crash
+ * between the provider accepting a message and Akkoord recording it, the retry sends a second
+ * copy; only the recorded copy's reports may change the request. SendGrid's event id is the
+ * X-Message-Id we recorded plus a suffix (`<x-message-id>.filter…`). Before anything is recorded
+ * (a callback faster than the worker) every report counts.
+ */
+export function isRecordedCopy(recorded: string | null, reported: string | null): boolean {
+  if (!recorded || !reported) return true;
+  return reported === recorded || reported.startsWith(`${recorded}.`);
+}
+
 /** Returns false when the message is unknown (nothing recorded). */
 export async function applyProviderReport(deps: { store: Store; clock: Clock }, report: ProviderReport): Promise<boolean> {
   const message = await deps.store.getOutboxMessage(report.messageId);
@@ -45,8 +57,10 @@ export async function applyProviderReport(deps: { store: Store; clock: Clock }, 
     messageKind: message.kind,
     ...(reason ? { reason } : {}),
   };
-  let target = TARGET[report.outcome];
+  const recordedCopy = isRecordedCopy(message.providerMessageId, report.providerMessageId);
+  let target = recordedCopy ? TARGET[report.outcome] : undefined;
   if (target === 'failed' && message.kind !== 'invite') target = undefined;
+  if (!recordedCopy) Object.assign(detail, { duplicateCopy: true, recordedProviderMessageId: message.providerMessageId });
   if (target && target !== 'sent' && canTransition(request.status, target)) {
     const moved = await deps.store.changeStatus({
       requestId: request.id,

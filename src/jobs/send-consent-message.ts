@@ -104,6 +104,7 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
       },
     });
     if (outcome === 'duplicate') logger.warn(log, 'message was already sent by another worker; recorded the second provider id only');
+    else if (outcome === 'late') logger.warn(log, 'message was dropped while it was being sent; recorded, not counted');
     else logger.info(log, 'message sent');
   } catch (error) {
     await handleFailure(deps, request, message, error, log);

@@ -270,9 +270,10 @@ export interface Store {
    * Marks a message sent with the provider's id; an invite moves the request pending → sent, a
    * reminder counts; `followUp` (the next automatic reminder) is queued in the same transaction.
    * 'duplicate' when another worker had already completed it (lease ran out mid-send): then only
-   * the event is kept, nothing is counted twice.
+   * the event is kept, nothing is counted twice. 'late' when it was dropped or given up while the
+   * send was under way: the event and provider id are kept, nothing is counted or queued.
    */
-  completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate'>;
+  completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate' | 'late'>;
   /** Schedules another attempt after a failure. */
   retryMessage(messageId: string, dueAt: Date, error: string): Promise<void>;
   /** Moves a claimed message to later without counting the attempt (quiet hours). */

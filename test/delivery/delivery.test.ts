@@ -1,4 +1,10 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { sendConsentMessageJob } from '../../src/jobs/send-consent-message';
 import { startServer, type RunningServer } from '../../src/http/server';
+import { projectPath } from '../../src/shared/paths';
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { adultRequest, auth, childRequest, createTestApp, freePort, type TestApp } from '../helpers/test-app';
@@ -252,5 +258,152 @@ describe('delivery through Twilio and SendGrid', () => {
     expect(twilio.messages).toHaveLength(3);
     expect((await get(signed)).status).toBe('signed');
     expect((await get(expiring)).status).toBe('expired');
+  });
+  test('when every attempt fails, then after the eighth the request is failed with the reason in its events', async () => {
+    await start();
+    twilio.failNext(8, 500);
+    const id = await create(childRequest());
+    for (let i = 0; i < 8; i += 1) {
+      await work();
+      minutes(31); // beyond the longest backoff (30 min)
+    }
+    expect(twilio.requests).toBe(8);
+    expect(twilio.messages).toHaveLength(0);
+    expect(await get(id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/500/) });
+    expect((await events(id)).at(-1)).toMatchObject({ type: 'failed', detail: { permanent: false, attempts: 8 } });
+    await work();
+    expect(twilio.requests).toBe(8);
+  });
+
+  test('when Twilio reports each status, then queued and sent are events, undelivered and failed fail the invite, and a failed reminder stays an event', async () => {
+    await start();
+    const queued = await create(childRequest());
+    const undelivered = await create(childRequest({ subject: { reference: 'R-U', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
+    const failed = await create(childRequest({ subject: { reference: 'R-F', firstName: 'Jip', dateOfBirth: '2015-01-01' } }));
+    await work();
+    const [a, b, c] = twilio.messages;
+    expect((await twilio.sendStatusCallback(a!.sid, 'queued')).status).toBe(204);
+    expect((await twilio.sendStatusCallback(a!.sid, 'sent')).status).toBe(204);
+    expect((await get(queued)).status).toBe('sent');
+    expect((await events(queued)).slice(-2).map((e) => [e.type, e.detail.providerStatus])).toEqual([['provider_status', 'queued'], ['provider_status', 'sent']]);
+    await twilio.sendStatusCallback(b!.sid, 'undelivered');
+    expect(await get(undelivered)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('30003') });
+    await twilio.sendStatusCallback(c!.sid, 'failed');
+    expect(await get(failed)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('30008') });
+
+    // A reminder that cannot be delivered does not fail a request whose invite arrived.
+    await twilio.sendStatusCallback(a!.sid, 'delivered');
+    expect((await app.http.post(`/api/v1/consent-requests/${queued}/remind`).set(auth(app.apiKey))).status).toBe(202);
+    await work();
+    const reminder = twilio.messages.at(-1)!;
+    await twilio.sendStatusCallback(reminder.sid, 'undelivered');
+    expect((await get(queued)).status).toBe('delivered');
+    expect((await events(queued)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'undelivered', messageKind: 'reminder' } });
+  });
+
+  test('when a report is about a second copy of a message (a retry after a crash), then it is recorded but does not change the request', async () => {
+    await start();
+    const sms = await create(childRequest());
+    const mailRequest = await create(adultRequest());
+    await work();
+    const sid = twilio.messages[0]!.sid;
+    await twilio.sendStatusCallback(sid, 'delivered');
+    expect((await get(sms)).status).toBe('delivered');
+    // Same outbox message (same callback URL), another provider id: the copy we did not record.
+    expect((await twilio.sendStatusCallback(sid, 'undelivered', { MessageSid: 'SMffffffffffffffffffffffffffffffff', SmsSid: 'SMffffffffffffffffffffffffffffffff' })).status).toBe(204);
+    expect((await get(sms)).status).toBe('delivered');
+    expect((await events(sms)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'undelivered', duplicateCopy: true, recordedProviderMessageId: sid } });
+
+    const mail = sendgrid.mails[0]!;
+    const hook = `${server.url}/hooks/sendgrid/events`;
+    await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'bounce', { sg_message_id: 'another-copy.filterdrecv-1-2' })]);
+    expect((await get(mailRequest)).status).toBe('sent');
+    await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'dropped')]);
+    expect(await get(mailRequest)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('Bounced Address') });
+  });
+
+  test('when a callback carries no signature at all, then 403 and nothing changes', async () => {
+    await start();
+    const id = await create(childRequest());
+    await work();
+    const sid = twilio.messages[0]!.sid;
+    const url = new URL(twilio.messages[0]!.statusCallback!);
+    const unsigned = await app.http.post(`${url.pathname}${url.search}`).type('form').send({ AccountSid: twilio.accountSid, MessageSid: sid, MessageStatus: 'delivered' });
+    expect(unsigned.status).toBe(403);
+    const mailId = await create(adultRequest());
+    await work();
+    const event = sendgrid.eventFor(sendgrid.mails[0]!, 'bounce');
+    expect((await app.http.post('/hooks/sendgrid/events').set('Content-Type', 'application/json').send(JSON.stringify([event]))).status).toBe(403);
+    expect((await get(id)).status).toBe('sent');
+    expect((await get(mailId)).status).toBe('sent');
+  });
+
+  test('when SendGrid answers 500 and then 429 with Retry-After, then the worker retries and exactly one e-mail arrives', async () => {
+    await start();
+    sendgrid.failNext(1, 500);
+    const id = await create(adultRequest());
+    await work();
+    expect(sendgrid.mails).toHaveLength(0);
+    sendgrid.rateLimitNext(1, 120);
+    minutes(1);
+    await work();
+    expect(sendgrid.mails).toHaveLength(0);
+    minutes(1); // Retry-After 120 s: not yet
+    await work();
+    expect(sendgrid.mails).toHaveLength(0);
+    minutes(2);
+    await work();
+    expect(sendgrid.mails).toHaveLength(1);
+    minutes(60);
+    await work();
+    expect(sendgrid.mails).toHaveLength(1);
+    expect((await get(id)).status).toBe('sent');
+  });
+
+  test('when Twilio is set up with a Messaging Service, then texts go out through it', async () => {
+    await start(undefined, { TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: 'MG0123456789abcdef0123456789abcdef' });
+    await create(childRequest());
+    await work();
+    expect(twilio.messages).toHaveLength(1);
+    expect(twilio.messages[0]).toMatchObject({ messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' });
+    expect(twilio.messages[0]!.from).toBeUndefined();
+  });
+
+  test('when a form sets its own reminder policy, then it applies; a request can set its own afterDays', async () => {
+    const formsDir = mkdtempSync(join(tmpdir(), 'akkoord-forms-'));
+    cpSync(projectPath('consent-forms'), formsDir, { recursive: true });
+    const file = join(formsDir, 'activiteit-onder-16.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\nreminders:\n  afterDays: 5\n  automatic: 2\n  max: 2\n`);
+    await start(undefined, { FORMS_DIR: formsDir });
+    const byForm = await create(childRequest());
+    expect(await get(byForm)).toMatchObject({ reminders: { afterDays: 5, automatic: 2, max: 2 } });
+    const byRequest = await create(childRequest({ subject: { reference: 'R-1D', firstName: 'Bo', dateOfBirth: '2015-01-01' }, reminders: { afterDays: 1, automatic: 1 } }));
+    await work();
+    expect(twilio.messages).toHaveLength(2);
+    days(1);
+    await work();
+    expect(twilio.messages).toHaveLength(3); // the request's own afterDays: 1
+    expect(await get(byRequest)).toMatchObject({ reminderCount: 1 });
+    days(3);
+    await work();
+    expect(twilio.messages).toHaveLength(3); // the form's afterDays: 5 is not reached yet
+    days(1);
+    await work();
+    expect(twilio.messages).toHaveLength(4);
+    expect(await get(byForm)).toMatchObject({ reminderCount: 1 });
+    days(5);
+    await work();
+    expect(await get(byForm)).toMatchObject({ reminderCount: 2 }); // automatic: 2 from the form
+  });
+});
+
+describe('retry backoff', () => {
+  test('when attempts go on, then the delay doubles from about 5 s with jitter between half and all of it, capped at 30 minutes', () => {
+    const { backoffMs } = sendConsentMessageJob;
+    expect([1, 2, 3, 4].map((n) => backoffMs(n, () => 1))).toEqual([5_000, 10_000, 20_000, 40_000]);
+    expect([1, 2, 3, 4].map((n) => backoffMs(n, () => 0))).toEqual([2_500, 5_000, 10_000, 20_000]);
+    expect(backoffMs(3, () => 0.5)).toBe(15_000);
+    expect(backoffMs(12, () => 1)).toBe(30 * 60_000);
+    expect(backoffMs(30, () => 0)).toBe(15 * 60_000);
   });
 });

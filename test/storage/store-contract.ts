@@ -144,6 +144,19 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.currentDecisions(org, 'S-2')).toEqual([]);
     });
 
+    test('when a message is dropped while its send is under way, then completing it keeps the event but counts nothing and queues nothing', async () => {
+      const r = await insert();
+      const [claimed] = await store.claimMessages(t0, new Date(t0.getTime() + 60_000), 1);
+      expect(claimed?.id).toBeDefined();
+      await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: event(r, 'cancelled'), dropPendingMessages: true });
+      const followUp = { ...message(r), id: newId('msg', t0), kind: 'reminder' as const };
+      expect(await store.completeMessage({ messageId: claimed!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp })).toBe('late');
+      expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'cancelled', reminderCount: 0 });
+      expect(await store.getOutboxMessage(claimed!.id)).toMatchObject({ state: 'dropped', providerMessageId: 'SM1' });
+      expect(await store.listOutboxMessages(r.id)).toHaveLength(1);
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'cancelled', 'sent']);
+    });
+
     test('when two workers claim at once, then each message is leased to one of them until the lease ends', async () => {
       for (let i = 0; i < 5; i += 1) await insert();
       const lease = new Date(t0.getTime() + 60_000);

@@ -450,12 +450,19 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate'> {
+  async completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate' | 'late'> {
     return this.db.transaction(() => {
       const row = this.sql('SELECT state, kind, request_id FROM outbox WHERE id = ?').get(input.messageId) as Row | undefined;
       if (!row || row.state === 'sent') {
         this.insertEvent(input.event);
         return 'duplicate' as const;
+      }
+      // Dropped (cancelled, expired, replaced by a manual reminder) or given up while this send was
+      // under way: it did go out, so the event is kept, but it counts as no reminder and queues nothing.
+      if (row.state === 'dropped' || row.state === 'failed') {
+        this.sql('UPDATE outbox SET provider = ?, provider_message_id = ?, sent_at = ? WHERE id = ?').run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
+        this.insertEvent(input.event);
+        return 'late' as const;
       }
       this.sql("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
         .run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
