@@ -3,6 +3,7 @@ import { buildContainer } from './container';
 import { FormValidationError } from './consent/forms';
 import { startServer } from './http/server';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
+import { demoWelcome } from './organisations/demo-welcome';
 
 /** Entry: config → container → HTTP server + worker; SIGTERM/SIGINT drain and exit. */
 async function main(): Promise<void> {
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const server = await startServer(container.app, config.port, config.host);
   if (config.workerEnabled) container.worker.start();
   logger.info({ port: server.port, store: container.store.kind, worker: config.workerEnabled }, 'akkoord is listening');
-  if (demo) printDemoWelcome(config.publicBaseUrl, demo.secret);
+  if (demo) process.stdout.write(`${demoWelcome(config.publicBaseUrl, demo.secret, container.clock.now())}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -26,27 +27,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-/** Printed once, on the first start with an empty store: the key is not stored readably anywhere. */
-function printDemoWelcome(baseUrl: string, secret: string): void {
-  const lines = [
-    '',
-    'Akkoord created the organisation "Demo" with a development API key.',
-    'It is shown only this once; keep it now:',
-    '',
-    `  ${secret}`,
-    '',
-    'Create a consent request:',
-    '',
-    `curl -s -X POST ${baseUrl}/api/v1/consent-requests \\`,
-    `  -H 'Authorization: Bearer ${secret}' -H 'Content-Type: application/json' \\`,
-    `  -d '{"formId":"activiteit-onder-16","subject":{"reference":"REG-1042","firstName":"Sam","lastName":"de Vries","dateOfBirth":"2015-04-02"},"recipient":{"name":"Ans de Vries","channel":"sms","phone":"06 12345678","language":"nl"}}'`,
-    '',
-    `Then open ${baseUrl}/dev/outbox for the link the parent would receive.`,
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -45,7 +45,8 @@ export function signerRoleFor(dateOfBirth: string, now: Date): SignerRole {
   if (!birth) throw AppError.validation('subject.dateOfBirth', 'Use a real date in the form YYYY-MM-DD.');
   const today = amsterdamDate(now);
   if (compareDates(birth, today) > 0) throw AppError.validation('subject.dateOfBirth', 'The date of birth lies in the future.');
-  if (ageOn(birth, today) >= MAX_AGE) throw AppError.validation('subject.dateOfBirth', `The date of birth is more than ${MAX_AGE} years ago.`);
+  // Born exactly 120 years ago today is allowed; a day earlier is more than 120 years ago.
+  if (compareDates(birth, { ...today, year: today.year - MAX_AGE }) < 0) throw AppError.validation('subject.dateOfBirth', `The date of birth is more than ${MAX_AGE} years ago.`);
   return ageOn(birth, today) >= AGE_OF_CONSENT ? 'participant' : 'guardian';
 }
 

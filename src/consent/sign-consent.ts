@@ -8,7 +8,7 @@ import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
 import { formFromSnapshot } from './form-snapshot';
-import type { ConsentForm } from './form-types';
+import type { ConsentForm, Language } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES } from './lifecycle';
@@ -75,6 +75,8 @@ export interface DecisionInput {
   signerName: string;
   signatureDataUrl: string;
   userAgent: string | undefined;
+  /** The language the page was shown in (the signer may switch); the record holds that text. */
+  language?: Language;
 }
 
 /** Field problems are i18n keys: the page shows them in the signer's language. */
@@ -128,7 +130,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signature = image ? { kind: 'drawn', image, text: null } : { kind: 'typed', image: null, text: name };
   }
   const organisation = await deps.store.getOrganisation(request.organisationId);
-  const declaration = declarationFor(form, request.signerRole, request.language, request.subject.firstName);
+  const language = input.language ?? request.language;
+  const declaration = declarationFor(form, request.signerRole, language, request.subject.firstName);
   const browser = browserSummary(input.userAgent);
   const signatureSha256 = signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null;
   const eventId = newId('evt', now);
@@ -141,7 +144,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     timestamped: timestamp?.timestamped ?? false,
     ...(timestamp && deps.sealer.timestamps && !timestamp.timestamped ? { sealNote: 'sealed without timestamp', timestampError: timestamp.error ?? null } : {}),
     formVersion: form.version,
-    language: request.language,
+    language,
     browser,
   });
   const history = await deps.store.listEvents(request.organisationId, request.id);
@@ -150,7 +153,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     organisationName: organisation?.name ?? '',
     requestId: request.id,
     form,
-    language: request.language,
+    language,
     signerRole: request.signerRole,
     signerName: name,
     declaration,
@@ -162,7 +165,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signedAt: now,
     signedVia: `link via ${request.recipient.channel} (${request.recipient.maskedAddress}), ${browser}`,
     auditTrail: auditTrailFor(history, finalEvent),
-    consentTextSha256: computeConsentTextSha256(form, request.language, declaration),
+    consentTextSha256: computeConsentTextSha256(form, language, declaration),
     signatureSha256,
     browser,
   });

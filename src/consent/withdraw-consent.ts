@@ -24,7 +24,7 @@ export type WithdrawResult = { ok: true; request: ConsentRequestRecord } | { ok:
  * record stays as proof of what was agreed before. When nothing granted remains the request
  * becomes `withdrawn`.
  */
-export async function withdrawConsent(deps: WithdrawDeps, request: ConsentRequestRecord, form: ConsentForm, input: { purposes: string[] | 'all'; userAgent: string | undefined }): Promise<WithdrawResult> {
+export async function withdrawConsent(deps: WithdrawDeps, request: ConsentRequestRecord, form: ConsentForm, input: { purposes: string[] | 'all'; userAgent: string | undefined; language?: ConsentRequestRecord['language'] }): Promise<WithdrawResult> {
   if (request.status !== 'signed') return { ok: false, problems: [{ field: 'form', key: 'errors.withdrawNotSigned' }] };
   const granted = request.decisions.filter((d) => d.granted).map((d) => d.purposeId);
   const withdrawn = input.purposes === 'all' ? granted : granted.filter((id) => (input.purposes as string[]).includes(id));
@@ -33,14 +33,15 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
   const now = deps.clock.now();
   const decisions = request.decisions.map((d) => (withdrawn.includes(d.purposeId) ? { ...d, granted: false } : d));
   const status = decisions.some((d) => d.granted) ? 'signed' : 'withdrawn';
-  const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
+  const language = input.language ?? request.language;
+  const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[language] ?? id;
   const [organisation, documents] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.listDocuments(request.organisationId, request.id)]);
   const original = documents.filter((d) => d.kind === 'consent-pdf').at(-1);
   const receipt = await deps.renderReceiptPdf({
     organisationName: organisation?.name ?? '',
     requestId: request.id,
     form,
-    language: request.language,
+    language,
     signerName: request.signerName ?? request.recipient.name,
     subjectFirstName: request.subject.firstName,
     withdrawnAt: now,

@@ -129,6 +129,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       signerName: str(body.signerName),
       signatureDataUrl: str(body.signatureData),
       userAgent: req.get('user-agent'),
+      language: lang,
     });
     if (!result.ok) return rerender(422, result.problems);
     res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
@@ -145,7 +146,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     if (!checkCsrf(req, body._csrf)) return fail(403, ['errors.csrf']);
     if (state.kind !== 'done') return res.redirect(303, back);
     const chosen = ([] as unknown[]).concat(body.purpose ?? []).filter((v): v is string => typeof v === 'string');
-    const result = await withdrawConsent(deps, state.request, state.form, { purposes: body.action === 'all' ? 'all' : chosen, userAgent: req.get('user-agent') });
+    const result = await withdrawConsent(deps, state.request, state.form, { purposes: body.action === 'all' ? 'all' : chosen, userAgent: req.get('user-agent'), language: lang });
     if (!result.ok) return fail(422, result.problems.map((p) => p.key));
     res.redirect(303, back);
   });
@@ -161,7 +162,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
   router.get('/:token/document', async (req, res) => {
     const state = await load(req, res);
     if (state.kind !== 'done') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
-    const doc = await deps.store.getDocument(state.request.organisationId, state.request.id);
+    const doc = (await deps.store.getDocument(state.request.organisationId, state.request.id, 'consent-pdf')) ?? (await deps.store.getDocument(state.request.organisationId, state.request.id, 'paper-record'));
     if (!doc) return gone(res, pickLang(req, state.request.language), 'unknown');
     res.status(200).type(doc.contentType).setHeader('Cache-Control', 'no-store').setHeader('Content-Disposition', `attachment; filename="toestemming-${state.request.id}.pdf"`).send(doc.content);
   });
