@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseKeyRing } from './privacy/field-cipher';
 
 /**
  * The only reader of process.env. Every variable is documented in .env.example; an invalid or
@@ -122,10 +123,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    // One list: the malformed values and, in production, what is missing besides.
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    if (cleaned.NODE_ENV === 'production') {
+      for (const name of ['PUBLIC_BASE_URL', 'ENCRYPTION_KEYS', 'LINK_SIGNING_KEY', 'SIGNING_P12_PATH'] as const) {
+        if (!cleaned[name] && !problems.some((p) => p.startsWith(`${name}:`))) problems.push(`${name} is required in production`);
+      }
+    }
+    throw new ConfigError(problems);
   }
   const v = parsed.data;
   const problems: string[] = [];
+  // Key formats are checked here too, so that a bad key is in the same list as everything else.
+  if (v.ENCRYPTION_KEYS) {
+    try {
+      parseKeyRing(v.ENCRYPTION_KEYS);
+    } catch (error) {
+      problems.push(`ENCRYPTION_KEYS: ${(error as Error).message}`);
+    }
+  }
+  if (v.LINK_SIGNING_KEY && Buffer.from(v.LINK_SIGNING_KEY, 'base64').length < 32) problems.push('LINK_SIGNING_KEY: must be base64 of at least 32 bytes');
   if (v.NODE_ENV === 'production') {
     if (!v.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the https address people open links on)');
     else if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must start with https:// in production');

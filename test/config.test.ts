@@ -68,9 +68,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ DEFAULT_EXPIRY_DAYS: '0' })).toThrow(/DEFAULT_EXPIRY_DAYS/);
   });
 
-  test('when a production key is malformed, then the container refuses to start and says why', () => {
-    const config = loadConfig({ ...PROVIDERS, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://a.example.nl', ENCRYPTION_KEYS: 'k1:short', LINK_SIGNING_KEY: 'c2hvcnQ=', DATA_DIR: mkdtempSync(join(tmpdir(), 'akk-')) });
-    expect(() => buildContainer(config, { logger: pino({ level: 'silent' }) })).toThrow(/ENCRYPTION_KEYS: .*32 bytes[\s\S]*LINK_SIGNING_KEY/);
+  test('when a production key is malformed, then start-up refuses and says why, in the same list as the other problems', () => {
+    const env = { ...PROVIDERS, NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://a.example.nl', ENCRYPTION_KEYS: 'k1:short', LINK_SIGNING_KEY: 'c2hvcnQ=', DATA_DIR: mkdtempSync(join(tmpdir(), 'akk-')) };
+    expect(() => loadConfig(env)).toThrow(/ENCRYPTION_KEYS: .*32 bytes[\s\S]*LINK_SIGNING_KEY[\s\S]*https/);
+  });
+
+  test('when production has a malformed value and missing settings, then one error lists them all', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', PORT: 'abc' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'ENCRYPTION_KEYS', 'LINK_SIGNING_KEY', 'SIGNING_P12_PATH']) expect(problems).toContain(name);
   });
 
   test('when development starts without keys, then a key file with mode 0600 is made, and the demo key is given only on the first start', async () => {
