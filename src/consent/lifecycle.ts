@@ -23,6 +23,11 @@ const NEXT: Record<ConsentStatus, readonly ConsentStatus[]> = {
 
 export const OPEN_STATUSES: readonly ConsentStatus[] = ['pending', 'sent', 'delivered', 'opened'];
 
+/** Every status that may move to `to`: the `fromStatuses` guard of a use case's conditional update. */
+export function statusesThatCanBecome(to: ConsentStatus): ConsentStatus[] {
+  return STATUSES.filter((from) => canTransition(from, to));
+}
+
 export function canTransition(from: ConsentStatus, to: ConsentStatus): boolean {
   return NEXT[from].includes(to);
 }

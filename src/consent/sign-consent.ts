@@ -11,7 +11,7 @@ import { formFromSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
-import { OPEN_STATUSES } from './lifecycle';
+import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
 
 export interface SignDeps {
   store: Store;
@@ -56,11 +56,12 @@ export async function resolveLink(deps: SignDeps, token: string): Promise<LinkSt
 
 /** The first view of the page moves the request to `opened` (never backwards). */
 export async function markOpened(deps: SignDeps, request: ConsentRequestRecord, userAgent: string | undefined): Promise<void> {
-  if (!['pending', 'sent', 'delivered'].includes(request.status)) return;
+  const from = statusesThatCanBecome('opened');
+  if (!from.includes(request.status)) return;
   const now = deps.clock.now();
   await deps.store.changeStatus({
     requestId: request.id,
-    fromStatuses: ['pending', 'sent', 'delivered'],
+    fromStatuses: from,
     status: 'opened',
     at: now,
     patch: { openedAt: now },

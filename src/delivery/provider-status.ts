@@ -1,4 +1,4 @@
-import { canTransition, type ConsentStatus } from '../consent/lifecycle';
+import { canTransition, statusesThatCanBecome, type ConsentStatus } from '../consent/lifecycle';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { Store } from '../storage/store';
@@ -24,9 +24,9 @@ export interface ProviderReport {
 
 const TARGET: Partial<Record<ProviderOutcome, 'sent' | 'delivered' | 'failed'>> = { sent: 'sent', delivered: 'delivered', failed: 'failed' };
 const FROM: Record<'sent' | 'delivered' | 'failed', ConsentStatus[]> = {
-  sent: ['pending'],
-  delivered: ['pending', 'sent'],
-  failed: ['pending', 'sent', 'delivered'],
+  sent: statusesThatCanBecome('sent'),
+  delivered: statusesThatCanBecome('delivered'),
+  failed: statusesThatCanBecome('failed'),
 };
 
 /**

@@ -1,4 +1,4 @@
-import { assertTransition, canTransition, STATUSES, type ConsentStatus } from '../../src/consent/lifecycle';
+import { assertTransition, canTransition, OPEN_STATUSES, STATUSES, statusesThatCanBecome, type ConsentStatus } from '../../src/consent/lifecycle';
 
 const LEGAL: Record<ConsentStatus, ConsentStatus[]> = {
   pending: ['sent', 'delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
@@ -24,4 +24,14 @@ describe('consent request lifecycle', () => {
       });
     }
   }
+});
+
+describe('the guards the use cases use', () => {
+  test('when a use case moves a request, then its allowed starting statuses are exactly those the table allows', () => {
+    // Signing, declining, expiring and cancelling start from the open statuses.
+    for (const to of ['signed', 'declined', 'expired', 'cancelled'] as const) expect(statusesThatCanBecome(to)).toEqual([...OPEN_STATUSES]);
+    expect(statusesThatCanBecome('opened')).toEqual(['pending', 'sent', 'delivered']);
+    expect(statusesThatCanBecome('withdrawn')).toEqual(['signed']);
+    expect(statusesThatCanBecome('failed')).toEqual(['pending', 'sent', 'delivered']);
+  });
 });
