@@ -6,7 +6,7 @@ import type { ConsentForm } from '../../src/consent/form-types';
 import type { Language } from '../../src/consent/form-types';
 import { signaturePng } from '../helpers/png';
 import { type AuditEntry, computeConsentTextSha256, type ConsentPdfInput, consentText, loadPdfLabels, renderConsentPdf } from '../../src/evidence/render-consent-pdf';
-import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
+import { expectOnlyEmbeddedFonts, flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
 
 
 const form: ConsentForm = {
@@ -136,12 +136,6 @@ const auditPageText = (file: string) => {
   return flat(run('pdftotext', ['-raw', '-f', last, '-l', last, file, '-']));
 };
 
-function expectOnlyEmbeddedFonts(file: string): void {
-  const fontLines = run('pdffonts', [file]).trim().split('\n').slice(2);
-  expect(fontLines.length).toBeGreaterThanOrEqual(2);
-  // Columns: name type encoding emb sub uni object ID
-  for (const line of fontLines) expect(line.split(/\s+/).slice(-5, -4)).toEqual(['yes']);
-}
 
 /** What a reader must find in a signed guardian consent, per language. */
 const EXPECTED: Record<Language, { input: Partial<ConsentPdfInput>; text: string[]; lines: [string, RegExp | string][]; audit: string[] }> = {

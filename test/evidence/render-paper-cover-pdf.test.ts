@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { Language } from '../../src/consent/form-types';
 import { type PaperCoverPdfInput, type PaperScanType, renderPaperCoverPdf, renderPaperRecordPdf } from '../../src/evidence/render-paper-cover-pdf';
-import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
+import { expectOnlyEmbeddedFonts, flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
 import { SUMMER_CAMP_PURPOSES, summerCampForm } from './summer-camp-form';
 
 const form = summerCampForm(3);
@@ -72,12 +72,6 @@ async function writePdf(name: string, pdf: Buffer): Promise<string> {
 
 const lineWith = (text: string, needle: string) => text.split('\n').find((line) => line.includes(needle)) ?? '';
 
-function expectOnlyEmbeddedFonts(file: string): void {
-  const fontLines = run('pdffonts', [file]).trim().split('\n').slice(2);
-  expect(fontLines.length).toBeGreaterThanOrEqual(2);
-  // Columns: name type encoding emb sub uni object ID
-  for (const line of fontLines) expect(line.split(/\s+/).slice(-5, -4)).toEqual(['yes']);
-}
 
 const EXPECTED: Record<Language, { phrases: string[]; lines: [string, RegExp | string][] }> = {
   nl: {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Language } from '../../src/consent/form-types';
 import { renderWithdrawalReceiptPdf, type WithdrawalReceiptPdfInput } from '../../src/evidence/render-receipt-pdf';
-import { flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
+import { expectOnlyEmbeddedFonts, flat, pageCount, popplerTest, runTool, textOf } from '../helpers/pdf-tools';
 import { SUMMER_CAMP_PURPOSES, summerCampForm } from './summer-camp-form';
 
 const form = summerCampForm(4);
@@ -51,12 +51,6 @@ const run = runTool;
 // The last line with the phrase: a withdrawn purpose is named in the list first, then in the table of choices.
 const lineWith = (text: string, needle: string) => text.split('\n').filter((line) => line.includes(needle)).at(-1) ?? '';
 
-function expectOnlyEmbeddedFonts(file: string): void {
-  const fontLines = run('pdffonts', [file]).trim().split('\n').slice(2);
-  expect(fontLines.length).toBeGreaterThanOrEqual(2);
-  // Columns: name type encoding emb sub uni object ID
-  for (const line of fontLines) expect(line.split(/\s+/).slice(-5, -4)).toEqual(['yes']);
-}
 
 const EXPECTED: Record<Language, { phrases: string[]; lines: [string, RegExp | string][] }> = {
   nl: {

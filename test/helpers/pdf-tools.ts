@@ -19,3 +19,11 @@ export const textOf = (file: string): string => runTool('pdftotext', ['-layout',
 /** Titles and paragraphs wrap, so phrases are looked for in the text with its whitespace collapsed. */
 export const flat = (text: string): string => text.replace(/\s+/g, ' ');
 export const pageCount = (file: string): number => Number(/^Pages:\s+(\d+)$/m.exec(runTool('pdfinfo', [file]))?.[1]);
+
+/** pdffonts lists every font of the file as embedded (column "emb" is yes). */
+export function expectOnlyEmbeddedFonts(file: string): void {
+  const fontLines = runTool('pdffonts', [file]).trim().split('\n').slice(2);
+  expect(fontLines.length).toBeGreaterThanOrEqual(2);
+  // Columns: name type encoding emb sub uni object ID
+  for (const line of fontLines) expect(line.split(/\s+/).slice(-5, -4)).toEqual(['yes']);
+}
