@@ -82,6 +82,29 @@ describe('paper consent', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['decisions', 'signedBy', 'signedOn']);
   });
 
+  test('when a paper upload is retried with the same Idempotency-Key, then the first answer is replayed and only one record exists', async () => {
+    const upload = () =>
+      app.http
+        .post('/api/v1/subjects/REG-PAPER-2/paper-consents')
+        .set(auth(app.apiKey))
+        .set('Idempotency-Key', 'paper-upload-0001')
+        .field('formId', 'inloop-16-plus')
+        .field('firstName', 'Noor')
+        .field('dateOfBirth', '2008-01-15')
+        .field('signedBy', 'Noor Bakker')
+        .field('signedOn', '2026-11-01')
+        .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
+        .attach('file', greyPng(), 'scan.png');
+    const first = await upload();
+    const again = await upload();
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    const list = await app.http.get('/api/v1/consent-requests?subjectReference=REG-PAPER-2').set(auth(app.apiKey));
+    expect(list.body.data).toHaveLength(1);
+  });
+
   test('when a registration system records paper consent for a person without a request, then a signed paper request is created', async () => {
     const res = await app.http
       .post('/api/v1/subjects/REG-PAPER-1/paper-consents')

@@ -10,7 +10,8 @@ import { authOf } from './auth';
 /**
  * `Idempotency-Key` on creating POSTs: the first response (2xx or 4xx) is stored and replayed for
  * the same key and body; the same key with another body is a 422; a key whose first request is
- * still running is a 409. A 5xx releases the key so the caller can retry.
+ * still running is a 409. A 5xx releases the key so the caller can retry. For multipart uploads
+ * (paper scans) the body is not compared: the same key replays the first answer.
  */
 export function idempotency(store: Store, clock: Clock): RequestHandler {
   return async (req, res, next) => {
@@ -18,7 +19,10 @@ export function idempotency(store: Store, clock: Clock): RequestHandler {
     if (key === undefined) return next();
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) return next(AppError.validation('Idempotency-Key', 'Use 1–255 visible ASCII characters.'));
     const { organisationId } = authOf(res.locals);
-    const fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
+    // A multipart upload is read later, by its route, and a retry brings a new boundary: for those
+    // the key alone names the request (method and path must still match).
+    const body = req.is('multipart/form-data') ? 'multipart' : canonicalJson(req.body ?? null);
+    const fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${body}`).digest('hex');
     const earlier = await store.reserveIdempotencyKey(organisationId, key, fingerprint, clock.now());
     if (earlier) {
       if (earlier.requestHash !== fingerprint) return next(new AppError('idempotency_mismatch', 'This Idempotency-Key was already used with a different request body.', { errors: [{ path: 'Idempotency-Key', message: 'already used with a different body' }] }));

@@ -78,7 +78,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
     res.status(202).json(presentConsentRequest(request));
   });
 
-  router.post('/:id/paper', validate('params', idParams), async (req, res) => {
+  router.post('/:id/paper', validate('params', idParams), idempotency(store, deps.clock), async (req, res) => {
     const { organisationId } = authOf(res.locals);
     await find(organisationId, req.params.id as string);
     const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });

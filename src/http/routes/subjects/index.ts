@@ -8,6 +8,7 @@ import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../con
 import { AppError } from '../../../errors';
 import { readMultipart } from '../../middleware/multipart';
 import { writeJson } from '../../middleware/api-headers';
+import { idempotency } from '../../middleware/idempotency';
 import { authOf } from '../../middleware/auth';
 import { validate } from '../../middleware/validate';
 import { subjectReference } from '../consent-requests/schema';
@@ -28,7 +29,7 @@ const paperSubject = z
 export function subjectsRouter(deps: PaperDeps): Router {
   const router = Router();
   /** Paper consent for a person without a prior request: multipart with the scan and the facts. */
-  router.post('/:reference/paper-consents', validate('params', params), async (req, res) => {
+  router.post('/:reference/paper-consents', validate('params', params), idempotency(deps.store, deps.clock), async (req, res) => {
     const { organisationId, keyId } = authOf(res.locals);
     const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });
     const parsed = paperSubject.safeParse(body.fields);
