@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import type { Sealer } from '../evidence/sealer';
-import { sniffScanType, type ScanType } from '../evidence/scan-type';
+import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-type';
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
@@ -63,6 +63,7 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
   const type = scan ? sniffScanType(scan) : null;
   if (!scan || scan.length === 0) errors.push({ path: 'file', message: 'Attach the scan of the signed paper form.' });
   else if (!type) errors.push({ path: 'file', message: 'The file must be a PDF, JPEG or PNG; its content is none of these (the file name does not count).' });
+  else if (!isCompleteScan(scan, type)) errors.push({ path: 'file', message: 'The file starts like a PDF, JPEG or PNG but is not complete or is damaged. Scan it again.' });
   if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: fields.file?.fileName ?? null };
 }
@@ -130,26 +131,33 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const organisation = await deps.store.getOrganisation(organisationId);
   const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
-  const record = await deps.renderPaperRecordPdf(
-    {
-      organisationName: organisation?.name ?? '',
-      requestId: request.id,
-      form,
-      language: request.language,
-      signedBy: paper.signedBy,
-      signedOn: paper.signedOn,
-      decisions: paper.decisions.map((d) => ({ ...d, label: label(d.purposeId) })),
-      recordedAt: now,
-      recordedBy: actor,
-      scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
-    },
-    paper.scan,
-    paper.type,
-  );
+  let record: Buffer;
+  try {
+    record = await deps.renderPaperRecordPdf(
+      {
+        organisationName: organisation?.name ?? '',
+        requestId: request.id,
+        form,
+        language: request.language,
+        signedBy: paper.signedBy,
+        signedOn: paper.signedOn,
+        decisions: paper.decisions.map((d) => ({ ...d, label: label(d.purposeId) })),
+        recordedAt: now,
+        recordedBy: actor,
+        scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
+      },
+      paper.scan,
+      paper.type,
+    );
+  } catch (error) {
+    // The first bytes said PDF, JPEG or PNG, but the file cannot be read as one.
+    throw AppError.validation('file', `The file cannot be read as a ${paper.type === 'application/pdf' ? 'PDF' : paper.type === 'image/png' ? 'PNG' : 'JPEG'}: it may be damaged. Scan it again.`);
+  }
   const sealed = await deps.sealer.seal(record, { reason: 'Consent given on paper, recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
   const decided = await deps.store.decide({
+    sealState: deps.sealer.timestamps && !sealed.timestamped ? 'sealed_without_timestamp' : null,
     requestId: request.id,
     fromStatuses: OPEN_STATUSES,
     status,
@@ -166,7 +174,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       type: status,
       at: now,
       actor,
-      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, formVersion: form.version },
+      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version },
     },
   });
   if (!decided) throw new AppError('conflict', 'The request changed at the same moment; fetch it again.');

@@ -66,7 +66,7 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
       type: 'withdrawn',
       at: now,
       actor: 'recipient',
-      detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, timestamped: sealed.timestamped, browser: browserSummary(input.userAgent) },
+      detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
     },
   });
   return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };

@@ -10,3 +10,14 @@ export function sniffScanType(bytes: Buffer): ScanType | null {
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   return null;
 }
+
+/**
+ * Whether the file also ends as its type must: a PDF with `%%EOF`, a JPEG with its end-of-image
+ * marker, a PNG with its IEND chunk. A cut-off upload or a file that only starts right fails.
+ */
+export function isCompleteScan(bytes: Buffer, type: ScanType): boolean {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 1024));
+  if (type === 'application/pdf') return tail.includes(Buffer.from('%%EOF'));
+  if (type === 'image/jpeg') return tail.includes(Buffer.from([0xff, 0xd9]));
+  return tail.includes(Buffer.from('IEND', 'latin1'));
+}

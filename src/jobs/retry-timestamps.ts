@@ -17,7 +17,8 @@ export async function retryTimestamps(deps: { store: Store; clock: Clock; sealer
   if (!deps.sealer.timestamps) return 0;
   let done = 0;
   for (const r of await deps.store.listMissingTimestamps(retryTimestampsJob.batch)) {
-    const [document, organisation] = await Promise.all([deps.store.getDocument(r.organisationId, r.id), deps.store.getOrganisation(r.organisationId)]);
+    const [signed, organisation] = await Promise.all([deps.store.getDocument(r.organisationId, r.id, 'consent-pdf'), deps.store.getOrganisation(r.organisationId)]);
+    const document = signed ?? (await deps.store.getDocument(r.organisationId, r.id, 'paper-record'));
     if (!document) continue;
     const now = deps.clock.now();
     const sealed = await deps.sealer.seal(document.content, { reason: 'Time-stamp added to the consent record', name: organisation?.name || 'Akkoord', signedAt: now });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
+import { greyPng } from '../helpers/png';
 import { adultRequest, auth, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
 import { hasCommand, requireTool } from '../helpers/tools';
 
@@ -138,6 +139,31 @@ describe('time-stamps', () => {
     const pdf = (await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary)).body as Buffer;
     const check = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(pdf);
     expect(check.body).toMatchObject({ authentic: true, seal: { timestamped: true } });
+  });
+
+  test('when the time-stamp authority is down during a paper upload, then the paper record says so too and the job adds the time-stamp later', async () => {
+    app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' });
+    tsa.failAlways(true);
+    const res = await app.http
+      .post('/api/v1/subjects/REG-TSA-1/paper-consents')
+      .set(auth(app.apiKey))
+      .field('formId', 'inloop-16-plus')
+      .field('firstName', 'Noor')
+      .field('dateOfBirth', '2008-01-15')
+      .field('signedBy', 'Noor Bakker')
+      .field('signedOn', '2026-11-01')
+      .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
+      .attach('file', greyPng(), 'scan.png');
+    expect(res.status).toBe(201);
+    expect(res.body.sealState).toBe('sealed_without_timestamp');
+    const events = await app.http.get(`/api/v1/consent-requests/${res.body.id}/events`).set(auth(app.apiKey));
+    expect(events.body.data.at(-1).detail).toMatchObject({ method: 'paper', timestamped: false, sealNote: 'sealed without timestamp' });
+    tsa.failAlways(false);
+    app.clock.advance(10 * 60_000);
+    await app.container.worker.runOnce();
+    expect((await app.http.get(`/api/v1/consent-requests/${res.body.id}`).set(auth(app.apiKey))).body.sealState).toBeNull();
+    const docs = (await app.http.get(`/api/v1/consent-requests/${res.body.id}/documents`).set(auth(app.apiKey))).body.data as { kind: string }[];
+    expect(docs.map((d) => d.kind)).toEqual(['paper-record', 'paper-record']);
   });
 
   test('when the time-stamp authority answers, then the record carries a time-stamp from the start', async () => {

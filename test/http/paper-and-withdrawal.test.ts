@@ -67,6 +67,23 @@ describe('paper consent', () => {
     expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.status).toBe('pending');
   });
 
+  test('when the file only starts like a PDF, JPEG or PNG, then 422 names the file field and nothing is recorded', async () => {
+    const id = await create();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const damaged = [
+      { bytes: Buffer.from('%PDF-1.7 this is not a pdf at all'), name: 'scan.pdf' },
+      { bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]), name: 'scan.jpg' },
+      // Right at both ends, garbage in between: only reading the image finds out.
+      { bytes: Buffer.concat([png, Buffer.alloc(300, 9), Buffer.from('IEND', 'latin1'), Buffer.alloc(4)]), name: 'scan.png' },
+    ];
+    for (const file of damaged) {
+      const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', file.bytes, file.name);
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ path: 'file', message: expect.stringMatching(/damaged/) }]);
+    }
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.status).toBe('pending');
+  });
+
   test('when the file is 11 MB, then 422 says it is larger than 10 MB', async () => {
     const id = await create();
     const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(11 * 1024 * 1024, 0x20)]);
