@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../src/http/server';
 import { projectPath } from '../../src/shared/paths';
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
-import { adultRequest, auth, childRequest, createTestApp, freePort, type TestApp } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, freePort, type TestApp, openSigningPage } from '../helpers/test-app';
 
 /**
  * Real delivery through the real twilio and @sendgrid/mail SDKs, against fake provider servers
@@ -69,9 +69,7 @@ describe('delivery through Twilio and SendGrid', () => {
 
   async function signThrough(link: string) {
     const path = new URL(link).pathname;
-    const page = await app.http.get(path);
-    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
-    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const { page, csrf, cookie } = await openSigningPage(app, path);
     const form: Record<string, string> = { _csrf: csrf, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' };
     for (const m of page.text.matchAll(/name="(purpose_[a-z0-9-]+)"/g)) form[m[1]!] = 'yes';
     const res = await app.http.post(path).set('Cookie', cookie).type('form').send(form);

@@ -99,3 +99,28 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `POST /subjects/{reference}/paper-consents` for the 16+ drop-in form with a PNG scan and every
+ * purpose decided (registration granted); the caller may add headers before awaiting it.
+ */
+export function uploadAdultPaperConsent(app: TestApp, reference: string, scan: Buffer) {
+  return app.http
+    .post(`/api/v1/subjects/${reference}/paper-consents`)
+    .set(auth(app.apiKey))
+    .field('formId', 'inloop-16-plus')
+    .field('firstName', 'Noor')
+    .field('dateOfBirth', '2008-01-15')
+    .field('signedBy', 'Noor Bakker')
+    .field('signedOn', '2026-11-01')
+    .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
+    .attach('file', scan, 'scan.png');
+}
+
+/** Opens a signing page as a browser would: its HTML, the CSRF field value and the cookie to send back. */
+export async function openSigningPage(app: TestApp, path: string) {
+  const page = await app.http.get(path);
+  const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
+  const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  return { page, csrf, cookie };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { greyPng } from '../helpers/png';
-import { adultRequest, auth, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { adultRequest, auth, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
 import { hasCommand, requireTool } from '../helpers/tools';
 
 const hasPdfsig = requireTool(hasCommand('pdfsig'), 'poppler-utils (pdfsig)');
@@ -13,9 +13,7 @@ const hasPdfsig = requireTool(hasCommand('pdfsig'), 'poppler-utils (pdfsig)');
 async function signed(app: TestApp): Promise<{ id: string; link: string }> {
   const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
   const link = await deliverAndGetLink(app, created.body.id);
-  const page = await app.http.get(link);
-  const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
-  const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  const { csrf, cookie } = await openSigningPage(app, link);
   await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
   return { id: created.body.id, link };
 }
@@ -144,16 +142,7 @@ describe('time-stamps', () => {
   test('when the time-stamp authority is down during a paper upload, then the paper record says so too and the job adds the time-stamp later', async () => {
     app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' });
     tsa.failAlways(true);
-    const res = await app.http
-      .post('/api/v1/subjects/REG-TSA-1/paper-consents')
-      .set(auth(app.apiKey))
-      .field('formId', 'inloop-16-plus')
-      .field('firstName', 'Noor')
-      .field('dateOfBirth', '2008-01-15')
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', '2026-11-01')
-      .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-      .attach('file', greyPng(), 'scan.png');
+    const res = await uploadAdultPaperConsent(app, 'REG-TSA-1', greyPng());
     expect(res.status).toBe(201);
     expect(res.body.sealState).toBe('sealed_without_timestamp');
     const events = await app.http.get(`/api/v1/consent-requests/${res.body.id}/events`).set(auth(app.apiKey));

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
 
-import { auth, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, openSigningPage } from '../helpers/test-app';
 
 /** Every line the service logs at debug level, as written. */
 function capture(): { logger: pino.Logger; lines: string[] } {
@@ -32,9 +32,7 @@ describe('logs', () => {
     expect(created.status).toBe(201);
     const link = await deliverAndGetLink(app, created.body.id);
     const token = link.split('/').pop()!;
-    const page = await app.http.get(link);
-    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
-    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const { csrf, cookie } = await openSigningPage(app, link);
     const signed = await app.http.post(link).set('Cookie', cookie).type('form').send({
       _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', signerName: 'Geertruida Zonneveld', action: 'sign',
     });

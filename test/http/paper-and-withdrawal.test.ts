@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
 import { greyPng } from '../helpers/png';
 import { hasPoppler } from '../helpers/tools';
 
@@ -101,17 +101,7 @@ describe('paper consent', () => {
 
   test('when a paper upload is retried with the same Idempotency-Key, then the first answer is replayed and only one record exists', async () => {
     const upload = () =>
-      app.http
-        .post('/api/v1/subjects/REG-PAPER-2/paper-consents')
-        .set(auth(app.apiKey))
-        .set('Idempotency-Key', 'paper-upload-0001')
-        .field('formId', 'inloop-16-plus')
-        .field('firstName', 'Noor')
-        .field('dateOfBirth', '2008-01-15')
-        .field('signedBy', 'Noor Bakker')
-        .field('signedOn', '2026-11-01')
-        .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-        .attach('file', greyPng(), 'scan.png');
+      uploadAdultPaperConsent(app, 'REG-PAPER-2', greyPng()).set('Idempotency-Key', 'paper-upload-0001');
     const first = await upload();
     const again = await upload();
     expect(first.status).toBe(201);
@@ -123,16 +113,7 @@ describe('paper consent', () => {
   });
 
   test('when a registration system records paper consent for a person without a request, then a signed paper request is created', async () => {
-    const res = await app.http
-      .post('/api/v1/subjects/REG-PAPER-1/paper-consents')
-      .set(auth(app.apiKey))
-      .field('formId', 'inloop-16-plus')
-      .field('firstName', 'Noor')
-      .field('dateOfBirth', '2008-01-15')
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', '2026-11-01')
-      .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-      .attach('file', greyPng(), 'scan.png');
+    const res = await uploadAdultPaperConsent(app, 'REG-PAPER-1', greyPng());
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/v1/consent-requests/${res.body.id}`);
     expect(res.body).toMatchObject({ status: 'signed', signerRole: 'participant', recipient: { channel: 'paper' } });
@@ -154,9 +135,7 @@ describe('withdrawal through the same link', () => {
   async function signedLink() {
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
     const link = await deliverAndGetLink(app, created.body.id);
-    const page = await app.http.get(link);
-    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
-    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    const { csrf, cookie } = await openSigningPage(app, link);
     await app.http.post(link).set('Cookie', cookie).set('User-Agent', IPHONE).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
     return { id: created.body.id as string, link, csrf, cookie };
   }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { greyPng } from '../helpers/png';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, openSigningPage } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
@@ -22,20 +22,13 @@ describe('the personal link after a decision', () => {
     await app.close();
   });
 
-  async function openForm(link: string) {
-    const page = await app.http.get(link);
-    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(page.text)![1]!;
-    const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
-    return { csrf, cookie };
-  }
-
   (poppler ? test : test.skip)('when a Dutch request is read and signed in English, then the record holds the English text that was shown', async () => {
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
     const link = await deliverAndGetLink(app, created.body.id);
     const english = `${link}?lang=en`;
     const page = await app.http.get(english);
     expect(page.text).toContain('lang="en"');
-    const { csrf, cookie } = await openForm(english);
+    const { csrf, cookie } = await openSigningPage(app, english);
     const signed = await app.http.post(english).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
     expect(signed.status).toBe(303);
     const doc = await app.http.get(`${link}/document`).buffer(true).parse(binary);
@@ -52,7 +45,7 @@ describe('the personal link after a decision', () => {
   test('when the signer downloads the record from the link, then it is the same sealed file the API returns; after paper consent it is the paper record', async () => {
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
     const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openForm(link);
+    const { csrf, cookie } = await openSigningPage(app, link);
     await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'decline' });
     const fromLink = await app.http.get(`${link}/document`).buffer(true).parse(binary);
     const fromApi = await app.http.get(`/api/v1/consent-requests/${created.body.id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
