@@ -16,22 +16,49 @@ import { freePort } from '../helpers/test-app';
 const TOTAL = 200;
 const BATCH = 20;
 
+/** A child process of the service with everything it printed, so a failure can show why. */
+interface ServiceChild {
+  process: ChildProcess;
+  output(): string;
+  /** Resolves when the process has exited (at once when it already has). */
+  exited: Promise<void>;
+}
+
+/** Rejects as soon as the child exits on its own: a crash at start-up fails fast, with the child's log. */
+function failOnExit(child: ServiceChild, what: string): Promise<never> {
+  return child.exited.then(() => {
+    throw new Error(`${what}: the service process exited (code ${child.process.exitCode}, signal ${child.process.signalCode}). Its output:\n${child.output()}`);
+  });
+}
+
+/** Waits for `promise`, unless one of the children dies first. */
+function whileAlive<T>(promise: Promise<T>, children: ServiceChild[], what: string): Promise<T> {
+  return Promise.race([promise, ...children.map((c) => failOnExit(c, what))]);
+}
+
 describe('crash safety of the outbox', () => {
   let sendgrid: FakeSendGrid;
   let dataDir: string;
-  let child: ChildProcess | null = null;
+  /** Every child started here; afterAll kills whatever is still running, so jest never waits on one. */
+  const children = new Set<ServiceChild>();
 
   beforeAll(async () => {
     sendgrid = await startFakeSendGrid();
     dataDir = mkdtempSync(join(tmpdir(), 'akkoord-crash-'));
   });
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    await Promise.all([...children].map((c) => stop(c, 'SIGKILL')));
     await sendgrid.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function startService(port: number, entry = 'main.ts', extraEnv: Record<string, string> = {}): Promise<{ process: ChildProcess; firstKey: string | null }> {
+  async function stop(child: ServiceChild, signal: NodeJS.Signals): Promise<void> {
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
+    await child.exited;
+    children.delete(child);
+  }
+
+  function spawnService(port: number, entry: 'main.ts' | 'worker-main.ts', extraEnv: Record<string, string>): ServiceChild {
     const proc = spawn(process.execPath, ['-r', projectPath('test', 'helpers', 'ts-register.js'), projectPath('src', entry)], {
       cwd: projectPath(),
       env: {
@@ -56,87 +83,95 @@ describe('crash safety of the outbox', () => {
     let output = '';
     proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 20_000;
-    while (entry === 'main.ts' && Date.now() < deadline) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return { process: proc, firstKey: /ak_live_[A-Za-z0-9_-]+/.exec(output)?.[0] ?? null };
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    const child: ServiceChild = { process: proc, output: () => output, exited };
+    children.add(child);
+    return child;
   }
 
-  test('when the service is killed mid-delivery and restarted, then every request is delivered and duplicates stay within the window', async () => {
-    const port = await freePort();
-    const first = await startService(port);
-    child = first.process;
-    const key = first.firstKey!;
-    expect(key).toMatch(/^ak_live_/);
-    sendgrid.setLatency(300);
+  /**
+   * Starts the web service and waits until /readyz answers. It fails at once with the child's
+   * output when the process exits first, and with that output after a generous bound otherwise
+   * (a compile under load can be slow; the bound only stops a hung start from hanging the suite).
+   */
+  async function startService(port: number, extraEnv: Record<string, string> = {}): Promise<{ child: ServiceChild; firstKey: string | null }> {
+    const child = spawnService(port, 'main.ts', extraEnv);
+    const ready = (async () => {
+      for (let attempt = 0; attempt < 1200; attempt += 1) {
+        try {
+          if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the service did not become ready. Its output:\n${child.output()}`);
+    })();
+    await whileAlive(ready, [child], 'starting the service');
+    return { child, firstKey: /ak_live_[A-Za-z0-9_-]+/.exec(child.output())?.[0] ?? null };
+  }
 
+  async function createRequests(port: number, key: string, prefix: string): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < TOTAL; i += 1) {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/consent-requests`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ formId: 'inloop-16-plus', subject: { reference: `CRASH-${i}`, firstName: 'Test', dateOfBirth: '2000-01-01' }, recipient: { channel: 'email', email: `deelnemer${i}@example.nl` } }),
+        body: JSON.stringify({ formId: 'inloop-16-plus', subject: { reference: `${prefix}-${i}`, firstName: 'Test', dateOfBirth: '2000-01-01' }, recipient: { channel: 'email', email: `deelnemer${i}@example.nl` } }),
       });
       expect(res.status).toBe(201);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    await sendgrid.waitForMails(40, 30_000);
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    return ids;
+  }
+
+  const requestIdsMailed = () => new Set(sendgrid.mails.map((m) => m.customArgs.requestId));
+
+  test('when the service is killed mid-delivery and restarted, then every request is delivered and duplicates stay within the window', async () => {
+    const port = await freePort();
+    const first = await startService(port);
+    const key = first.firstKey!;
+    expect(key).toMatch(/^ak_live_/);
+    sendgrid.setLatency(300);
+
+    const ids = await createRequests(port, key, 'CRASH');
+    await whileAlive(sendgrid.waitForMails(40, 60_000), [first.child], 'waiting for the first mails');
+    await stop(first.child, 'SIGKILL');
     const beforeRestart = sendgrid.mails.length;
     expect(beforeRestart).toBeLessThan(TOTAL);
 
     sendgrid.setLatency(5);
-    child = (await startService(port)).process;
-    const deadline = Date.now() + 60_000;
-    const delivered = () => new Set(sendgrid.mails.map((m) => m.customArgs.requestId));
-    while (delivered().size < TOTAL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect([...delivered()].sort()).toEqual([...ids].sort());
+    const second = await startService(port);
+    // Wait for every request's mail (not for a count: duplicates would make a count arrive early).
+    const allDelivered = (async () => {
+      while (requestIdsMailed().size < TOTAL) await new Promise((r) => setTimeout(r, 100));
+    })();
+    await whileAlive(allDelivered, [second.child], 'waiting for delivery after the restart');
+    // A graceful stop waits for the worker's pass in progress: nothing can be sent after this.
+    await stop(second.child, 'SIGTERM');
+    expect([...requestIdsMailed()].sort()).toEqual([...ids].sort());
     // Only messages in flight at the kill (at most one batch) may have gone out twice.
     const duplicates = sendgrid.mails.length - TOTAL;
     expect(duplicates).toBeGreaterThanOrEqual(0);
     expect(duplicates).toBeLessThanOrEqual(BATCH);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-    child = null;
-  }, 120_000);
+  }, 240_000);
 
   test('when three worker processes share the outbox, then each message is sent exactly once', async () => {
     sendgrid.reset();
     sendgrid.setLatency(20);
     rmSync(dataDir, { recursive: true, force: true });
     const port = await freePort();
-    const web = await startService(port, 'main.ts', { WORKER_ENABLED: 'false' });
-    child = web.process;
-    const key = web.firstKey!;
-    const ids: string[] = [];
-    for (let i = 0; i < TOTAL; i += 1) {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/consent-requests`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ formId: 'inloop-16-plus', subject: { reference: `MULTI-${i}`, firstName: 'Test', dateOfBirth: '2000-01-01' }, recipient: { channel: 'email', email: `bezoeker${i}@example.nl` } }),
-      });
-      ids.push(((await res.json()) as { id: string }).id);
-    }
+    const web = await startService(port, { WORKER_ENABLED: 'false' });
+    const ids = await createRequests(port, web.firstKey!, 'MULTI');
     expect(sendgrid.mails).toHaveLength(0);
-    const workers = await Promise.all([0, 1, 2].map(async () => (await startService(port, 'worker-main.ts', { WORKER_BATCH_SIZE: '10' })).process));
-    await sendgrid.waitForMails(TOTAL, 60_000);
-    await new Promise((r) => setTimeout(r, 1500)); // any duplicate would arrive now
+    const workers = [0, 1, 2].map(() => spawnService(port, 'worker-main.ts', { WORKER_BATCH_SIZE: '10' }));
+    await whileAlive(sendgrid.waitForMails(TOTAL, 120_000), [web.child, ...workers], 'waiting for three workers to deliver');
+    // Each worker finishes its pass in progress before it exits: any duplicate has arrived after this.
+    await Promise.all([...workers, web.child].map((c) => stop(c, 'SIGTERM')));
     const perRequest = new Map<string, number>();
     for (const m of sendgrid.mails) perRequest.set(m.customArgs.requestId!, (perRequest.get(m.customArgs.requestId!) ?? 0) + 1);
     expect([...perRequest.keys()].sort()).toEqual([...ids].sort());
     expect([...perRequest.values()].every((n) => n === 1)).toBe(true);
     expect(sendgrid.mails).toHaveLength(TOTAL);
-    for (const w of [...workers, child]) {
-      w.kill('SIGTERM');
-      await new Promise((r) => w.once('exit', r));
-    }
-    child = null;
-  }, 120_000);
+  }, 240_000);
 });

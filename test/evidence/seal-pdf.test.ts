@@ -291,11 +291,11 @@ describe('sealPdf with a time-stamping authority', () => {
 
   test('when the TSA answers too slowly, then each attempt gives up at the timeout', async () => {
     tsa.delayMs = 400;
-    const started = Date.now();
     const result = await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url, attempts: 2, timeoutMs: 50, backoffMs: 5 } });
 
+    // Both attempts reached the TSA and each was abandoned by its own timeout (no clock is read here).
+    expect(tsa.requests).toHaveLength(2);
     expect(result.timestampError).toBe('No time-stamp after 2 attempts: no answer within 50 ms; no answer within 50 ms');
-    expect(Date.now() - started).toBeLessThan(400);
   });
 });
 
@@ -356,17 +356,4 @@ describe('signing identity', () => {
   });
 });
 
-describe('sealing cost', () => {
-  test('when 40 consent PDFs are sealed one after another, then the 95th percentile stays far below the 150 ms budget', async () => {
-    const durations: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const started = process.hrtime.bigint();
-      await sealPdf(consentPdf, identity, sealOptions);
-      durations.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    durations.sort((a, b) => a - b);
-
-    // About 4 ms here; the bound only catches a regression such as signing in JavaScript.
-    expect(durations[Math.ceil(0.95 * durations.length) - 1]).toBeLessThan(50);
-  });
-});
+// The cost of sealing is measured in bench/ (`npm run bench:evidence`), not here: tests read no clock.

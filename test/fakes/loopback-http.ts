@@ -84,7 +84,8 @@ export class FaultPlan {
   }
 
   async delay(): Promise<void> {
-    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    // Unref'd: an answer held back for a client that already gave up must not keep jest alive.
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
   }
 
   reset(): void {
