@@ -107,4 +107,12 @@ describe('every stored document of a request', () => {
     expect(long.status).toBe(422);
     expect(JSON.parse((long.body as Buffer).toString('utf8')).errors[0].path).toBe('params.documentId');
   });
+
+  test('when openapi.json is fetched, then it describes the list and the fetch of one document', async () => {
+    app = await createTestApp();
+    const res = await app.http.get('/api/v1/openapi.json');
+    expect(res.body.paths['/api/v1/consent-requests/{id}/documents/{documentId}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'documentId']);
+    expect(res.body.paths['/api/v1/consent-requests/{id}/documents'].get.responses['200']).toBeDefined();
+    expect(Object.keys(res.body.components.schemas.ConsentDocument.properties)).toEqual(['id', 'kind', 'version', 'supersedes', 'timestamped', 'contentType', 'sha256', 'createdAt']);
+  });
 });
