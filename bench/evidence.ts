@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     decisions: form.purposes.map((p, i) => ({ purposeId: p.id, granted: i % 2 === 0 })),
     signature: { kind: 'drawn', png },
     signedAt: at,
-    signedVia: 'link via sms (+316••••5678), Chrome 126 on Android',
+    signedVia: { channel: 'sms', maskedAddress: '+316••••5678' },
     auditTrail: [
       { at, type: 'created', actor: 'api:key_x', hash: 'a'.repeat(64) },
       { at, type: 'sent', actor: 'system', channel: 'sms', maskedAddress: '+316••••5678', hash: 'b'.repeat(64) },
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     ],
     consentTextSha256: computeConsentTextSha256(form, 'nl', declaration),
     signatureSha256: createHash('sha256').update(png).digest('hex'),
-    browser: 'Chrome 126 on Android',
+    browser: { browser: 'Chrome 126', system: 'Android' },
   };
 
   // Warm-up, then the baseline and the real thing, in the same run.

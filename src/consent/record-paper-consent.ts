@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
+import { sealReason } from '../evidence/seal-reasons';
 import type { Sealer } from '../evidence/sealer';
 import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-type';
 import { AppError } from '../errors';
@@ -153,7 +154,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     // The first bytes said PDF, JPEG or PNG, but the file cannot be read as one.
     throw AppError.validation('file', `The file cannot be read as a ${paper.type === 'application/pdf' ? 'PDF' : paper.type === 'image/png' ? 'PNG' : 'JPEG'}: it may be damaged. Scan it again.`);
   }
-  const sealed = await deps.sealer.seal(record, { reason: 'Consent given on paper, recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(record, { reason: sealReason('paper', request.language), name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
   const decided = await deps.store.decide({

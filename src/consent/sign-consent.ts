@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
-import { browserSummary } from '../evidence/browser-summary';
+import { browserSummary, describeBrowser } from '../evidence/browser-summary';
 import { auditTrailFor } from '../evidence/audit-trail';
 import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/render-consent-pdf';
+import { sealReason } from '../evidence/seal-reasons';
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
@@ -164,13 +165,13 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     decisions,
     signature: signature === null ? null : signature.kind === 'drawn' ? { kind: 'drawn', png: signature.image! } : { kind: 'typed', text: signature.text! },
     signedAt: now,
-    signedVia: `link via ${request.recipient.channel} (${request.recipient.maskedAddress}), ${browser}`,
+    signedVia: { channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress },
     auditTrail: auditTrailFor(history, finalEvent),
     consentTextSha256: computeConsentTextSha256(form, language, declaration),
     signatureSha256,
-    browser,
+    browser: describeBrowser(input.userAgent),
   });
-  const sealed = await deps.sealer.seal(pdf, { reason: status === 'signed' ? 'Consent given through Akkoord' : 'Consent declined through Akkoord', name: organisation?.name || 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(pdf, { reason: sealReason(status, language), name: organisation?.name || 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   // When two taps race, decide() lets only the first one through; both then show its outcome.
   await deps.store.decide({

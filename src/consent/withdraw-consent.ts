@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 
 import { browserSummary } from '../evidence/browser-summary';
 import type { WithdrawalReceiptPdfInput } from '../evidence/render-receipt-pdf';
+import { sealReason } from '../evidence/seal-reasons';
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
-import type { ConsentRequestRecord, Store } from '../storage/store';
+import type { ConsentRequestRecord, Store, StoredEvent } from '../storage/store';
 import type { ConsentForm } from './form-types';
 import type { FieldProblem } from './sign-consent';
 
@@ -35,7 +36,8 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
   const status = decisions.some((d) => d.granted) ? 'signed' : 'withdrawn';
   const language = input.language ?? request.language;
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[language] ?? id;
-  const [organisation, documents] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.listDocuments(request.organisationId, request.id)]);
+  const [organisation, documents, events] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.listDocuments(request.organisationId, request.id), deps.store.listEvents(request.organisationId, request.id)]);
+  const earlier = earlierWithdrawals(events);
   const original = documents.filter((d) => d.kind === 'consent-pdf').at(-1);
   const receipt = await deps.renderReceiptPdf({
     organisationName: organisation?.name ?? '',
@@ -46,11 +48,11 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
     subjectFirstName: request.subject.firstName,
     withdrawnAt: now,
     withdrawn: withdrawn.map((purposeId) => ({ purposeId, label: label(purposeId) })),
-    remaining: decisions.map((d) => ({ purposeId: d.purposeId, label: label(d.purposeId), granted: d.granted })),
+    remaining: decisions.map((d) => ({ purposeId: d.purposeId, label: label(d.purposeId), granted: d.granted, withdrawnAt: earlier.get(d.purposeId) ?? null })),
     originalSignedAt: request.decidedAt ?? now,
     originalDocumentSha256: original?.sha256 ?? '',
   });
-  const sealed = await deps.sealer.seal(receipt, { reason: 'Withdrawal of consent recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(receipt, { reason: sealReason('withdrawn', language), name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   await deps.store.withdraw({
     requestId: request.id,
@@ -70,4 +72,14 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
     },
   });
   return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
+}
+
+/** When each purpose was withdrawn by an earlier withdrawal of this request (the receipt says so). */
+function earlierWithdrawals(events: StoredEvent[]): Map<string, Date> {
+  const at = new Map<string, Date>();
+  for (const e of events) {
+    if (e.type !== 'withdrawn' || !Array.isArray(e.detail.purposes)) continue;
+    for (const purposeId of e.detail.purposes) if (typeof purposeId === 'string') at.set(purposeId, e.at);
+  }
+  return at;
 }

@@ -45,6 +45,11 @@ const labelsSchema = z.strictObject({
   dateTimeUtc: text1,
   dateTimePattern: text1,
   recordedVia: text1,
+  /** How a link signing was made: `{channel}`, `{address}` (masked) and `{browser}`. */
+  signedVia: text1,
+  browser: z.strictObject({ pattern: text1, unknown: text1, otherBrowser: text1, otherSystem: text1 }),
+  /** The /Reason of each seal, in the language of the document it seals. */
+  sealReasons: z.strictObject({ signed: text1, declined: text1, withdrawn: text1, paper: text1, timestampAdded: text1 }),
   footerReference: text1,
   pageOf: text1,
   /** Per event type; a type without a label is shown as it is stored. */
@@ -60,6 +65,7 @@ const labelsSchema = z.strictObject({
     actorColumn: text1,
     channelColumn: text1,
     hashColumn: text1,
+    apiKey: text1,
     hashNote: text1,
     noEvents: text1,
     thisDocument: text1,
@@ -82,6 +88,7 @@ const labelsSchema = z.strictObject({
     remainingHeading: text1,
     withdrawnPill: text1,
     withdrawnAt: text1,
+    withdrawnOn: text1,
     originalHeading: text1,
     originalSignedAt: text1,
     originalDocumentSha256: text1,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConsentForm, Language, SignerRole } from '../consent/form-types';
+import { browserText, type BrowserFacts } from './browser-summary';
 import {
   actorLabel,
   amsterdamDateTime,
@@ -35,6 +36,7 @@ import {
   type TextStyle,
   utcTimestamp,
   requestMeta,
+  type PdfLabels,
 } from './pdf-layout';
 
 export { loadPdfLabels, type PdfLabels } from './pdf-layout';
@@ -73,16 +75,16 @@ export interface ConsentPdfInput {
   /** null when declined. */
   signature: { kind: 'drawn'; png: Buffer } | { kind: 'typed'; text: string } | null;
   signedAt: Date;
-  /** Short technical summary, e.g. "link via sms, browser: Chrome 126 / Android". */
-  signedVia: string;
+  /** How it was signed: the personal link's channel and masked address; printed with {@link browser}. */
+  signedVia: { channel: string; maskedAddress: string };
   /** Every event of the request so far, oldest first, including the final signed/declined one. */
   auditTrail: AuditEntry[];
   /** SHA-256 hex of {@link consentText}: must equal {@link computeConsentTextSha256} for this form, language and declaration. */
   consentTextSha256: string;
   /** SHA-256 hex of the drawn signature's PNG; null for a typed name or when declined. */
   signatureSha256: string | null;
-  /** e.g. "Chrome 126 on Android". */
-  browser: string;
+  /** The signer's browser (null: no user agent), printed in the record's language: "Chrome 126 op Android". */
+  browser: BrowserFacts | null;
 }
 
 /**
@@ -183,14 +185,16 @@ function drawOutcome(page: Page, input: ConsentPdfInput): void {
 function drawFormText(page: Page, form: ConsentForm, language: Language): void {
   const { doc } = page;
   heading(page, page.labels.formTextHeading);
-  text(page, form.intro[language], { size: 10.5, lineGap: 2.5 });
-  doc.y += 10;
+  // 9.5 pt with a little air: readable on paper, and the longest shipped form (with its choices,
+  // signature and audit trail) stays within three A4 pages.
+  text(page, form.intro[language], { size: 10, lineGap: 2 });
+  doc.y += 8;
   for (const section of form.sections) {
-    ensureSpace(page, 44);
-    text(page, section.heading[language], { font: FONT.bold, size: 10.5, structType: 'H3' });
-    doc.y += 3;
-    text(page, section.body[language], { size: 10, lineGap: 2.5 });
-    doc.y += 10;
+    ensureSpace(page, 40);
+    text(page, section.heading[language], { font: FONT.bold, size: 10, structType: 'H3' });
+    doc.y += 2;
+    text(page, section.body[language], { size: 9.5, lineGap: 2 });
+    doc.y += 8;
   }
 }
 
@@ -252,7 +256,7 @@ function drawDeclaration(page: Page, declaration: string): void {
   doc.y = top + height + 8;
 }
 
-const SIGNATURE_BOX = { width: 200, height: 80 };
+const SIGNATURE_BOX = { width: 200, height: 72 };
 // A typed name needs no room for pen strokes above the line.
 const TYPED_SIGNATURE_HEIGHT = 40;
 const signatureBoxHeight = (signature: NonNullable<ConsentPdfInput['signature']>) =>
@@ -335,8 +339,13 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.dateTime, value: amsterdamDateTime(input.signedAt, labels) },
     { label: labels.dateTimeUtc, value: input.signedAt.toISOString() },
     { label: labels.requestId, value: input.requestId },
-    { label: labels.recordedVia, value: input.signedVia },
+    { label: labels.recordedVia, value: signedViaText(input, labels) },
   ];
+}
+
+function signedViaText(input: ConsentPdfInput, labels: PdfLabels): string {
+  const { channel, maskedAddress } = input.signedVia;
+  return fill(labels.signedVia, { channel: channelLabel(channel, labels), address: maskedAddress, browser: browserText(input.browser, labels) });
 }
 
 const recordBlockHeight = (page: Page, input: ConsentPdfInput) => 10 + keyValuesHeight(page, recordRows(page, input), page.width);
@@ -381,14 +390,16 @@ interface AuditColumn {
 }
 
 const AUDIT_COLUMNS: AuditColumn[] = [
-  { key: 'time', title: (p) => p.labels.audit.timeColumn, width: 106 },
-  { key: 'event', title: (p) => p.labels.audit.eventColumn, width: 120 },
-  { key: 'actor', title: (p) => p.labels.audit.actorColumn, width: 84 },
-  { key: 'channel', title: (p) => p.labels.audit.channelColumn, width: 91 },
+  { key: 'time', title: (p) => p.labels.audit.timeColumn, width: 98 },
+  { key: 'event', title: (p) => p.labels.audit.eventColumn, width: 114 },
+  // An API key id (`key_` and 23 characters, src/shared/ids.ts) in the monospaced font at
+  // 6.75 pt is 109.7 pt wide whatever its characters are: always one line.
+  { key: 'actor', title: (p) => p.labels.audit.actorColumn, width: 117 },
+  { key: 'channel', title: (p) => p.labels.audit.channelColumn, width: 80 },
   // 16 hex characters in the monospaced font, on one line.
-  { key: 'hash', title: (p) => p.labels.audit.hashColumn, width: 82 },
+  { key: 'hash', title: (p) => p.labels.audit.hashColumn, width: 74 },
 ];
-const CELL_GAP = 8;
+const CELL_GAP = 6;
 const ROW_PAD = 5;
 
 /** One line of a cell: the main fact dark, a secondary one (UTC, detail, address) muted below. */
@@ -404,15 +415,18 @@ function auditCells(page: Page, entry: AuditEntry): Record<AuditColumn['key'], C
   return {
     time: [
       { value: amsterdamTimestamp(entry.at, labels), style: main },
-      { value: utcTimestamp(entry.at), style: small },
+      { value: utcTimestamp(entry.at), style: { ...small, size: 7 } },
     ],
     event: [{ value: eventLabel(entry.type, labels), style: { ...main, font: FONT.bold } }, ...(entry.detail ? [{ value: entry.detail, style: small }] : [])],
-    actor: [{ value: actorLabel(entry.actor, labels), style: main }],
+    actor: entry.actor.startsWith('api:key_')
+      ? // "API-sleutel" above the key id, so that the id is never broken over two lines.
+        [{ value: labels.audit.apiKey, style: main }, { value: entry.actor.slice('api:'.length), style: { font: FONT.mono, size: 6.75 } }]
+      : [{ value: actorLabel(entry.actor, labels), style: main }],
     channel: entry.channel
       ? [{ value: channelLabel(entry.channel, labels), style: main }, ...(entry.maskedAddress ? [{ value: entry.maskedAddress, style: small }] : [])]
       : [{ value: entry.maskedAddress ?? '—', style: entry.maskedAddress ? main : small }],
     hash: entry.hash
-      ? [{ value: entry.hash.slice(0, 16).toLowerCase(), style: { font: FONT.mono, size: 7.5 } }]
+      ? [{ value: entry.hash.slice(0, 16).toLowerCase(), style: { font: FONT.mono, size: 7 } }]
       : [{ value: page.labels.audit.thisDocument, style: small }],
   };
 }
@@ -483,7 +497,7 @@ function fingerprintRows(page: Page, input: ConsentPdfInput, prints: Fingerprint
   const signature =
     prints.signature ?? (input.outcome === 'signed' && input.signature?.kind === 'typed' ? audit.typedSignature : audit.noSignature);
   return [
-    { label: audit.browser, value: (input.browser as string | undefined) || '—' },
+    { label: audit.browser, value: browserText(input.browser, page.labels) },
     { label: audit.consentTextSha256, value: prints.consentText, mono: true },
     { label: audit.signatureSha256, value: signature, mono: prints.signature !== null },
     { label: audit.formVersion, value: input.form.version, mono: true },

@@ -28,8 +28,11 @@ export interface WithdrawalReceiptPdfInput {
   withdrawnAt: Date;
   /** The purposes withdrawn now, labels in the receipt's language. */
   withdrawn: { purposeId: string; label: string }[];
-  /** Every purpose of the form with the decision that applies after this withdrawal. */
-  remaining: { purposeId: string; label: string; granted: boolean }[];
+  /**
+   * Every purpose of the form with the decision that applies after this withdrawal; `withdrawnAt`
+   * when an earlier withdrawal of this request took it back (a purpose never granted has none).
+   */
+  remaining: { purposeId: string; label: string; granted: boolean; withdrawnAt?: Date | null }[];
   /** When the original consent was signed. */
   originalSignedAt: Date;
   /** SHA-256 hex of the original sealed consent record; empty when unknown. */
@@ -110,7 +113,10 @@ function drawWithdrawn(page: Page, input: WithdrawalReceiptPdfInput): void {
   list.end();
 }
 
-/** Every purpose with the choice that applies now; the ones withdrawn just now say so. */
+/**
+ * Every purpose with the choice that applies now. A purpose withdrawn, now or earlier, says when;
+ * "Nee" is kept for what was never granted, so a reader can tell the two apart.
+ */
 function drawRemaining(page: Page, input: WithdrawalReceiptPdfInput): void {
   const { labels } = page;
   const withdrawnNow = new Set(input.withdrawn.map((w) => w.purposeId));
@@ -119,7 +125,8 @@ function drawRemaining(page: Page, input: WithdrawalReceiptPdfInput): void {
     page,
     [labels.purposeColumn, labels.decisionColumn],
     input.remaining.map((r) => {
-      if (withdrawnNow.has(r.purposeId)) return { label: r.label, pill: { label: labels.receipt.withdrawnPill, tone: 'withdrawn' } };
+      const withdrawnAt = withdrawnNow.has(r.purposeId) ? input.withdrawnAt : r.granted ? null : (r.withdrawnAt ?? null);
+      if (withdrawnAt) return { label: r.label, detail: fill(labels.receipt.withdrawnOn, { date: amsterdamDateTime(withdrawnAt, labels) }), pill: { label: labels.receipt.withdrawnPill, tone: 'withdrawn' } };
       return { label: r.label, pill: r.granted ? { label: labels.yes, tone: 'yes' } : { label: labels.no, tone: 'no' } };
     }),
   );

@@ -41,6 +41,14 @@ export function buildOpenApi(serverUrl: string): object {
       '/api/v1/consent-requests/{id}/events': { get: { summary: 'Audit trail', parameters: [idParam], responses: { '200': { description: 'Events, oldest first', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Event') } } }) }, ...errors } } },
       '/api/v1/consent-requests/{id}/cancel': { post: { summary: 'Cancel; the link stops at once', parameters: [idParam], responses: { '200': { description: 'Cancelled', ...json(ref('ConsentRequest')) }, '409': problemResponse('Not open any more'), ...errors } } },
       '/api/v1/consent-requests/{id}/document': { get: { summary: 'Signed evidence PDF', parameters: [idParam], responses: { '200': { description: 'PDF', content: { 'application/pdf': {} } }, '409': problemResponse('Not decided yet'), ...errors } } },
+      '/api/v1/consent-requests/{id}/documents': { get: { summary: 'Every stored document of the request, oldest first, without content', parameters: [idParam], responses: { '200': { description: 'Documents', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('ConsentDocument') } } }) }, ...errors } } },
+      '/api/v1/consent-requests/{id}/documents/{documentId}': {
+        get: {
+          summary: 'One stored document (any version), as it was sealed',
+          parameters: [idParam, { name: 'documentId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The document; `Digest: sha-256=…` is the SHA-256 in the list', content: { 'application/pdf': {} } }, ...errors },
+        },
+      },
       '/api/v1/subjects/{reference}/consent': {
         get: { summary: 'Consent status of a person', parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Latest decision per purpose', ...json(ref('SubjectConsent')) }, ...errors } },
       },
@@ -63,6 +71,13 @@ export function buildOpenApi(serverUrl: string): object {
             createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' }, expiresAt: { type: 'string', format: 'date-time' },
             sentAt: { type: ['string', 'null'] }, openedAt: { type: ['string', 'null'] }, signedAt: { type: ['string', 'null'] }, decidedAt: { type: ['string', 'null'] },
             reminderCount: { type: 'integer' },
+          },
+        },
+        ConsentDocument: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' }, kind: { enum: ['consent-pdf', 'withdrawal-receipt', 'paper-record'] }, version: { type: 'integer', minimum: 1 },
+            supersedes: { type: ['string', 'null'] }, timestamped: { type: 'boolean' }, contentType: { type: 'string' }, sha256: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' },
           },
         },
         Event: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, at: { type: 'string' }, actor: { type: 'string' }, detail: { type: 'object' }, hash: { type: 'string' } } },

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 
+import type { Language } from '../consent/form-types';
+import { sealReason } from '../evidence/seal-reasons';
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
@@ -20,8 +22,9 @@ export async function retryTimestamps(deps: { store: Store; clock: Clock; sealer
     const [signed, organisation] = await Promise.all([deps.store.getDocument(r.organisationId, r.id, 'consent-pdf'), deps.store.getOrganisation(r.organisationId)]);
     const document = signed ?? (await deps.store.getDocument(r.organisationId, r.id, 'paper-record'));
     if (!document) continue;
+    const language = await recordLanguage(deps.store, r);
     const now = deps.clock.now();
-    const sealed = await deps.sealer.seal(document.content, { reason: 'Time-stamp added to the consent record', name: organisation?.name || 'Akkoord', signedAt: now });
+    const sealed = await deps.sealer.seal(document.content, { reason: sealReason('timestampAdded', language), name: organisation?.name || 'Akkoord', signedAt: now });
     if (!sealed.timestamped) {
       deps.logger.warn({ consentRequestId: r.id }, 'time-stamp authority still unavailable');
       continue;
@@ -35,4 +38,12 @@ export async function retryTimestamps(deps: { store: Store; clock: Clock; sealer
     done += 1;
   }
   return done;
+}
+
+/** The language the record was made in: the one the signer chose on the page, else the request's. */
+async function recordLanguage(store: Store, r: { id: string; organisationId: string }): Promise<Language> {
+  const events = await store.listEvents(r.organisationId, r.id);
+  const chosen = [...events].reverse().find((e) => e.type === 'signed' || e.type === 'declined')?.detail.language;
+  if (chosen === 'nl' || chosen === 'en') return chosen;
+  return (await store.getConsentRequest(r.organisationId, r.id))?.language ?? 'nl';
 }

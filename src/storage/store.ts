@@ -244,6 +244,8 @@ export interface Store {
   /** The newest document of that kind (default: the signed consent record). */
   getDocument(organisationId: string, requestId: string, kind?: DocumentKind): Promise<DocumentRecord | null>;
   listDocuments(organisationId: string, requestId: string): Promise<Omit<DocumentRecord, 'content'>[]>;
+  /** One document of one request of one organisation, with its content; null for any other. */
+  getDocumentById(organisationId: string, requestId: string, documentId: string): Promise<DocumentRecord | null>;
   /** Documents whose SHA-256 matches (for verification of an uploaded file); no content. */
   findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]>;
   /**

@@ -105,11 +105,11 @@ function input(overrides: Partial<ConsentPdfInput> = {}): ConsentPdfInput {
     signature,
     // 14:05 in Amsterdam (CET, UTC+1).
     signedAt: SIGNED_AT,
-    signedVia: 'link via sms (+31 6 •••• ••12), Chrome 126 on Android',
+    signedVia: { channel: 'sms', maskedAddress: '+31 6 •••• ••12' },
     auditTrail,
     consentTextSha256: computeConsentTextSha256(pdfForm, language, declaration),
     signatureSha256: signature?.kind === 'drawn' ? sha256(signature.png) : null,
-    browser: 'Chrome 126 on Android',
+    browser: { browser: 'Chrome 126', system: 'Android' },
     ...overrides,
   };
 }
@@ -176,7 +176,7 @@ const EXPECTED: Record<Language, { input: Partial<ConsentPdfInput>; text: string
       'Ontvanger',
       'sms +31 6 •••• ••12',
       'e-mail n•••@example.nl',
-      'Browser van de ondertekenaar Chrome 126 on Android',
+      'Browser van de ondertekenaar Chrome 126 op Android',
       'elektronisch zegel van Jongerenwerk Café De Ruïne',
     ],
   },
@@ -244,7 +244,7 @@ describe('renderConsentPdf', () => {
     expect(text).toContain('cr_01JD4W6X9Q3R8T2Y5Z7A1B3C4D');
     expect(text).toContain('22 november 2026, 14:05 (Europe/Amsterdam)');
     expect(text).toContain('2026-11-22T13:05:00.000Z');
-    expect(text).toContain('Chrome 126 on Android');
+    expect(text).toContain('link per sms (+31 6 •••• ••12), Chrome 126 op Android');
     expect(text).toMatch(/pagina 1 van \d/);
   });
 
@@ -274,6 +274,7 @@ describe('renderConsentPdf', () => {
     expect(text).toMatch(/page 1 of \d/);
     expect(text).not.toContain('Date of birth');
     expect(text).not.toMatch(/\bJa\b/);
+    expect(lineWith(text, 'Recorded via')).toContain('link by text message (+31 6 •••• ••12), Chrome 126 on Android');
   });
 
   popplerTest('when consent is declined, then a declined heading is shown and there is no signature block or declaration', async () => {

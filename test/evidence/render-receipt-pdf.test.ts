@@ -124,6 +124,26 @@ describe('renderWithdrawalReceiptPdf', () => {
     expect(lineWith(text, 'Inschrijving voor het zomerkamp')).not.toMatch(/\bIngetrokken\b/);
   });
 
+  describe.each([
+    ['nl', 'Ingetrokken op', '12 januari 2027, 09:30 (Europe/Amsterdam)', '3 februari 2027, 10:41 (Europe/Amsterdam)', 'Nee'],
+    ['en', 'Withdrawn on', '12 January 2027, 09:30 (Europe/Amsterdam)', '3 February 2027, 10:41 (Europe/Amsterdam)', 'No'],
+  ] as const)('in %s', (language, withdrawnOn, earlierDate, nowDate, no) => {
+    popplerTest('when a purpose was withdrawn earlier, then it says withdrawn on that date, not no; one withdrawn now says today; one never granted says no', async () => {
+      const label = (id: string) => purposes.find((p) => p.id === id)![language];
+      // Photos were withdrawn on 12 January; medical information now; the newsletter was never granted.
+      const remaining = purposes.map((p) => ({ purposeId: p.id, label: p[language], granted: p.id === 'registratie', withdrawnAt: p.id === 'foto-website' ? new Date('2027-01-12T08:30:00Z') : null }));
+      const text = textOf(await renderToFile(`earlier-${language}`, input(language, { withdrawn: [{ purposeId: 'medische-gegevens', label: label('medische-gegevens') }], remaining })));
+      const rows = text.slice(text.lastIndexOf(language === 'nl' ? 'Keuzes die nu gelden' : 'Choices that apply now'));
+      const row = (id: string) => flat(rows.slice(rows.indexOf(label(id))).split(/\n\s*\n/)[0]!);
+
+      expect(row('foto-website')).toContain(`${withdrawnOn} ${earlierDate}`);
+      expect(row('foto-website')).not.toMatch(new RegExp(`\\b${no}\\b`));
+      expect(row('medische-gegevens')).toContain(`${withdrawnOn} ${nowDate}`);
+      expect(row('nieuwsbrief')).toMatch(new RegExp(`\\b${no}\\b`));
+      expect(row('nieuwsbrief')).not.toContain(withdrawnOn);
+    });
+  });
+
   popplerTest('when nothing granted remains, then the receipt says no consent applies any more', async () => {
     const text = textOf(
       await renderToFile('none-left', input('nl', { remaining: purposes.map((p) => ({ purposeId: p.id, label: p.nl, granted: false })) })),

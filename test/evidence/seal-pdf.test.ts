@@ -65,11 +65,11 @@ beforeAll(async () => {
     ],
     signature: { kind: 'typed', text: 'N. van den Bërg' },
     signedAt: SIGNED_AT,
-    signedVia: 'link via sms, Chrome 126 on Android',
+    signedVia: { channel: 'sms', maskedAddress: '+31 6 •••• ••12' },
     auditTrail: [{ at: SIGNED_AT, type: 'signed', actor: 'recipient', hash: '' }],
     consentTextSha256: computeConsentTextSha256(form, 'nl', 'Ik heb het ouderlijk gezag over Zoë.'),
     signatureSha256: null,
-    browser: 'Chrome 126 on Android',
+    browser: { browser: 'Chrome 126', system: 'Android' },
   });
   identity = loadSigningIdentity(createSelfSignedP12('Akkoord development seal (Demo)', 'Demo', 'test-password', { now: SIGNED_AT }), 'test-password');
   tsa = await startFakeTsa();

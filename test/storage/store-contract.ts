@@ -117,6 +117,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getSignature(r.id)).toEqual({ kind: 'typed', text: 'Ans de Vries', image: null });
       expect((await store.getDocument(org, r.id))?.content.toString()).toBe('%PDF-1.7 x');
       expect(await store.getDocument('org_other', r.id)).toBeNull();
+      expect((await store.getDocumentById(org, r.id, input.document.id))?.content.toString()).toBe('%PDF-1.7 x');
+      expect(await store.getDocumentById('org_other', r.id, input.document.id)).toBeNull();
+      expect(await store.getDocumentById(org, 'cr_other', input.document.id)).toBeNull();
       const rows = await store.currentDecisions(org, 'S-1');
       expect(rows).toEqual([
         { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() },

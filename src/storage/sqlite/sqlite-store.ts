@@ -376,6 +376,11 @@ export class SqliteStore implements Store {
     return rows.map((r) => this.toDocumentMeta(r));
   }
 
+  async getDocumentById(organisationId: string, requestId: string, documentId: string): Promise<DocumentRecord | null> {
+    const row = this.sql('SELECT * FROM documents WHERE organisation_id = ? AND request_id = ? AND id = ?').get(organisationId, requestId, documentId) as Row | undefined;
+    return row ? { ...this.toDocumentMeta(row), content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document) } : null;
+  }
+
   async findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]> {
     const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at FROM documents WHERE sha256 = ?').all(sha256) as Row[];
     return rows.map((r) => this.toDocumentMeta(r));

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 
 import { cancelConsent } from '../../../consent/cancel-consent';
+import { getConsentDocument, listConsentDocuments, type ConsentDocument } from '../../../consent/consent-documents';
 import { presentConsentRequest } from '../../../consent/present-consent-request';
 import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
 import { remindConsent } from '../../../consent/remind-consent';
@@ -10,7 +11,7 @@ import { AppError } from '../../../errors';
 import { authOf } from '../../middleware/auth';
 import { idempotency } from '../../middleware/idempotency';
 import { validate } from '../../middleware/validate';
-import { createConsentRequestBody, idParams, listQuery, type CreateConsentRequestBody } from './schema';
+import { createConsentRequestBody, documentParams, idParams, listQuery, type CreateConsentRequestBody } from './schema';
 import type { z } from 'zod';
 
 const decodeCursor = (cursor: string | undefined): string | null => {
@@ -19,6 +20,10 @@ const decodeCursor = (cursor: string | undefined): string | null => {
   if (!/^cr_[A-Za-z0-9_-]+$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
   return id;
 };
+const presentConsentDocument = (d: ConsentDocument) => ({ id: d.id, kind: d.kind, version: d.version, supersedes: d.supersedes, timestamped: d.timestamped, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString() });
+// Ids and kinds are ours, but a header value is no place to trust that: anything else becomes `_`.
+const documentFileName = (d: ConsentDocument, requestId: string) =>
+  `akkoord-${requestId}-${d.kind}-v${d.version}${d.contentType === 'application/pdf' ? '.pdf' : ''}`.replace(/[^A-Za-z0-9._-]/g, '_');
 const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
 
 export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Router {
@@ -87,10 +92,19 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
   });
 
   router.get('/:id/documents', validate('params', idParams), async (req, res) => {
-    const { organisationId } = authOf(res.locals);
-    const request = await find(organisationId, req.params.id as string);
-    const docs = await store.listDocuments(organisationId, request.id);
-    res.json({ data: docs.map((d) => ({ id: d.id, kind: d.kind, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString() })) });
+    const docs = await listConsentDocuments(deps, authOf(res.locals).organisationId, req.params.id as string);
+    res.json({ data: docs.map(presentConsentDocument) });
+  });
+
+  router.get('/:id/documents/:documentId', validate('params', documentParams), async (req, res) => {
+    const { document, listed } = await getConsentDocument(deps, authOf(res.locals).organisationId, req.params.id as string, req.params.documentId as string);
+    res
+      .status(200)
+      .type(document.contentType)
+      .setHeader('Content-Disposition', `attachment; filename="${documentFileName(listed, document.requestId)}"`)
+      .setHeader('Digest', `sha-256=${Buffer.from(document.sha256, 'hex').toString('base64')}`)
+      .setHeader('Cache-Control', 'no-store')
+      .send(document.content);
   });
 
   return router;

@@ -55,3 +55,5 @@ export const listQuery = z
   .strict();
 
 export const idParams = z.object({ id: z.string().min(1).max(64) });
+
+export const documentParams = idParams.extend({ documentId: z.string().min(1).max(64) });
