@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Range } from 'yaml';
 import { z } from 'zod';
+import { parseIsoDate } from './age';
 import { type ConsentForm, type Language, LANGUAGES, type SignerRole } from './form-types';
 
 /** What a form file describes: everything in a `ConsentForm` except what the loader derives. */
@@ -68,6 +69,8 @@ const formSchema = z.strictObject({
   purposes: z.array(purposeSchema).min(1, 'A form needs at least one purpose'),
   declarations: z.strictObject({ guardian: localizedText, participant: localizedText }),
   validForMonths: z.number().int('Must be a whole number of months').min(1).max(120).default(12),
+  // Optional: a last day for every consent on this form (e.g. the end of the school year).
+  validUntil: z.string('Must be a date in the form YYYY-MM-DD').refine((value) => parseIsoDate(value) !== null, 'Must be a real date in the form YYYY-MM-DD').optional(),
   // Optional: overrides the service's reminder defaults for requests with this form.
   reminders: z
     .strictObject({

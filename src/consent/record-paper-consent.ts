@@ -13,7 +13,8 @@ import { formFromSnapshot, formSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import type { FormCatalog } from './forms';
 import { OPEN_STATUSES } from './lifecycle';
-import { reminderPolicy, signerRoleFor } from './request-consent';
+import { assertAudience, reminderPolicy, signerRoleOn } from './request-consent';
+import { consentValidUntil } from './validity';
 
 export const MAX_SCAN_BYTES = 10 * 1024 * 1024;
 
@@ -87,6 +88,10 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     form = current;
   }
   const paper = validatePaper(form, fields, now);
+  // The age rule of the digital path, on the day the paper was signed (not the day it is recorded).
+  const signedOn = parseIsoDate(paper.signedOn)!;
+  const signerRole = signerRoleOn(existing?.subject.dateOfBirth ?? (target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth');
+  assertAudience(form.audience, signerRole, form.id, paper.signedOn);
   let request: ConsentRequestRecord;
   if (existing) {
     request = existing;
@@ -99,7 +104,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       formVersion: form.version,
       status: 'pending',
       // The signer's role follows from the age on the day the paper was signed.
-      signerRole: signerRoleFor(subject.dateOfBirth, new Date(`${paper.signedOn}T12:00:00Z`)),
+      signerRole,
       language: subject.language ?? 'nl',
       subject: { reference: subject.subjectReference, firstName: subject.firstName, lastName: subject.lastName ?? null, dateOfBirth: subject.dateOfBirth },
       recipient: { name: paper.signedBy, channel: 'paper', address: null, maskedAddress: 'paper' },
@@ -164,6 +169,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     at: now,
     signerName: paper.signedBy,
     decisions: paper.decisions,
+    // Validity counts from the date on the paper, not from the day it was recorded.
+    validUntil: status === 'signed' ? consentValidUntil(form, signedOn) : null,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature: null,
     document: { id: newId('doc', now), requestId: request.id, organisationId, kind: 'paper-record', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },

@@ -7,11 +7,13 @@ import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
+import { amsterdamDate } from './age';
 import { formFromSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
+import { consentValidUntil } from './validity';
 
 export interface SignDeps {
   store: Store;
@@ -181,6 +183,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     at: now,
     signerName: name,
     decisions,
+    // Counts from the Amsterdam day of this decision (consent/validity.ts).
+    validUntil: status === 'signed' ? consentValidUntil(form, amsterdamDate(now)) : null,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature,
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },

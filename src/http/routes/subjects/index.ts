@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 
+import type { Clock } from '../../../shared/clock';
 import type { Store } from '../../../storage/store';
 
 import { subjectConsent } from '../../../consent/consent-status';
@@ -49,13 +50,13 @@ export function subjectsRouter(deps: PaperDeps): Router {
  * `GET /subjects/{reference}/consent`, the registration systems' hot path. buildApp mounts it on
  * the app itself, after deferredApiHeaders and the API guards.
  */
-export function subjectConsentHandler(store: Store): RequestHandler[] {
+export function subjectConsentHandler(deps: { store: Store; clock: Clock }): RequestHandler[] {
   return [
     validate('params', params),
     async (req, res) => {
       // res.json() re-derives the content type and charset and checks freshness on every call;
       // this answer is always fresh JSON, so it is written directly, headers and all.
-      writeJson(res, 200, JSON.stringify(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string)));
+      writeJson(res, 200, JSON.stringify(await subjectConsent(deps, authOf(res.locals).organisationId, req.params.reference as string)));
     },
   ];
 }
