@@ -9,6 +9,7 @@ import type { Audience, ConsentForm, Language, SignerRole } from './form-types';
 import type { FormCatalog } from './forms';
 import type { LinkTokens } from './link-token';
 import { formSnapshot } from './form-snapshot';
+import { consentValidUntil } from './validity';
 
 export interface RequestConsentInput {
   formId: string;
@@ -89,6 +90,10 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
   const now = deps.clock.now();
   const signerRole = signerRoleFor(input.subject.dateOfBirth, now);
   assertAudience(form.audience, signerRole, form.id);
+  // A form whose last day has passed would give a consent that has lapsed before it is signed.
+  if (consentValidUntil(form, amsterdamDate(now)).getTime() <= now.getTime()) {
+    throw AppError.validation('formId', `Consent on form "${form.id}" counts until ${form.validUntil ?? ''} at the latest, which has passed; the form needs a new validUntil.`);
+  }
   const subjectName = [input.subject.firstName, input.subject.lastName].filter(Boolean).join(' ');
   const recipientName = input.recipient.name ?? (signerRole === 'participant' ? subjectName : undefined);
   if (!recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');

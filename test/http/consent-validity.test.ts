@@ -1,6 +1,11 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
 import { greyPng } from '../helpers/png';
 
+const SHIPPED_FORMS = join(__dirname, '..', '..', 'consent-forms');
 const adultDecisions = JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]);
 const childDecisions = JSON.stringify([
   { purposeId: 'registratie', granted: true },
@@ -134,5 +139,40 @@ describe('paper consent follows the age rule on the date the paper was signed', 
     expect(late.body.errors).toEqual([{ path: 'formId', message: expect.stringContaining('on 2026-11-26') }]);
     const early = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-24').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png');
     expect(early.status).toBe(200);
+  });
+});
+
+describe('a form with a last day (validUntil: YYYY-MM-DD)', () => {
+  let app: TestApp;
+  let formsDir: string;
+  afterEach(async () => {
+    await app.close();
+    rmSync(formsDir, { recursive: true, force: true });
+  });
+
+  async function appWithFormEnding(lastDay: string) {
+    formsDir = mkdtempSync(join(tmpdir(), 'akkoord-forms-'));
+    for (const file of readdirSync(SHIPPED_FORMS)) copyFileSync(join(SHIPPED_FORMS, file), join(formsDir, file));
+    const file = join(formsDir, 'activiteit-onder-16.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('validForMonths: 12\n', `validForMonths: 12\nvalidUntil: ${lastDay}\n`));
+    app = await createTestApp({ FORMS_DIR: formsDir });
+  }
+
+  test('when it ends before the 12 months do, then a signature today counts until the end of that day', async () => {
+    await appWithFormEnding('2027-07-31');
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
+    const link = await deliverAndGetLink(app, created.body.id);
+    const { csrf, cookie } = await openSigningPage(app, link);
+    const answers = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    const body = (await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey))).body;
+    expect(body).toMatchObject({ mayRegister: true, purposes: expect.arrayContaining([expect.objectContaining({ purposeId: 'registratie', validUntil: '2027-07-31T22:00:00.000Z' })]) });
+  });
+
+  test('when its last day has passed, then a new request for it is refused with 422 on formId', async () => {
+    await appWithFormEnding('2026-07-31');
+    const res = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'formId', message: expect.stringContaining('2026-07-31') }]);
   });
 });
