@@ -160,6 +160,7 @@ describe('a form with a last day (validUntil: YYYY-MM-DD)', () => {
 
   test('when it ends before the 12 months do, then a signature today counts until the end of that day', async () => {
     await appWithFormEnding('2027-07-31');
+    expect((await app.http.get('/api/v1/forms/activiteit-onder-16').set(auth(app.apiKey))).body).toMatchObject({ validForMonths: 12, validUntil: '2027-07-31' });
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
     const link = await deliverAndGetLink(app, created.body.id);
     const { csrf, cookie } = await openSigningPage(app, link);
