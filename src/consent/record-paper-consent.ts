@@ -7,6 +7,7 @@ import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-t
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { cleanText, stripToVisible, TEXT_PROBLEM_MESSAGES } from '../shared/text';
 import type { ConsentRequestRecord, Decision, Store } from '../storage/store';
 import { amsterdamDate, compareDates, parseIsoDate } from './age';
 import { formFromSnapshot, formSnapshot } from './form-snapshot';
@@ -39,8 +40,10 @@ const decisionsSchema = z.array(z.object({ purposeId: z.string().min(1), granted
 /** Checks the paper facts against the form: every purpose decided once, a name, a real date not in the future. */
 function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { signedBy: string; signedOn: string; decisions: Decision[]; scan: Buffer; type: ScanType; fileName: string | null } {
   const errors: { path: string; message: string }[] = [];
-  const signedBy = (fields.signedBy ?? '').trim().replace(/\s+/g, ' ');
-  if (signedBy.length < 2 || signedBy.length > 100) errors.push({ path: 'signedBy', message: 'Give the name of who signed (2–100 characters).' });
+  const name = cleanText(fields.signedBy ?? '');
+  const signedBy = name.ok ? name.value : '';
+  if (!name.ok && name.problem !== 'empty') errors.push({ path: 'signedBy', message: TEXT_PROBLEM_MESSAGES[name.problem] });
+  else if (signedBy.length < 2 || signedBy.length > 100) errors.push({ path: 'signedBy', message: 'Give the name of who signed (2–100 characters).' });
   const day = parseIsoDate(fields.signedOn ?? '');
   if (!day) errors.push({ path: 'signedOn', message: 'Use a real date in the form YYYY-MM-DD.' });
   else if (compareDates(day, amsterdamDate(now)) > 0) errors.push({ path: 'signedOn', message: 'The date lies in the future.' });
@@ -66,7 +69,7 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
   else if (!type) errors.push({ path: 'file', message: 'The file must be a PDF, JPEG or PNG; its content is none of these (the file name does not count).' });
   else if (!isCompleteScan(scan, type)) errors.push({ path: 'file', message: 'The file starts like a PDF, JPEG or PNG but is not complete or is damaged. Scan it again.' });
   if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
-  return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: fields.file?.fileName ?? null };
+  return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: stripToVisible(fields.file?.fileName ?? '') };
 }
 
 /**

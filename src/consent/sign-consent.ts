@@ -6,6 +6,7 @@ import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/rend
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { cleanText } from '../shared/text';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
 import { amsterdamDate } from './age';
 import { formFromSnapshot } from './form-snapshot';
@@ -104,7 +105,8 @@ export function parseSignatureImage(dataUrl: string): Buffer | null {
 
 function validate(form: ConsentForm, input: DecisionInput): { problems: FieldProblem[]; decisions: Decision[]; signerName: string } {
   const problems: FieldProblem[] = [];
-  const signerName = input.signerName.trim().replace(/\s+/g, ' ');
+  const name = cleanText(input.signerName);
+  const signerName = name.ok ? name.value : '';
   const decisions: Decision[] = [];
   if (input.action === 'sign') {
     for (const purpose of form.purposes) {
@@ -116,7 +118,10 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
   } else {
     for (const purpose of form.purposes) decisions.push({ purposeId: purpose.id, granted: false });
   }
-  if (input.action === 'sign' && signerName.length < 2) problems.push({ field: 'signerName', key: 'errors.nameMissing' });
+  // Control characters, unpaired surrogates and bidi overrides are refused even when declining,
+  // since a declined record shows the name too; invisible characters alone leave it empty.
+  if (!name.ok && name.problem !== 'empty') problems.push({ field: 'signerName', key: 'errors.nameInvalid' });
+  else if (input.action === 'sign' && signerName.length < 2) problems.push({ field: 'signerName', key: 'errors.nameMissing' });
   if (signerName.length > 100) problems.push({ field: 'signerName', key: 'errors.nameTooLong' });
   return { problems, decisions, signerName };
 }

@@ -12,7 +12,7 @@ import { writeJson } from '../../middleware/api-headers';
 import { idempotency } from '../../middleware/idempotency';
 import { authOf } from '../../middleware/auth';
 import { validate } from '../../middleware/validate';
-import { subjectReference } from '../consent-requests/schema';
+import { personName, subjectReference } from '../consent-requests/schema';
 import { z } from 'zod';
 
 const params = z.object({ reference: subjectReference });
@@ -20,8 +20,8 @@ const params = z.object({ reference: subjectReference });
 const paperSubject = z
   .object({
     formId: z.string().min(1).max(64),
-    firstName: z.string().trim().min(1).max(100),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: personName,
+    lastName: personName.optional(),
     dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD'),
     language: z.enum(['nl', 'en']).optional(),
   })
