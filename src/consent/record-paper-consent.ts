@@ -93,7 +93,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const paper = validatePaper(form, fields, now);
   // The age rule of the digital path, on the day the paper was signed (not the day it is recorded).
   const signedOn = parseIsoDate(paper.signedOn)!;
-  const signerRole = signerRoleOn(existing?.subject.dateOfBirth ?? (target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth');
+  const dayName = `the day the paper was signed (${paper.signedOn})`;
+  const signerRole = existing ? signerRoleOn(existing.subject.dateOfBirth, signedOn, 'signedOn', dayName) : signerRoleOn((target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth', dayName);
   assertAudience(form.audience, signerRole, form.id, paper.signedOn);
   let request: ConsentRequestRecord;
   if (existing) {

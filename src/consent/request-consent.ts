@@ -46,12 +46,12 @@ export function signerRoleFor(dateOfBirth: string, now: Date, field = 'subject.d
 }
 
 /** The signer's role on a calendar day: 16 or older signs themselves, from the 16th birthday on. */
-export function signerRoleOn(dateOfBirth: string, day: CalendarDate, field = 'subject.dateOfBirth'): SignerRole {
+export function signerRoleOn(dateOfBirth: string, day: CalendarDate, field = 'subject.dateOfBirth', dayName?: string): SignerRole {
   const birth = parseIsoDate(dateOfBirth);
   if (!birth) throw AppError.validation(field, 'Use a real date in the form YYYY-MM-DD.');
-  if (compareDates(birth, day) > 0) throw AppError.validation(field, 'The date of birth lies in the future.');
+  if (compareDates(birth, day) > 0) throw AppError.validation(field, dayName ? `The date of birth lies after ${dayName}.` : 'The date of birth lies in the future.');
   // Born exactly 120 years ago today is allowed; a day earlier is more than 120 years ago.
-  if (compareDates(birth, { ...day, year: day.year - MAX_AGE }) < 0) throw AppError.validation(field, `The date of birth is more than ${MAX_AGE} years ago.`);
+  if (compareDates(birth, { ...day, year: day.year - MAX_AGE }) < 0) throw AppError.validation(field, `The date of birth is more than ${MAX_AGE} years ${dayName ? `before ${dayName}` : 'ago'}.`);
   return ageOn(birth, day) >= AGE_OF_CONSENT ? 'participant' : 'guardian';
 }
 

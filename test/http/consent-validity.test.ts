@@ -129,6 +129,12 @@ describe('paper consent follows the age rule on the date the paper was signed', 
     expect(adult.body.signerRole).toBe('participant');
   });
 
+  test('when the paper is dated before the date of birth, then 422 says so on dateOfBirth', async () => {
+    const res = await paper('AGE-BORN', 'activiteit-onder-16', '2026-11-10', '2026-11-01');
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'dateOfBirth', message: 'The date of birth lies after the day the paper was signed (2026-11-01).' }]);
+  });
+
   test('when paper for an open under-16 request is dated after the child turned 16, then 422 on formId and the request stays open', async () => {
     // Born 2010-11-25: 15 when asked on 2026-11-22, 16 on 2026-11-25.
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest({ subject: { reference: 'AGE-OPEN', firstName: 'Sam', dateOfBirth: '2010-11-25' } }));
