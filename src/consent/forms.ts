@@ -45,7 +45,14 @@ const KEBAB_CASE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const KEBAB_MESSAGE = 'Must be kebab-case: lowercase letters, digits and single hyphens (e.g. foto-website)';
 
 // Trimmed so that switching between YAML scalar styles (`>`, `>-`, quotes) does not change the text or its version.
-const text = z.string().trim().min(1, 'Must not be empty');
+// Form texts reach pages and PDFs: control characters (other than line breaks) and bidi overrides
+// (which show text in another order than it is written) are refused, as in names.
+const HIDDEN_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const text = z
+  .string()
+  .trim()
+  .min(1, 'Must not be empty')
+  .refine((value) => !HIDDEN_CONTROLS.test(value), 'Must not contain control characters (other than line breaks) or bidi embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)');
 const localizedText = z.strictObject({ nl: text, en: text });
 
 const purposeSchema = z.strictObject({

@@ -160,6 +160,17 @@ describe('form validUntil', () => {
   });
 });
 
+describe('form texts', () => {
+  it.each([['a right-to-left override', '\\u202E'], ['a tab', '\\t'], ['an escape character', '\\u001b']])('when a text holds %s, then forms check names the field and its line', (_what, escaped) => {
+    const source = edit(VALID, '  en: Title', `  en: "Ti${escaped}tle"`);
+    expect(problemsOf(FILE, source)).toEqual([{ file: FILE, line: lineOf(source, '"Ti'), field: 'title.en', message: expect.stringMatching(/control characters.*bidi/) }]);
+  });
+
+  it('when a text spans lines, then the line breaks are allowed', () => {
+    expect(parseForm(FILE, edit(VALID, '  en: Title', '  en: |\n    Title\n    on two lines')).title.en).toBe('Title\non two lines');
+  });
+});
+
 describe('formVersion', () => {
   it('when the YAML is reformatted, commented, reordered and defaults are spelled out, then the version stays the same', () => {
     const reformatted = `# Een opmerking verandert de versie niet.
