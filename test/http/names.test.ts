@@ -1,4 +1,8 @@
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { flat, popplerTest, textOf } from '../helpers/pdf-tools';
 import { greyPng } from '../helpers/png';
 
 const childDecisions = JSON.stringify([
@@ -110,5 +114,37 @@ describe('names and free text', () => {
     const request = await stored(res.body.id);
     expect(request?.subject.firstName).toBe('Sam');
     expect(request?.signerName).toBe('Ans de Vries');
+  });
+});
+
+describe('the scan\'s file name on the paper record', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  popplerTest('when the file name has letters outside ASCII, then the cover page shows them as sent (UTF-8)', async () => {
+    const res = await app.http
+      .post('/api/v1/subjects/NAME-FILE/paper-consents')
+      .set(auth(app.apiKey))
+      .field('formId', 'activiteit-onder-16')
+      .field('firstName', 'Sam')
+      .field('dateOfBirth', '2014-04-02')
+      .field('signedBy', 'Ans de Vries')
+      .field('signedOn', '2026-11-20')
+      .field('decisions', childDecisions)
+      .attach('file', greyPng(), { filename: 'toestemming-Zoë-Çelik.png', contentType: 'image/png' });
+    expect(res.status).toBe(201);
+    const doc = await app.http.get(`/api/v1/consent-requests/${res.body.id}/document`).set(auth(app.apiKey)).buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    const file = join(app.dataDir, 'paper-name.pdf');
+    writeFileSync(file, doc.body as Buffer);
+    expect(flat(textOf(file))).toContain('toestemming-Zoë-Çelik.png');
   });
 });
