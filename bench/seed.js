@@ -7,7 +7,9 @@
  */
 const { createHash, randomBytes } = require('node:crypto');
 
+const { amsterdamDate } = require('../dist/src/consent/age');
 const { formSnapshot } = require('../dist/src/consent/form-snapshot');
+const { consentValidUntil } = require('../dist/src/consent/validity');
 const { newId } = require('../dist/src/shared/ids');
 
 const FORM_ID = 'activiteit-onder-16';
@@ -42,6 +44,7 @@ async function seedSubject(store, organisationId, form, snapshot, i, at) {
   const signedAt = new Date(at.getTime() + 60_000);
   const ok = await store.decide({
     requestId, fromStatuses: ['pending'], status: 'signed', at: signedAt, signerName: request.recipient.name, decisions,
+    validUntil: consentValidUntil(form, amsterdamDate(signedAt)),
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature: { kind: 'typed', image: null, text: request.recipient.name },
     document: { id: newId('doc', signedAt), requestId, organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256: createHash('sha256').update(pdf).digest('hex'), content: pdf, createdAt: signedAt },

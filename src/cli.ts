@@ -4,6 +4,7 @@ import { FormValidationError, loadForms } from './consent/forms';
 import { verifyChain } from './evidence/audit-chain';
 import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
+import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
 
 /**
  * `npm run akkoord -- <command>`:
@@ -64,11 +65,18 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
   }
   if (group === 'api-key' && command === 'create') {
-    const name = flag(args, 'name');
-    if (!name || name.startsWith('--')) {
+    const raw = flag(args, 'name');
+    if (!raw || raw.startsWith('--')) {
       io.err('api-key create needs --name <label>\n');
       return 2;
     }
+    // The label is shown to operators and in listings: the same rule as names (src/shared/text.ts).
+    const label = cleanText(raw);
+    if (!label.ok || label.value.length > 100) {
+      io.err(`api-key create --name: ${label.ok ? 'At most 100 characters.' : TEXT_PROBLEM_MESSAGES[label.problem]}\n`);
+      return 2;
+    }
+    const name = label.value;
     const container = buildContainer({ ...config, logLevel: 'warn' });
     try {
       const demo = await bootstrapDemo(container);

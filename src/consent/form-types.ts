@@ -38,6 +38,8 @@ export interface ConsentForm {
   declarations: Record<SignerRole, LocalizedText>;
   /** Default validity of a signed consent in months (yearly renewal = 12). */
   validForMonths: number;
+  /** Optional last day (YYYY-MM-DD, inclusive, Amsterdam) on which any consent on this form counts, e.g. the end of the school year; the earlier of this and `validForMonths` wins. */
+  validUntil?: string | undefined;
   /** Overrides of the reminder defaults (REMINDER_* settings) for requests with this form. */
   reminders?: { afterDays?: number | undefined; automatic?: number | undefined; max?: number | undefined } | undefined;
   /** File the form was loaded from (not part of the version hash). */

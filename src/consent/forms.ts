@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Range } from 'yaml';
 import { z } from 'zod';
+import { parseIsoDate } from './age';
 import { type ConsentForm, type Language, LANGUAGES, type SignerRole } from './form-types';
 
 /** What a form file describes: everything in a `ConsentForm` except what the loader derives. */
@@ -44,7 +45,14 @@ const KEBAB_CASE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const KEBAB_MESSAGE = 'Must be kebab-case: lowercase letters, digits and single hyphens (e.g. foto-website)';
 
 // Trimmed so that switching between YAML scalar styles (`>`, `>-`, quotes) does not change the text or its version.
-const text = z.string().trim().min(1, 'Must not be empty');
+// Form texts reach pages and PDFs: control characters (other than line breaks) and bidi overrides
+// (which show text in another order than it is written) are refused, as in names.
+const HIDDEN_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const text = z
+  .string()
+  .trim()
+  .min(1, 'Must not be empty')
+  .refine((value) => !HIDDEN_CONTROLS.test(value), 'Must not contain control characters (other than line breaks) or bidi embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)');
 const localizedText = z.strictObject({ nl: text, en: text });
 
 const purposeSchema = z.strictObject({
@@ -68,6 +76,8 @@ const formSchema = z.strictObject({
   purposes: z.array(purposeSchema).min(1, 'A form needs at least one purpose'),
   declarations: z.strictObject({ guardian: localizedText, participant: localizedText }),
   validForMonths: z.number().int('Must be a whole number of months').min(1).max(120).default(12),
+  // Optional: a last day for every consent on this form (e.g. the end of the school year).
+  validUntil: z.string('Must be a date in the form YYYY-MM-DD').refine((value) => parseIsoDate(value) !== null, 'Must be a real date in the form YYYY-MM-DD').optional(),
   // Optional: overrides the service's reminder defaults for requests with this form.
   reminders: z
     .strictObject({

@@ -19,6 +19,8 @@ export function presentConsentRequest(r: ConsentRequestRecord) {
     openedAt: r.openedAt?.toISOString() ?? null,
     signedAt: r.status === 'signed' || r.status === 'withdrawn' ? (r.decidedAt?.toISOString() ?? null) : null,
     decidedAt: r.decidedAt?.toISOString() ?? null,
+    // When the granted purposes stop counting (consent/validity.ts); null unless signed, or when no end was recorded.
+    validUntil: r.status === 'signed' ? (r.validUntil?.toISOString() ?? null) : null,
     deliveredAt: r.deliveredAt?.toISOString() ?? null,
     reminderCount: r.reminderCount,
     reminders: r.reminders,

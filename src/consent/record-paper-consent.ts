@@ -8,13 +8,15 @@ import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-t
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { cleanText, stripToVisible, TEXT_PROBLEM_MESSAGES } from '../shared/text';
 import type { ConsentRequestRecord, Decision, Store } from '../storage/store';
 import { amsterdamDate, compareDates, parseIsoDate } from './age';
 import { formFromSnapshot, formSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import type { FormCatalog } from './forms';
 import { OPEN_STATUSES } from './lifecycle';
-import { reminderPolicy, signerRoleFor } from './request-consent';
+import { assertAudience, reminderPolicy, signerRoleOn } from './request-consent';
+import { consentValidUntil } from './validity';
 
 export const MAX_SCAN_BYTES = 10 * 1024 * 1024;
 
@@ -39,8 +41,10 @@ const decisionsSchema = z.array(z.object({ purposeId: z.string().min(1), granted
 /** Checks the paper facts against the form: every purpose decided once, a name, a real date not in the future. */
 function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { signedBy: string; signedOn: string; decisions: Decision[]; scan: Buffer; type: ScanType; fileName: string | null } {
   const errors: { path: string; message: string }[] = [];
-  const signedBy = (fields.signedBy ?? '').trim().replace(/\s+/g, ' ');
-  if (signedBy.length < 2 || signedBy.length > 100) errors.push({ path: 'signedBy', message: 'Give the name of who signed (2–100 characters).' });
+  const name = cleanText(fields.signedBy ?? '');
+  const signedBy = name.ok ? name.value : '';
+  if (!name.ok && name.problem !== 'empty') errors.push({ path: 'signedBy', message: TEXT_PROBLEM_MESSAGES[name.problem] });
+  else if (signedBy.length < 2 || signedBy.length > 100) errors.push({ path: 'signedBy', message: 'Give the name of who signed (2–100 characters).' });
   const day = parseIsoDate(fields.signedOn ?? '');
   if (!day) errors.push({ path: 'signedOn', message: 'Use a real date in the form YYYY-MM-DD.' });
   else if (compareDates(day, amsterdamDate(now)) > 0) errors.push({ path: 'signedOn', message: 'The date lies in the future.' });
@@ -66,7 +70,7 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
   else if (!type) errors.push({ path: 'file', message: 'The file must be a PDF, JPEG or PNG; its content is none of these (the file name does not count).' });
   else if (!isCompleteScan(scan, type)) errors.push({ path: 'file', message: 'The file starts like a PDF, JPEG or PNG but is not complete or is damaged. Scan it again.' });
   if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
-  return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: fields.file?.fileName ?? null };
+  return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: stripToVisible(fields.file?.fileName ?? '') };
 }
 
 /**
@@ -88,6 +92,11 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     form = current;
   }
   const paper = validatePaper(form, fields, now);
+  // The age rule of the digital path, on the day the paper was signed (not the day it is recorded).
+  const signedOn = parseIsoDate(paper.signedOn)!;
+  const dayName = `the day the paper was signed (${paper.signedOn})`;
+  const signerRole = existing ? signerRoleOn(existing.subject.dateOfBirth, signedOn, 'signedOn', dayName) : signerRoleOn((target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth', dayName);
+  assertAudience(form.audience, signerRole, form.id, paper.signedOn);
   let request: ConsentRequestRecord;
   if (existing) {
     request = existing;
@@ -100,7 +109,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       formVersion: form.version,
       status: 'pending',
       // The signer's role follows from the age on the day the paper was signed.
-      signerRole: signerRoleFor(subject.dateOfBirth, new Date(`${paper.signedOn}T12:00:00Z`)),
+      signerRole,
       language: subject.language ?? 'nl',
       subject: { reference: subject.subjectReference, firstName: subject.firstName, lastName: subject.lastName ?? null, dateOfBirth: subject.dateOfBirth },
       recipient: { name: paper.signedBy, channel: 'paper', address: null, maskedAddress: 'paper' },
@@ -165,6 +174,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     at: now,
     signerName: paper.signedBy,
     decisions: paper.decisions,
+    // Validity counts from the date on the paper, not from the day it was recorded.
+    validUntil: status === 'signed' ? consentValidUntil(form, signedOn) : null,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature: null,
     document: { id: newId('doc', now), requestId: request.id, organisationId, kind: 'paper-record', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },

@@ -3,12 +3,13 @@ import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { smsSendableAt } from '../delivery/quiet-hours';
 import type { Channel, ConsentRequestRecord, ReminderPolicy, Store } from '../storage/store';
-import { AGE_OF_CONSENT, ageOn, amsterdamDate, compareDates, MAX_AGE, parseIsoDate } from './age';
+import { AGE_OF_CONSENT, ageOn, amsterdamDate, type CalendarDate, compareDates, MAX_AGE, parseIsoDate } from './age';
 import { maskAddress, normaliseEmail, normalisePhone } from './contact-address';
 import type { Audience, ConsentForm, Language, SignerRole } from './form-types';
 import type { FormCatalog } from './forms';
 import type { LinkTokens } from './link-token';
 import { formSnapshot } from './form-snapshot';
+import { consentValidUntil } from './validity';
 
 export interface RequestConsentInput {
   formId: string;
@@ -40,22 +41,28 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_EXPIRY_DAYS = 90;
 
 /** The signer follows from age on today's date in Amsterdam; the form's audience must fit. */
-export function signerRoleFor(dateOfBirth: string, now: Date): SignerRole {
-  const birth = parseIsoDate(dateOfBirth);
-  if (!birth) throw AppError.validation('subject.dateOfBirth', 'Use a real date in the form YYYY-MM-DD.');
-  const today = amsterdamDate(now);
-  if (compareDates(birth, today) > 0) throw AppError.validation('subject.dateOfBirth', 'The date of birth lies in the future.');
-  // Born exactly 120 years ago today is allowed; a day earlier is more than 120 years ago.
-  if (compareDates(birth, { ...today, year: today.year - MAX_AGE }) < 0) throw AppError.validation('subject.dateOfBirth', `The date of birth is more than ${MAX_AGE} years ago.`);
-  return ageOn(birth, today) >= AGE_OF_CONSENT ? 'participant' : 'guardian';
+export function signerRoleFor(dateOfBirth: string, now: Date, field = 'subject.dateOfBirth'): SignerRole {
+  return signerRoleOn(dateOfBirth, amsterdamDate(now), field);
 }
 
-function assertAudience(audience: Audience, role: SignerRole, formId: string): void {
+/** The signer's role on a calendar day: 16 or older signs themselves, from the 16th birthday on. */
+export function signerRoleOn(dateOfBirth: string, day: CalendarDate, field = 'subject.dateOfBirth', dayName?: string): SignerRole {
+  const birth = parseIsoDate(dateOfBirth);
+  if (!birth) throw AppError.validation(field, 'Use a real date in the form YYYY-MM-DD.');
+  if (compareDates(birth, day) > 0) throw AppError.validation(field, dayName ? `The date of birth lies after ${dayName}.` : 'The date of birth lies in the future.');
+  // Born exactly 120 years ago today is allowed; a day earlier is more than 120 years ago.
+  if (compareDates(birth, { ...day, year: day.year - MAX_AGE }) < 0) throw AppError.validation(field, `The date of birth is more than ${MAX_AGE} years ${dayName ? `before ${dayName}` : 'ago'}.`);
+  return ageOn(birth, day) >= AGE_OF_CONSENT ? 'participant' : 'guardian';
+}
+
+/** Refuses a form whose audience does not fit the signer's role (422 on `formId`, with the reason). */
+export function assertAudience(audience: Audience, role: SignerRole, formId: string, paperSignedOn?: string): void {
+  const when = paperSignedOn === undefined ? 'this person is' : `on ${paperSignedOn}, the day the paper was signed, this person was`;
   if (audience === 'under16' && role !== 'guardian') {
-    throw AppError.validation('formId', `Form "${formId}" is for children under 16; this person is 16 or older and signs a 16+ form themselves.`);
+    throw AppError.validation('formId', `Form "${formId}" is for children under 16; ${when} 16 or older and signs a 16+ form themselves.`);
   }
   if (audience === '16plus' && role !== 'participant') {
-    throw AppError.validation('formId', `Form "${formId}" is for people of 16 and older; for a child under 16 a parent signs an under-16 form.`);
+    throw AppError.validation('formId', `Form "${formId}" is for people of 16 and older; ${when} under 16, so a parent signs an under-16 form.`);
   }
 }
 
@@ -83,6 +90,10 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
   const now = deps.clock.now();
   const signerRole = signerRoleFor(input.subject.dateOfBirth, now);
   assertAudience(form.audience, signerRole, form.id);
+  // A form whose last day has passed would give a consent that has lapsed before it is signed.
+  if (consentValidUntil(form, amsterdamDate(now)).getTime() <= now.getTime()) {
+    throw AppError.validation('formId', `Consent on form "${form.id}" counts until ${form.validUntil ?? ''} at the latest, which has passed; the form needs a new validUntil.`);
+  }
   const subjectName = [input.subject.firstName, input.subject.lastName].filter(Boolean).join(' ');
   const recipientName = input.recipient.name ?? (signerRole === 'participant' ? subjectName : undefined);
   if (!recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');

@@ -7,12 +7,15 @@ import { sealReason } from '../evidence/seal-reasons';
 import type { Sealer } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { cleanText } from '../shared/text';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
+import { amsterdamDate } from './age';
 import { formFromSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
+import { consentValidUntil } from './validity';
 
 export interface SignDeps {
   store: Store;
@@ -103,7 +106,8 @@ export function parseSignatureImage(dataUrl: string): Buffer | null {
 
 function validate(form: ConsentForm, input: DecisionInput): { problems: FieldProblem[]; decisions: Decision[]; signerName: string } {
   const problems: FieldProblem[] = [];
-  const signerName = input.signerName.trim().replace(/\s+/g, ' ');
+  const name = cleanText(input.signerName);
+  const signerName = name.ok ? name.value : '';
   const decisions: Decision[] = [];
   if (input.action === 'sign') {
     for (const purpose of form.purposes) {
@@ -115,7 +119,10 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
   } else {
     for (const purpose of form.purposes) decisions.push({ purposeId: purpose.id, granted: false });
   }
-  if (input.action === 'sign' && signerName.length < 2) problems.push({ field: 'signerName', key: 'errors.nameMissing' });
+  // Control characters, unpaired surrogates and bidi overrides are refused even when declining,
+  // since a declined record shows the name too; invisible characters alone leave it empty.
+  if (!name.ok && name.problem !== 'empty') problems.push({ field: 'signerName', key: 'errors.nameInvalid' });
+  else if (input.action === 'sign' && signerName.length < 2) problems.push({ field: 'signerName', key: 'errors.nameMissing' });
   if (signerName.length > 100) problems.push({ field: 'signerName', key: 'errors.nameTooLong' });
   return { problems, decisions, signerName };
 }
@@ -182,6 +189,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     at: now,
     signerName: name,
     decisions,
+    // Counts from the Amsterdam day of this decision (consent/validity.ts).
+    validUntil: status === 'signed' ? consentValidUntil(form, amsterdamDate(now)) : null,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature,
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },

@@ -82,7 +82,7 @@ export function buildApp(deps: AppDeps): Express {
   // routers: the same request id, access log, API headers, key guard and limiter state (one count
   // per key over all API routes) and the same answer, with less work per call (bench/README.md).
   const guards = apiGuards(deps);
-  app.get('/api/v1/subjects/:reference/consent', deferredApiHeaders(deps.logger), guards.auth, guards.limit, subjectConsentHandler(deps.store));
+  app.get('/api/v1/subjects/:reference/consent', deferredApiHeaders(deps.logger), guards.auth, guards.limit, subjectConsentHandler(deps));
 
   app.use(requestId(deps.logger));
   // The JSON API first, with the headers an API needs; helmet's page headers are for the HTML below.

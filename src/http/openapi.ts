@@ -58,7 +58,7 @@ export function buildOpenApi(serverUrl: string): object {
       schemas: {
         Problem: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } },
         Localized: { type: 'object', properties: { nl: { type: 'string' }, en: { type: 'string' } } },
-        Form: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, title: ref('Localized'), audience: { enum: ['under16', '16plus', 'any'] }, languages: { type: 'array', items: { enum: ['nl', 'en'] } }, validForMonths: { type: 'integer' }, purposes: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, label: ref('Localized'), description: ref('Localized'), required: { type: 'boolean' }, specialCategory: { type: 'boolean' } } } } } },
+        Form: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, title: ref('Localized'), audience: { enum: ['under16', '16plus', 'any'] }, languages: { type: 'array', items: { enum: ['nl', 'en'] } }, validForMonths: { type: 'integer' }, validUntil: { type: 'string', format: 'date', description: 'Optional last day of any consent on this form.' }, purposes: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, label: ref('Localized'), description: ref('Localized'), required: { type: 'boolean' }, specialCategory: { type: 'boolean' } } } } } },
         ConsentRequest: {
           type: 'object',
           properties: {
@@ -71,6 +71,7 @@ export function buildOpenApi(serverUrl: string): object {
             createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' }, expiresAt: { type: 'string', format: 'date-time' },
             sentAt: { type: ['string', 'null'] }, openedAt: { type: ['string', 'null'] }, signedAt: { type: ['string', 'null'] }, decidedAt: { type: ['string', 'null'] },
             reminderCount: { type: 'integer' },
+            validUntil: { type: ['string', 'null'], format: 'date-time', description: 'For a signed request: when its consent stops counting.' },
           },
         },
         ConsentDocument: {
@@ -81,7 +82,27 @@ export function buildOpenApi(serverUrl: string): object {
           },
         },
         Event: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, at: { type: 'string' }, actor: { type: 'string' }, detail: { type: 'object' }, hash: { type: 'string' } } },
-        SubjectConsent: { type: 'object', properties: { subjectReference: { type: 'string' }, mayRegister: { type: 'boolean' }, purposes: { type: 'array', items: { type: 'object', properties: { formId: { type: 'string' }, purposeId: { type: 'string' }, granted: { type: 'boolean' }, since: { type: 'string' }, requestId: { type: 'string' } } } } } },
+        SubjectConsent: {
+          type: 'object',
+          properties: {
+            subjectReference: { type: 'string' },
+            mayRegister: { type: 'boolean', description: 'A required purpose is granted now (granted and not lapsed).' },
+            purposes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  formId: { type: 'string' }, purposeId: { type: 'string' },
+                  granted: { type: 'boolean', description: 'The latest decision grants the purpose and it has not lapsed.' },
+                  since: { type: 'string', format: 'date-time', description: 'When the latest decision was recorded.' },
+                  requestId: { type: 'string' },
+                  validUntil: { type: ['string', 'null'], format: 'date-time', description: 'When a grant stops counting (exclusive): 00:00 Europe/Amsterdam after its last day. Null for a no, a withdrawal, or a decision recorded without an end.' },
+                  lapsed: { type: 'boolean', description: 'The latest decision granted the purpose but validUntil has passed; granted is then false.' },
+                },
+              },
+            },
+          },
+        },
       },
     },
   };

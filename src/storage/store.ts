@@ -64,6 +64,8 @@ export interface ConsentRequestRecord {
   signerName: string | null;
   signatureKind: 'drawn' | 'typed' | null;
   sealState: 'sealed_without_timestamp' | null;
+  /** When the consent of a decided request stops counting (see consent/validity.ts); null or absent when undecided or no end was recorded. */
+  validUntil?: Date | null;
 }
 
 /** When to remind: `automatic` reminders `afterDays` apart after sending, at most `max` in all (manual ones included). */
@@ -153,6 +155,8 @@ export interface SubjectDecisionRow {
   required: boolean;
   /** ISO 8601 UTC, as stored: the status API answers it as it is, without a Date round trip. */
   since: string;
+  /** ISO 8601 UTC instant at which this decision stops counting, as stored; null when no end was recorded. */
+  validUntil: string | null;
 }
 
 export interface FormSnapshot {
@@ -187,6 +191,8 @@ export interface DecideInput {
   at: Date;
   signerName: string;
   decisions: Decision[];
+  /** When the consent given here stops counting (the use case computes it); stored with every decision row. Absent or null: no end recorded. */
+  validUntil?: Date | null;
   /** Which purposes count for `mayRegister`, copied from the form so status reads need no form. */
   requiredPurposes: string[];
   signature: SignatureRecord | null;

@@ -41,6 +41,17 @@ describe('akkoord CLI', () => {
     expect(c.err.join('')).toMatch(/--name/);
   });
 
+  test('when the key name holds a bidi override or a line break, then it explains and exits 2; padded spaces are trimmed', async () => {
+    for (const name of ['\u202Eyek-noitartsiger', 'registratie\nsysteem']) {
+      const c = capture({ DATA_DIR: dir });
+      expect(await runCli(['api-key', 'create', '--name', name], c.io)).toBe(2);
+      expect(c.err.join('')).toMatch(/--name: Must not contain/);
+    }
+    const c = capture({ DATA_DIR: dir });
+    expect(await runCli(['api-key', 'create', '--name', '  registratie   systeem '], c.io)).toBe(0);
+    expect(c.out.join('')).toContain('API key "registratie systeem"');
+  });
+
   test('when the shipped forms are checked, then all are valid', async () => {
     const c = capture({ DATA_DIR: dir });
     expect(await runCli(['forms', 'check'], c.io)).toBe(0);

@@ -145,6 +145,32 @@ describe('parseForm', () => {
   });
 });
 
+describe('form validUntil', () => {
+  it('when a form sets validUntil as a date (quoted or not), then it is kept as YYYY-MM-DD and changes the version', () => {
+    const plain = parseForm(FILE, `${VALID}validUntil: 2027-07-31\n`);
+    expect(plain.validUntil).toBe('2027-07-31');
+    expect(parseForm(FILE, `${VALID}validUntil: "2027-07-31"\n`).version).toBe(plain.version);
+    expect(plain.version).not.toBe(parseForm(FILE, VALID).version);
+    expect(parseForm(FILE, VALID).validUntil).toBeUndefined();
+  });
+
+  it.each([['2027-02-30'], ['31-07-2027'], ['20270731']])('when validUntil is %s, then forms check names the field and its line', (value) => {
+    const source = `${VALID}validUntil: ${value}\n`;
+    expect(problemsOf(FILE, source)).toEqual([{ file: FILE, line: lineOf(source, 'validUntil:'), field: 'validUntil', message: expect.stringMatching(/YYYY-MM-DD/) }]);
+  });
+});
+
+describe('form texts', () => {
+  it.each([['a right-to-left override', '\\u202E'], ['a tab', '\\t'], ['an escape character', '\\u001b']])('when a text holds %s, then forms check names the field and its line', (_what, escaped) => {
+    const source = edit(VALID, '  en: Title', `  en: "Ti${escaped}tle"`);
+    expect(problemsOf(FILE, source)).toEqual([{ file: FILE, line: lineOf(source, '"Ti'), field: 'title.en', message: expect.stringMatching(/control characters.*bidi/) }]);
+  });
+
+  it('when a text spans lines, then the line breaks are allowed', () => {
+    expect(parseForm(FILE, edit(VALID, '  en: Title', '  en: |\n    Title\n    on two lines')).title.en).toBe('Title\non two lines');
+  });
+});
+
 describe('formVersion', () => {
   it('when the YAML is reformatted, commented, reordered and defaults are spelled out, then the version stays the same', () => {
     const reformatted = `# Een opmerking verandert de versie niet.

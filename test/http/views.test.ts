@@ -278,7 +278,7 @@ describe('UI strings', () => {
   });
 
   it('when the sign feature reports field problems, then each of its keys has a text', () => {
-    for (const key of ['errors.purposeMissing', 'errors.declarationMissing', 'errors.nameMissing', 'errors.nameTooLong', 'errors.csrf', 'errors.actionMissing']) {
+    for (const key of ['errors.purposeMissing', 'errors.declarationMissing', 'errors.nameMissing', 'errors.nameTooLong', 'errors.nameInvalid', 'errors.csrf', 'errors.actionMissing']) {
       for (const lang of UI_LANGUAGES) expect(views.translate(lang, key).length).toBeGreaterThan(5);
     }
   });

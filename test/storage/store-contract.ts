@@ -48,6 +48,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         decisions: [],
         signerName: null,
         signatureKind: null,
+        validUntil: null,
         ...overrides,
       };
     }
@@ -122,8 +123,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getDocumentById(org, 'cr_other', input.document.id)).toBeNull();
       const rows = await store.currentDecisions(org, 'S-1');
       expect(rows).toEqual([
-        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() },
-        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0.toISOString() },
+        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null },
+        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0.toISOString(), validUntil: null },
       ]);
     });
 
@@ -139,12 +140,34 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
       await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'c', granted: true }], requiredPurposes: [], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
       expect(await store.currentDecisions(org, 'S-1')).toEqual([
-        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() },
-        { requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString() },
-        { requestId: second.id, formId: 'f', purposeId: 'c', granted: true, required: false, since: t2.toISOString() },
+        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null },
+        { requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null },
+        { requestId: second.id, formId: 'f', purposeId: 'c', granted: true, required: false, since: t2.toISOString(), validUntil: null },
       ]);
       expect(await store.currentDecisions('org_other', 'S-1')).toEqual([]);
       expect(await store.currentDecisions(org, 'S-2')).toEqual([]);
+    });
+
+    test('when a decision carries validUntil, then the request and every current decision keep it, a withdrawal row has none, and a later decision replaces it', async () => {
+      const doc = (r: ConsentRequestRecord, at: Date) => ({ id: newId('doc', at), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: at });
+      const t1 = new Date(t0.getTime() + 60_000);
+      const t2 = new Date(t0.getTime() + 120_000);
+      const until1 = new Date('2027-11-22T23:00:00.000Z');
+      const until2 = new Date('2027-11-23T23:00:00.000Z');
+      const first = await insert();
+      const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }];
+      await store.decide({ requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, validUntil: until1, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
+      expect((await store.getConsentRequest(org, first.id))?.validUntil).toEqual(until1);
+      expect(await store.currentDecisions(org, 'S-1')).toEqual([
+        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: until1.toISOString() },
+        { requestId: first.id, formId: 'f', purposeId: 'b', granted: true, required: false, since: t0.toISOString(), validUntil: until1.toISOString() },
+      ]);
+      await store.withdraw({ requestId: first.id, at: t1, decisions: [decisions[0]!, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) });
+      expect((await store.currentDecisions(org, 'S-1'))[1]).toEqual({ requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null });
+      const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
+      await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], validUntil: until2, requiredPurposes: ['a'], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
+      expect((await store.currentDecisions(org, 'S-1'))[0]).toEqual({ requestId: second.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t2.toISOString(), validUntil: until2.toISOString() });
+      expect((await store.getConsentRequest(org, first.id))?.validUntil).toEqual(until1);
     });
 
     test('when a message is dropped while its send is under way, then completing it keeps the event but counts nothing and queues nothing', async () => {

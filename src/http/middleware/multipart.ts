@@ -26,7 +26,8 @@ export function readMultipart(req: Request, options: { maxFileBytes: number; fil
     }
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: options.maxFileBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 } });
+      // File names are UTF-8 (browsers and curl send them so); busboy's default would read them as Latin-1.
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxFileBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 } });
     } catch (error) {
       reject(AppError.validation(options.fileField, `The multipart body cannot be read: ${(error as Error).message}`));
       return;

@@ -85,7 +85,7 @@ export class SqliteStore implements Store {
       refreshSubjectStatus: db.prepare(
         `INSERT INTO subject_status (organisation_id, subject_reference, current_decisions)
          SELECT :org, :ref, json_group_array(json(decision)) FROM (
-           SELECT json_array(request_id, form_id, purpose_id, granted, required, decided_at) AS decision FROM (
+           SELECT json_array(request_id, form_id, purpose_id, granted, required, decided_at, valid_until) AS decision FROM (
              SELECT d.*,
                     row_number() OVER (PARTITION BY form_id, purpose_id ORDER BY decided_at DESC, seq DESC) AS rn,
                     min(seq) OVER (PARTITION BY form_id, purpose_id) AS first_seq
@@ -241,6 +241,7 @@ export class SqliteStore implements Store {
       signerName: c.decryptOptional(row.signer_name_enc as string | null, C.signerName),
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
       sealState: (row.seal_state as 'sealed_without_timestamp' | null) ?? null,
+      validUntil: dateOrNull(row.valid_until),
     };
   }
 
@@ -299,12 +300,14 @@ export class SqliteStore implements Store {
         .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
           sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, input.requestId);
       const insertDecision = this.sql(
-        'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
+      const validUntil = input.validUntil ? iso(input.validUntil) : null;
       for (const d of input.decisions) {
         insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
-          input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at));
+          input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at), validUntil);
       }
+      this.sql('UPDATE consent_requests SET valid_until = ? WHERE id = ?').run(validUntil, input.requestId);
       this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
       this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
       this.insertDocument(input.document);
@@ -422,8 +425,9 @@ export class SqliteStore implements Store {
   async currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
     const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
     if (json === undefined) return [];
-    const rows = JSON.parse(json) as [string, string, string, number, number, string][];
-    return rows.map(([requestId, formId, purposeId, granted, required, decidedAt]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since: decidedAt }));
+    // Rows projected before migration 006 have six elements: no end recorded.
+    const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?][];
+    return rows.map(([requestId, formId, purposeId, granted, required, decidedAt, validUntil]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since: decidedAt, validUntil: validUntil ?? null }));
   }
 
   async listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]> {

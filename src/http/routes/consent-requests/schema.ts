@@ -1,9 +1,24 @@
 import { z } from 'zod';
 
 import { STATUSES } from '../../../consent/lifecycle';
+import { cleanText, TEXT_PROBLEM_MESSAGES } from '../../../shared/text';
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
-const name = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
+/**
+ * A person's name (src/shared/text.ts): unpaired surrogates, control characters and bidi
+ * overrides are refused, invisible characters removed, whitespace trimmed and collapsed; at most
+ * 100 characters, and a name of only invisible characters is empty.
+ */
+export const personName = z
+  .string()
+  .max(100)
+  .describe('A name, at most 100 characters. Trimmed, whitespace collapsed, invisible characters removed (NFC); control characters, unpaired surrogates and bidi overrides/isolates (U+202A–U+202E, U+2066–U+2069) are a 422.')
+  .transform((value, ctx) => {
+    const cleaned = cleanText(value);
+    if (cleaned.ok) return cleaned.value;
+    ctx.addIssue({ code: 'custom', message: TEXT_PROBLEM_MESSAGES[cleaned.problem] });
+    return z.NEVER;
+  });
+const name = personName;
 
 export const subjectReference = z
   .string()

@@ -13,6 +13,7 @@ export function presentForm(form: ConsentForm) {
     audience: form.audience,
     languages: form.languages,
     validForMonths: form.validForMonths,
+    ...(form.validUntil === undefined ? {} : { validUntil: form.validUntil }),
     purposes: form.purposes.map((p) => ({ id: p.id, label: p.label, description: p.description, required: p.required, specialCategory: p.specialCategory })),
   };
 }

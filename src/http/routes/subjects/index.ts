@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 
+import type { Clock } from '../../../shared/clock';
 import type { Store } from '../../../storage/store';
 
 import { subjectConsent } from '../../../consent/consent-status';
@@ -11,7 +12,7 @@ import { writeJson } from '../../middleware/api-headers';
 import { idempotency } from '../../middleware/idempotency';
 import { authOf } from '../../middleware/auth';
 import { validate } from '../../middleware/validate';
-import { subjectReference } from '../consent-requests/schema';
+import { personName, subjectReference } from '../consent-requests/schema';
 import { z } from 'zod';
 
 const params = z.object({ reference: subjectReference });
@@ -19,8 +20,8 @@ const params = z.object({ reference: subjectReference });
 const paperSubject = z
   .object({
     formId: z.string().min(1).max(64),
-    firstName: z.string().trim().min(1).max(100),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: personName,
+    lastName: personName.optional(),
     dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD'),
     language: z.enum(['nl', 'en']).optional(),
   })
@@ -49,13 +50,13 @@ export function subjectsRouter(deps: PaperDeps): Router {
  * `GET /subjects/{reference}/consent`, the registration systems' hot path. buildApp mounts it on
  * the app itself, after deferredApiHeaders and the API guards.
  */
-export function subjectConsentHandler(store: Store): RequestHandler[] {
+export function subjectConsentHandler(deps: { store: Store; clock: Clock }): RequestHandler[] {
   return [
     validate('params', params),
     async (req, res) => {
       // res.json() re-derives the content type and charset and checks freshness on every call;
       // this answer is always fresh JSON, so it is written directly, headers and all.
-      writeJson(res, 200, JSON.stringify(await subjectConsent(store, authOf(res.locals).organisationId, req.params.reference as string)));
+      writeJson(res, 200, JSON.stringify(await subjectConsent(deps, authOf(res.locals).organisationId, req.params.reference as string)));
     },
   ];
 }
