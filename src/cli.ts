@@ -48,7 +48,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     try {
       const summary = await verifyAuditLog({ source: container.store, key: container.auditChain }, (p) => {
         const where = p.eventId === null ? '' : `, event ${p.eventId} (#${(p.index ?? 0) + 1})`;
-        io.err(`BROKEN: request ${p.requestId}${where}: ${p.reason}\n`);
+        io.err(`BROKEN: ${p.requestId === null ? 'the audit log' : `request ${p.requestId}`}${where}: ${p.reason}\n`);
       });
       if (summary.problems > 0) {
         io.err(`${summary.problems} problem${summary.problems === 1 ? '' : 's'} in ${summary.brokenChains} of ${summary.chains} chains (${summary.events} events)\n`);

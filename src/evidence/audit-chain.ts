@@ -77,4 +77,9 @@ export class AuditChainKey {
   headMac(requestId: string, events: number, hash: string): string {
     return this.mac('akkoord-audit-head-v1', `${requestId}\n${events}\n${hash}`);
   }
+
+  /** The seal of the whole log's totals: how many chains and events it has. */
+  totalsMac(chains: number, events: number): string {
+    return this.mac('akkoord-audit-totals-v1', `${chains}\n${events}`);
+  }
 }

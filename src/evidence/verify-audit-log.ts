@@ -1,12 +1,13 @@
 import { canTransition, STATUSES, type ConsentStatus } from '../consent/lifecycle';
-import type { AuditChainRows, Decision, Store } from '../storage/store';
+import type { AuditChainRows, AuditTotals, Decision, Store } from '../storage/store';
 import { GENESIS_HASH, type AuditChainKey } from './audit-chain';
 
-/** What `audit verify` reads: every request's chain and what must agree with it, one at a time. */
-export type AuditSource = Pick<Store, 'eventChains'>;
+/** What `audit verify` reads: every request's chain and what must agree with it, one at a time, and the sealed totals. */
+export type AuditSource = Pick<Store, 'eventChains' | 'auditTotals'>;
 
 export interface AuditProblem {
-  requestId: string;
+  /** null for a problem of the whole log (its sealed totals). */
+  requestId: string | null;
   /** The event the problem is found at, with its place in the chain (0-based), when there is one. */
   eventId: string | null;
   index: number | null;
@@ -25,17 +26,34 @@ export interface AuditSummary {
  * with `created`, each link holds (keyed since migration 008, plain SHA-256 before it, never plain
  * after keyed), the sealed chain head matches the chain's end, the request's status and decisions,
  * its decision rows and the status projection agree with what the chain says, and every document's
- * SHA-256 is recorded in an event (and every recorded one is stored).
+ * SHA-256 is recorded in an event (and every recorded one is stored). The sealed totals, read
+ * before and after, show whole chains that were deleted with every row of their request.
  */
 export async function verifyAuditLog(deps: { source: AuditSource; key: AuditChainKey }, report: (problem: AuditProblem) => void): Promise<AuditSummary> {
   const summary: AuditSummary = { chains: 0, events: 0, problems: 0, brokenChains: 0 };
+  const log = (reason: string) => {
+    summary.problems += 1;
+    report({ requestId: null, eventId: null, index: null, reason });
+  };
+  const before = await deps.source.auditTotals();
+  let chainsWithEvents = 0;
   for await (const rows of deps.source.eventChains()) {
     const problems = checkChain(rows, deps.key);
     summary.chains += 1;
     summary.events += rows.events.length;
+    if (rows.events.length > 0) chainsWithEvents += 1;
     if (problems.length > 0) summary.brokenChains += 1;
     summary.problems += problems.length;
     for (const p of problems) report(p);
+  }
+  // Events written while the check ran are counted or not: what was found must lie between the
+  // totals before and after (equal to them when nothing was written meanwhile).
+  const after = await deps.source.auditTotals();
+  const sealed = (t: AuditTotals | null): t is AuditTotals => t !== null && t.mac === deps.key.totalsMac(t.chains, t.events);
+  if (!sealed(before) || !sealed(after)) {
+    log('the totals of the audit log are missing or not sealed with the audit key (they were rewritten)');
+  } else if (chainsWithEvents < before.chains || summary.events < before.events || chainsWithEvents > after.chains || summary.events > after.events) {
+    log(`the sealed totals count ${after.chains} chains and ${after.events} events, ${chainsWithEvents} chains and ${summary.events} events were found (whole chains or events were deleted or added)`);
   }
   return summary;
 }

@@ -92,6 +92,12 @@ export interface StoredEvent extends EventRecord {
 /** 'sha256': unkeyed, events stored before migration 008; 'hmac-sha256': keyed with AUDIT_CHAIN_KEY. */
 export type HashAlg = 'sha256' | 'hmac-sha256';
 
+export interface AuditTotals {
+  chains: number;
+  events: number;
+  mac: string | null;
+}
+
 /**
  * One request's evidence as stored, raw, for `audit verify` (src/evidence/verify-audit-log.ts):
  * its events with their hash algorithm, its sealed chain head, and what must agree with the chain.
@@ -264,6 +270,8 @@ export interface Store {
    * snapshot), ordered by request id; then whatever names a request that is not stored.
    */
   eventChains(): AsyncIterable<AuditChainRows>;
+  /** The sealed totals of the whole audit log (chains with events, events); null when missing. */
+  auditTotals(): Promise<AuditTotals | null>;
   getSignature(requestId: string): Promise<SignatureRecord | null>;
   /** The newest document of that kind (default: the signed consent record). */
   getDocument(organisationId: string, requestId: string, kind?: DocumentKind): Promise<DocumentRecord | null>;

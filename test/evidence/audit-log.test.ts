@@ -215,12 +215,37 @@ describe('akkoord audit verify', () => {
     expect(res.err).toContain(`BROKEN: request ${ids.b}: the request is not stored, but its events, chain head or documents are`);
   });
 
+  test('when a whole request is deleted with every row that names it, then the sealed totals show it', async () => {
+    const dir = tampered((db) => {
+      dropTriggers(db);
+      db.pragma('foreign_keys = OFF');
+      for (const table of ['events', 'audit_chain_heads', 'outbox', 'documents', 'decisions', 'dev_outbox']) db.prepare(`DELETE FROM ${table} WHERE request_id = ?`).run(ids.a);
+      db.prepare('DELETE FROM consent_requests WHERE id = ?').run(ids.a);
+    });
+    const res = await verify(dir);
+    expect(res.code).toBe(1);
+    expect(lines(res.err)).toEqual([
+      'BROKEN: the audit log: the sealed totals count 3 chains and 10 events, 2 chains and 7 events were found (whole chains or events were deleted or added)',
+      '1 problem in 0 of 2 chains (7 events)',
+    ]);
+    // Setting the totals to match needs the key for their seal.
+    const recounted = tampered((db) => {
+      dropTriggers(db);
+      db.pragma('foreign_keys = OFF');
+      for (const table of ['events', 'audit_chain_heads', 'outbox']) db.prepare(`DELETE FROM ${table} WHERE request_id = ?`).run(ids.a);
+      db.prepare('DELETE FROM consent_requests WHERE id = ?').run(ids.a);
+      db.prepare('UPDATE audit_totals SET chains = 2, events = 7').run();
+    });
+    expect((await verify(recounted)).err).toContain('BROKEN: the audit log: the totals of the audit log are missing or not sealed with the audit key');
+  });
+
   test('when an event row is updated or deleted through SQLite, then the database refuses', () => {
     tampered((db) => {
       const [first] = eventIds(db, ids.a);
       expect(() => db.prepare("UPDATE events SET actor = 'api:other' WHERE id = ?").run(first)).toThrow('events are append-only');
       expect(() => db.prepare('DELETE FROM events WHERE id = ?').run(first)).toThrow('events are append-only');
       expect(() => db.prepare('DELETE FROM audit_chain_heads WHERE request_id = ?').run(ids.a)).toThrow('audit chain heads are kept');
+      expect(() => db.prepare('DELETE FROM audit_totals').run()).toThrow('audit totals are kept');
       expect(eventIds(db, ids.a)).toHaveLength(3);
     });
   });

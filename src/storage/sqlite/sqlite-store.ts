@@ -9,6 +9,7 @@ import type { FieldCipher } from '../../privacy/field-cipher';
 import type {
   ApiKeyRecord,
   AuditChainRows,
+  AuditTotals,
   Channel,
   ConsentRequestRecord,
   DecideInput,
@@ -107,6 +108,8 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare(
         'INSERT INTO events (id, request_id, organisation_id, type, at, actor, detail, prev_hash, hash, hash_alg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      totals: db.prepare('SELECT chains, events, mac FROM audit_totals WHERE id = 1'),
+      writeTotals: db.prepare('UPDATE audit_totals SET chains = ?, events = ?, mac = ? WHERE id = 1'),
       writeChainHead: db.prepare(
         'INSERT INTO audit_chain_heads (request_id, events, hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET events = excluded.events, hash = excluded.hash, mac = excluded.mac',
       ),
@@ -221,14 +224,25 @@ export class SqliteStore implements Store {
     const hash = this.auditChain.eventHash(prev, e);
     this.stmts.insertEvent.run(e.id, e.requestId, e.organisationId, e.type, iso(e.at), e.actor, JSON.stringify(e.detail), prev, hash, this.auditChain.alg);
     this.stmts.writeChainHead.run(e.requestId, count, hash, this.auditChain.headMac(e.requestId, count, hash));
+    const totals = this.stmts.totals.get() as Row;
+    const chains = Number(totals.chains) + (count === 1 ? 1 : 0);
+    const events = Number(totals.events) + 1;
+    this.stmts.writeTotals.run(chains, events, this.auditChain.totalsMac(chains, events));
   }
 
-  /** Migration 008 made a head for each existing chain; they are sealed with the key in its transaction. */
+  /** Migration 008 made a head for each existing chain and the totals; they are sealed with the key in its transaction. */
   private sealLegacyChainHeads(db: Database.Database): void {
     const seal = db.prepare('UPDATE audit_chain_heads SET mac = ? WHERE request_id = ?');
     for (const h of db.prepare('SELECT request_id, events, hash FROM audit_chain_heads WHERE mac IS NULL').all() as Row[]) {
       seal.run(this.auditChain.headMac(String(h.request_id), Number(h.events), String(h.hash)), h.request_id);
     }
+    const t = db.prepare('SELECT chains, events FROM audit_totals WHERE id = 1').get() as Row;
+    db.prepare('UPDATE audit_totals SET mac = ? WHERE id = 1').run(this.auditChain.totalsMac(Number(t.chains), Number(t.events)));
+  }
+
+  async auditTotals(): Promise<AuditTotals | null> {
+    const row = this.stmts.totals.get() as Row | undefined;
+    return row ? { chains: Number(row.chains), events: Number(row.events), mac: (row.mac as string | null) ?? null } : null;
   }
 
   private toRequest(row: Row): ConsentRequestRecord {

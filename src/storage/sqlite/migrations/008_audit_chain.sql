@@ -18,6 +18,16 @@ INSERT INTO audit_chain_heads (request_id, events, hash, mac)
 SELECT request_id, COUNT(*), (SELECT hash FROM events last WHERE last.request_id = e.request_id ORDER BY seq DESC LIMIT 1), NULL
 FROM events e GROUP BY request_id;
 
+-- How many chains and events the whole log has, sealed with an HMAC like the heads: a request
+-- deleted with all its rows still shows. Written with every event; sealed in code like the heads.
+CREATE TABLE audit_totals (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  chains INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  mac TEXT
+);
+INSERT INTO audit_totals (id, chains, events, mac) SELECT 1, COUNT(DISTINCT request_id), COUNT(*), NULL FROM events;
+
 -- Append-only, enforced by the database as well as by the code.
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN
@@ -30,4 +40,8 @@ END;
 CREATE TRIGGER audit_chain_heads_no_delete BEFORE DELETE ON audit_chain_heads
 BEGIN
   SELECT RAISE(ABORT, 'audit chain heads are kept');
+END;
+CREATE TRIGGER audit_totals_no_delete BEFORE DELETE ON audit_totals
+BEGIN
+  SELECT RAISE(ABORT, 'audit totals are kept');
 END;
