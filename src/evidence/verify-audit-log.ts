@@ -1,12 +1,12 @@
 import { canTransition, STATUSES, type ConsentStatus } from '../consent/lifecycle';
-import type { AuditChainRows, AuditTotals, Decision, Store } from '../storage/store';
+import type { AuditChainRows, AuditTotals, Decision, StatusProjectionRows, Store, SubjectDecisionRow } from '../storage/store';
 import { GENESIS_HASH, type AuditChainKey } from './audit-chain';
 
 /** What `audit verify` reads: every request's chain and what must agree with it, one at a time, and the sealed totals. */
-export type AuditSource = Pick<Store, 'eventChains' | 'auditTotals'>;
+export type AuditSource = Pick<Store, 'eventChains' | 'auditTotals' | 'statusProjections'>;
 
 export interface AuditProblem {
-  /** null for a problem of the whole log (its sealed totals). */
+  /** null for a problem of the whole log (its sealed totals) or of a subject's status projection. */
   requestId: string | null;
   /** The event the problem is found at, with its place in the chain (0-based), when there is one. */
   eventId: string | null;
@@ -55,7 +55,40 @@ export async function verifyAuditLog(deps: { source: AuditSource; key: AuditChai
   } else if (chainsWithEvents < before.chains || summary.events < before.events || chainsWithEvents > after.chains || summary.events > after.events) {
     log(`the sealed totals count ${after.chains} chains and ${after.events} events, ${chainsWithEvents} chains and ${summary.events} events were found (whole chains or events were deleted or added)`);
   }
+  // The status API's projection per subject must be what the (checked) decision rows make of it.
+  for await (const subject of deps.source.statusProjections()) {
+    for (const reason of checkProjection(subject)) log(reason);
+  }
   return summary;
+}
+
+/**
+ * The latest row per (form, purpose) of a subject, latest by time and then by write order, as
+ * src/storage keeps it for the status API; the stored projection must hold exactly those.
+ */
+export function checkProjection(subject: StatusProjectionRows): string[] {
+  const who = `subject ${subject.subjectReference} (${subject.organisationId})`;
+  const expected = new Map<string, SubjectDecisionRow>();
+  for (const row of subject.rows) {
+    const key = `${row.formId}\u0000${row.purposeId}`;
+    const seen = expected.get(key);
+    if (!seen || row.since >= seen.since) expected.set(key, row);
+  }
+  const stored = subject.stored ?? [];
+  if (subject.stored === null && expected.size > 0) return [`${who} has decisions but no status projection (it was deleted)`];
+  const problems: string[] = [];
+  const found = new Set<string>();
+  for (const entry of stored) {
+    const key = `${entry.formId}\u0000${entry.purposeId}`;
+    found.add(key);
+    const want = expected.get(key);
+    if (!want) problems.push(`${who}: the status projection has ${entry.formId}/${entry.purposeId}, which no decision row has (added outside the event log)`);
+    else if (want.requestId !== entry.requestId || want.granted !== entry.granted || want.required !== entry.required || want.since !== entry.since) {
+      problems.push(`${who}: the status projection says ${entry.formId}/${entry.purposeId} ${entry.granted ? 'granted' : 'not granted'} by ${entry.requestId}, the latest decision row says ${want.granted ? 'granted' : 'not granted'} by ${want.requestId} (changed outside the event log)`);
+    }
+  }
+  for (const [key, want] of expected) if (!found.has(key)) problems.push(`${who}: the status projection lacks ${want.formId}/${want.purposeId} (removed outside the event log)`);
+  return problems;
 }
 
 /** Event type → the status it moves a request to, when the lifecycle allows that move. */

@@ -92,6 +92,15 @@ export interface StoredEvent extends EventRecord {
 /** 'sha256': unkeyed, events stored before migration 008; 'hmac-sha256': keyed with AUDIT_CHAIN_KEY. */
 export type HashAlg = 'sha256' | 'hmac-sha256';
 
+export interface StatusProjectionRows {
+  organisationId: string;
+  subjectReference: string;
+  /** The subject's projection as stored (subject_status); null when it has none. */
+  stored: SubjectDecisionRow[] | null;
+  /** Every decision row of the subject, in the order they were written. */
+  rows: SubjectDecisionRow[];
+}
+
 export interface AuditTotals {
   chains: number;
   events: number;
@@ -272,6 +281,8 @@ export interface Store {
   eventChains(): AsyncIterable<AuditChainRows>;
   /** The sealed totals of the whole audit log (chains with events, events); null when missing. */
   auditTotals(): Promise<AuditTotals | null>;
+  /** Per subject, its stored status projection and the decision rows it is made from (for `audit verify`). */
+  statusProjections(): AsyncIterable<StatusProjectionRows>;
   getSignature(requestId: string): Promise<SignatureRecord | null>;
   /** The newest document of that kind (default: the signed consent record). */
   getDocument(organisationId: string, requestId: string, kind?: DocumentKind): Promise<DocumentRecord | null>;

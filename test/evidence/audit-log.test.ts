@@ -73,6 +73,14 @@ function tampered(change: (db: Database.Database) => void): string {
 const dropTriggers = (db: Database.Database) => db.exec('DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER audit_chain_heads_no_delete;');
 const eventIds = (db: Database.Database, requestId: string) => db.prepare('SELECT id FROM events WHERE request_id = ? ORDER BY seq').pluck().all(requestId) as string[];
 const lines = (text: string) => text.trim().split('\n');
+function orgOf(dir: string, requestId: string): string {
+  const db = new Database(join(dir, 'akkoord.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT organisation_id FROM consent_requests WHERE id = ?').pluck().get(requestId) as string;
+  } finally {
+    db.close();
+  }
+}
 
 describe('akkoord audit verify', () => {
   test('when nothing was touched, then every chain is reported whole with the number of chains and events', async () => {
@@ -172,6 +180,21 @@ describe('akkoord audit verify', () => {
     expect(res.err).toContain("the request's decisions registratie=yes,contact=yes,gegevens-delen=no differ from its chain's registratie=yes,contact=no,gegevens-delen=no");
     expect(res.err).toContain('its decision rows registratie=yes,contact=yes,gegevens-delen=no differ');
     expect(res.err).toContain("the subject's status projection says contact granted, its chain does not");
+  });
+
+  test('when the status projection is pointed at another request or deleted, then the subject is named', async () => {
+    const pointed = tampered((db) =>
+      db.prepare(
+        `UPDATE subject_status SET current_decisions = (SELECT json_group_array(CASE WHEN json_extract(value, '$[2]') = 'contact' THEN json_set(value, '$[0]', ?, '$[3]', 1) ELSE json(value) END) FROM json_each(current_decisions))
+         WHERE subject_reference = 'REG-2001'`,
+      ).run(ids.a),
+    );
+    const res = await verify(pointed);
+    expect(res.code).toBe(1);
+    expect(lines(res.err)[0]).toBe(`BROKEN: the audit log: subject REG-2001 (${orgOf(pointed, ids.b)}): the status projection says inloop-16-plus/contact granted by ${ids.a}, the latest decision row says not granted by ${ids.b} (changed outside the event log)`);
+
+    const deleted = tampered((db) => db.prepare("DELETE FROM subject_status WHERE subject_reference = 'REG-PAPER-1'").run());
+    expect((await verify(deleted)).err).toMatch(/BROKEN: the audit log: subject REG-PAPER-1 \(org_\S+\) has decisions but no status projection/);
   });
 
   test('when a document is added, replaced or deleted outside the event log, then it is named', async () => {

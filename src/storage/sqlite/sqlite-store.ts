@@ -10,6 +10,7 @@ import type {
   ApiKeyRecord,
   AuditChainRows,
   AuditTotals,
+  StatusProjectionRows,
   Channel,
   ConsentRequestRecord,
   DecideInput,
@@ -502,6 +503,35 @@ export class SqliteStore implements Store {
     if (json === undefined) return [];
     const rows = JSON.parse(json) as [string, string, string, number, number, string][];
     return rows.map(([requestId, formId, purposeId, granted, required, decidedAt]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since: decidedAt }));
+  }
+
+  async *statusProjections(): AsyncIterable<StatusProjectionRows> {
+    const page = this.sql('SELECT organisation_id, subject_reference FROM subject_status WHERE (organisation_id, subject_reference) > (?, ?) ORDER BY organisation_id, subject_reference LIMIT 500');
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const subjects = page.all(...after) as Row[];
+      for (const s of subjects) yield this.statusProjectionRows(String(s.organisation_id), String(s.subject_reference));
+      if (subjects.length < 500) break;
+      const last = subjects[subjects.length - 1]!;
+      after = [String(last.organisation_id), String(last.subject_reference)];
+    }
+    const without = this.sql(
+      `SELECT DISTINCT organisation_id, subject_reference FROM decisions d
+       WHERE NOT EXISTS (SELECT 1 FROM subject_status s WHERE s.organisation_id = d.organisation_id AND s.subject_reference = d.subject_reference)
+       ORDER BY 1, 2`,
+    ).all() as Row[];
+    for (const s of without) yield this.statusProjectionRows(String(s.organisation_id), String(s.subject_reference));
+  }
+
+  private statusProjectionRows(organisationId: string, subjectReference: string): StatusProjectionRows {
+    return this.db.transaction((): StatusProjectionRows => {
+      const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
+      const stored = json === undefined ? null : (JSON.parse(json) as [string, string, string, number, number, string][])
+        .map(([requestId, formId, purposeId, granted, required, since]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since }));
+      const rows = (this.sql('SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq').all(organisationId, subjectReference) as Row[])
+        .map((r) => ({ requestId: String(r.request_id), formId: String(r.form_id), purposeId: String(r.purpose_id), granted: Number(r.granted) === 1, required: Number(r.required) === 1, since: String(r.decided_at) }));
+      return { organisationId, subjectReference, stored, rows };
+    })();
   }
 
   async listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]> {
