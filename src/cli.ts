@@ -54,7 +54,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         io.err(`${summary.problems} problem${summary.problems === 1 ? '' : 's'} in ${summary.brokenChains} of ${summary.chains} chains (${summary.events} events)\n`);
         return 1;
       }
-      io.out(`ok: ${summary.chains} chains, ${summary.events} events: every chain is keyed, complete and agrees with its request, decisions and documents\n`);
+      io.out(`ok: ${summary.chains} chains, ${summary.events} events: every chain is whole and sealed, and agrees with its request, decisions and documents\n`);
       return 0;
     } finally {
       await container.close();
