@@ -340,3 +340,58 @@ describe('migration 008 on a database from before the audit key', () => {
     }
   });
 });
+
+describe('audit verify while the service writes', () => {
+  test('when events and requests are added between two chains being read, then nothing is reported', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akkoord-audit-live-'));
+    copies.push(dir);
+    const key = AuditChainKey.from(randomBytes(32));
+    const store = new SqliteStore({ file: join(dir, 'live.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)), auditChain: key });
+    const t0 = new Date('2026-11-22T10:00:00Z');
+    const create = async (id: string) => {
+      await store.createConsentRequest({
+        request: {
+          id, organisationId: 'org_live', formId: 'f', formVersion: 'v1', status: 'pending', signerRole: 'guardian', language: 'nl',
+          subject: { reference: `S-${id}`, firstName: 'Sam', lastName: null, dateOfBirth: '2014-04-02' },
+          recipient: { name: 'Ans', channel: 'sms', address: '+31612345678', maskedAddress: '+316••••5678' },
+          tokenHash: randomBytes(32).toString('hex'), createdAt: t0, updatedAt: t0, expiresAt: t0, sentAt: null, openedAt: null, decidedAt: null,
+          reminderCount: 0, reminders: { afterDays: 3, automatic: 1, max: 2 }, deliveredAt: null, failureReason: null, decisions: [], signerName: null, signatureKind: null, sealState: null,
+        },
+        event: { id: `evt_${id}`, requestId: id, organisationId: 'org_live', type: 'created', at: t0, actor: 'api:key_1', detail: {} },
+        message: null,
+        form: { formId: 'f', version: 'v1', content: '{}' },
+      });
+    };
+    try {
+      await store.createOrganisation({ id: 'org_live', name: 'Live', createdAt: t0 });
+      await create('cr_1');
+      await create('cr_2');
+      // The service goes on writing after the check has read the first chain.
+      const source = {
+        auditTotals: () => store.auditTotals(),
+        statusProjections: () => store.statusProjections(),
+        async *eventChains() {
+          let first = true;
+          for await (const chain of store.eventChains()) {
+            yield chain;
+            if (first) {
+              first = false;
+              await store.appendEvent({ id: 'evt_reminder', requestId: 'cr_1', organisationId: 'org_live', type: 'reminder_requested', at: t0, actor: 'api:key_1', detail: {} });
+              await create('cr_0');
+              await create('cr_3');
+            }
+          }
+        },
+      };
+      const problems: AuditProblem[] = [];
+      const summary = await verifyAuditLog({ source, key }, (p) => problems.push(p));
+      expect(problems).toEqual([]);
+      // cr_1 was read before its reminder; cr_0 and cr_3 came after the page of ids was read.
+      expect(summary).toEqual({ chains: 2, events: 2, problems: 0, brokenChains: 0 });
+      const again = await verifyAuditLog({ source: store, key }, (p) => problems.push(p));
+      expect(again).toEqual({ chains: 4, events: 5, problems: 0, brokenChains: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+});
