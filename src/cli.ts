@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { buildContainer } from './container';
 import { FormValidationError, loadForms } from './consent/forms';
-import { verifyChain } from './evidence/audit-chain';
+import { verifyAuditLog } from './evidence/verify-audit-log';
 import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
 import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
@@ -10,7 +10,7 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
  * `npm run akkoord -- <command>`:
  *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
  *   forms check                                                validates every form in FORMS_DIR
- *   audit verify                                               checks every request's event hash chain
+ *   audit verify                                               checks every request's keyed event chain, its head, status, decisions and documents
  */
 const USAGE = `Usage: npm run akkoord -- <command>
   api-key create --name <label> [--organisation <org_id>]
@@ -47,18 +47,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   if (group === 'audit' && command === 'verify') {
     const container = buildContainer({ ...config, logLevel: 'warn' });
     try {
-      let chains = 0;
-      let events = 0;
-      for await (const chain of container.store.eventChains()) {
-        const check = verifyChain(chain.events);
-        if (!check.ok) {
-          io.err(`BROKEN: request ${chain.requestId}, event ${check.eventId} (#${check.index + 1}): ${check.reason}\n`);
-          return 1;
-        }
-        chains += 1;
-        events += chain.events.length;
+      const summary = await verifyAuditLog({ source: container.store, key: container.auditChain }, (p) => {
+        const where = p.eventId === null ? '' : `, event ${p.eventId} (#${(p.index ?? 0) + 1})`;
+        io.err(`BROKEN: ${p.requestId === null ? 'the audit log' : `request ${p.requestId}`}${where}: ${p.reason}\n`);
+      });
+      if (summary.problems > 0) {
+        io.err(`${summary.problems} problem${summary.problems === 1 ? '' : 's'} in ${summary.brokenChains} of ${summary.chains} chains (${summary.events} events)\n`);
+        return 1;
       }
-      io.out(`ok: ${chains} audit chains, ${events} events, every link holds\n`);
+      io.out(`ok: ${summary.chains} chains, ${summary.events} events: every chain is whole and sealed, and agrees with its request, decisions and documents\n`);
       return 0;
     } finally {
       await container.close();

@@ -19,6 +19,7 @@ const schema = z.object({
   MONGODB_URI: z.string().optional(),
   ENCRYPTION_KEYS: z.string().optional(),
   LINK_SIGNING_KEY: z.string().optional(),
+  AUDIT_CHAIN_KEY: z.string().optional(),
   FORMS_DIR: z.string().default('consent-forms'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_EXPIRY_DAYS: positiveInt(14).pipe(z.number().max(365)),
@@ -89,6 +90,8 @@ export interface Config {
   mongodbUri: string | undefined;
   encryptionKeys: string | undefined;
   linkSigningKey: string | undefined;
+  /** base64; keys the audit log's hash chain (HMAC-SHA256). */
+  auditChainKey: string | undefined;
   formsDir: string;
   logLevel: string;
   defaultExpiryDays: number;
@@ -126,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     // One list: the malformed values and, in production, what is missing besides.
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     if (cleaned.NODE_ENV === 'production') {
-      for (const name of ['PUBLIC_BASE_URL', 'ENCRYPTION_KEYS', 'LINK_SIGNING_KEY', 'SIGNING_P12_PATH'] as const) {
+      for (const name of ['PUBLIC_BASE_URL', 'ENCRYPTION_KEYS', 'LINK_SIGNING_KEY', 'AUDIT_CHAIN_KEY', 'SIGNING_P12_PATH'] as const) {
         if (!cleaned[name] && !problems.some((p) => p.startsWith(`${name}:`))) problems.push(`${name} is required in production`);
       }
     }
@@ -143,11 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     }
   }
   if (v.LINK_SIGNING_KEY && Buffer.from(v.LINK_SIGNING_KEY, 'base64').length < 32) problems.push('LINK_SIGNING_KEY: must be base64 of at least 32 bytes');
+  if (v.AUDIT_CHAIN_KEY && Buffer.from(v.AUDIT_CHAIN_KEY, 'base64').length < 32) problems.push('AUDIT_CHAIN_KEY: must be base64 of at least 32 bytes');
   if (v.NODE_ENV === 'production') {
     if (!v.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (the https address people open links on)');
     else if (!v.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL must start with https:// in production');
     if (!v.ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS is required in production (e.g. k1:<base64 of 32 random bytes>)');
     if (!v.LINK_SIGNING_KEY) problems.push('LINK_SIGNING_KEY is required in production (base64 of at least 32 random bytes)');
+    if (!v.AUDIT_CHAIN_KEY) problems.push('AUDIT_CHAIN_KEY is required in production (base64 of at least 32 random bytes, kept outside the database)');
   }
   // Base URL + "/c/" + a 46-character token must leave room for the text in one 160-character SMS.
   if (v.PUBLIC_BASE_URL && v.PUBLIC_BASE_URL.replace(/\/+$/, '').length > MAX_BASE_URL_LENGTH) {
@@ -176,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     mongodbUri: v.MONGODB_URI,
     encryptionKeys: v.ENCRYPTION_KEYS,
     linkSigningKey: v.LINK_SIGNING_KEY,
+    auditChainKey: v.AUDIT_CHAIN_KEY,
     formsDir: resolve(cwd, v.FORMS_DIR),
     logLevel: v.LOG_LEVEL,
     defaultExpiryDays: v.DEFAULT_EXPIRY_DAYS,

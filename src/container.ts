@@ -8,6 +8,7 @@ import { SendGridEmailSender } from './delivery/sendgrid-email-sender';
 import type { EmailSender, SmsSender } from './delivery/senders';
 import { TwilioSmsSender } from './delivery/twilio-sms-sender';
 import { createMessageRenderer } from './delivery/message-templates';
+import { AuditChainKey } from './evidence/audit-chain';
 import { renderConsentPdf } from './evidence/render-consent-pdf';
 import { renderPaperRecordPdf } from './evidence/render-paper-cover-pdf';
 import { renderWithdrawalReceiptPdf } from './evidence/render-receipt-pdf';
@@ -33,6 +34,8 @@ export interface Container {
   logger: Logger;
   clock: Clock;
   store: Store;
+  /** AUDIT_CHAIN_KEY: the store writes keyed links with it, `audit verify` checks them. */
+  auditChain: AuditChainKey;
   forms: FormCatalog;
   views: Views;
   tokens: LinkTokens;
@@ -62,14 +65,17 @@ function buildSealer(config: Config, logger: Logger, identity: SigningIdentity |
   return new PadesSealer(dev.identity, config.tsa);
 }
 
-function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer } {
+function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer; audit: Buffer } {
   let ring = config.encryptionKeys;
   let link = config.linkSigningKey;
-  if ((!ring || !link) && config.env !== 'production') {
+  let audit = config.auditChainKey;
+  if ((!ring || !link || !audit) && config.env !== 'production') {
     const dev = loadOrCreateDevKeys(config.dataDir);
-    if (dev.created) logger.warn({ file: dev.file }, 'generated development keys; set ENCRYPTION_KEYS and LINK_SIGNING_KEY for real use');
+    if (dev.created) logger.warn({ file: dev.file }, 'generated development keys; set ENCRYPTION_KEYS, LINK_SIGNING_KEY and AUDIT_CHAIN_KEY for real use');
+    else if (dev.added.length > 0) logger.warn({ file: dev.file, added: dev.added }, 'added missing development keys to the key file');
     ring ??= dev.keys.encryptionKeys;
     link ??= dev.keys.linkSigningKey;
+    audit ??= dev.keys.auditChainKey;
   }
   const problems: string[] = [];
   let linkKey = Buffer.alloc(0);
@@ -80,13 +86,15 @@ function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buff
   }
   linkKey = Buffer.from(link ?? '', 'base64');
   if (linkKey.length < 32) problems.push('LINK_SIGNING_KEY: must be base64 of at least 32 bytes');
+  const auditKey = Buffer.from(audit ?? '', 'base64');
+  if (auditKey.length < 32) problems.push('AUDIT_CHAIN_KEY: must be base64 of at least 32 bytes');
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ring: ring!, link: linkKey };
+  return { ring: ring!, link: linkKey, audit: auditKey };
 }
 
-export function buildStore(config: Config, cipher: FieldCipher): Store {
+export function buildStore(config: Config, cipher: FieldCipher, auditChain: AuditChainKey): Store {
   if (config.store === 'mongo') throw new ConfigError(['STORE=mongo: the MongoDB adapter is not part of this build yet; use STORE=sqlite']);
-  return new SqliteStore({ file: join(config.dataDir, 'akkoord.db'), cipher });
+  return new SqliteStore({ file: join(config.dataDir, 'akkoord.db'), cipher, auditChain });
 }
 
 /**
@@ -114,7 +122,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const forms = loadForms(config.formsDir);
   const keys = resolveKeys(config, logger);
   const cipher = new FieldCipher(parseKeyRing(keys.ring));
-  const store = buildStore(config, cipher);
+  const auditChain = AuditChainKey.from(keys.audit);
+  const store = buildStore(config, cipher, auditChain);
   const tokens = new LinkTokens(keys.link);
   const views = createViews(projectPath('templates'));
   const messages = createMessageRenderer(projectPath('templates'));
@@ -155,6 +164,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     logger,
     clock,
     store,
+    auditChain,
     forms,
     views,
     tokens,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -30,6 +30,7 @@ describe('configuration', () => {
       expect(message).toMatch(/PUBLIC_BASE_URL is required/);
       expect(message).toMatch(/ENCRYPTION_KEYS is required/);
       expect(message).toMatch(/LINK_SIGNING_KEY is required/);
+      expect(message).toMatch(/AUDIT_CHAIN_KEY is required in production/);
       expect(message).toMatch(/SMS has no provider: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM/);
       expect(message).toMatch(/E-mail has no provider: set SENDGRID_API_KEY and SENDGRID_FROM/);
       expect(message).toMatch(/SIGNING_P12_PATH and SIGNING_P12_PASSWORD are required in production/);
@@ -54,7 +55,7 @@ describe('configuration', () => {
   });
 
   test('when production has everything, then it loads', () => {
-    const config = loadConfig({ ...PROVIDERS, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://akkoord.example.nl/', ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, LINK_SIGNING_KEY: randomBytes(32).toString('base64') });
+    const config = loadConfig({ ...PROVIDERS, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://akkoord.example.nl/', ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, LINK_SIGNING_KEY: randomBytes(32).toString('base64'), AUDIT_CHAIN_KEY: randomBytes(32).toString('base64') });
     expect(config.publicBaseUrl).toBe('https://akkoord.example.nl');
   });
 
@@ -82,7 +83,7 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'ENCRYPTION_KEYS', 'LINK_SIGNING_KEY', 'SIGNING_P12_PATH']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'PUBLIC_BASE_URL', 'ENCRYPTION_KEYS', 'LINK_SIGNING_KEY', 'AUDIT_CHAIN_KEY', 'SIGNING_P12_PATH']) expect(problems).toContain(name);
   });
 
   test('when development starts without keys, then a key file with mode 0600 is made, and the demo key is given only on the first start', async () => {
@@ -96,5 +97,21 @@ describe('configuration', () => {
     expect(await bootstrapDemo(second)).toBeNull();
     await second.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('when AUDIT_CHAIN_KEY is shorter than 32 bytes, then start-up refuses and names it', () => {
+    expect(() => loadConfig({ AUDIT_CHAIN_KEY: randomBytes(31).toString('base64') })).toThrow(/AUDIT_CHAIN_KEY: must be base64 of at least 32 bytes/);
+  });
+
+  test('when a development key file from before the audit key is found, then the audit key is added and the other keys stay', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akkoord-dev-'));
+    const old = { encryptionKeys: `dev1:${randomBytes(32).toString('base64')}`, linkSigningKey: randomBytes(32).toString('base64') };
+    writeFileSync(join(dir, 'dev-keys.json'), JSON.stringify(old), { mode: 0o600 });
+    const container = buildContainer(loadConfig({ NODE_ENV: 'development', DATA_DIR: dir, LOG_LEVEL: 'silent' }), { logger: pino({ level: 'silent' }) });
+    const keys = JSON.parse(readFileSync(join(dir, 'dev-keys.json'), 'utf8')) as Record<string, string>;
+    expect(keys).toMatchObject(old);
+    expect(Buffer.from(keys.auditChainKey!, 'base64')).toHaveLength(32);
+    expect(statSync(join(dir, 'dev-keys.json')).mode & 0o777).toBe(0o600);
+    return container.close().then(() => rmSync(dir, { recursive: true, force: true }));
   });
 });

@@ -1,15 +1,21 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
-import type { EventRecord, StoredEvent } from '../storage/store';
+import type { EventRecord, HashAlg } from '../storage/store';
 
 /**
  * Events of one request form a hash chain: each event's hash covers the previous event's hash and
- * its own content, so an edited or removed row breaks every link after it.
+ * its own content, so an edited or removed row breaks every link after it. Since migration 008 the
+ * hash is an HMAC-SHA256 with AUDIT_CHAIN_KEY, a key that is not in the database: without it no
+ * one can make a link that verifies. Events stored before that keep their plain SHA-256
+ * (`hash_alg` 'sha256'); a chain goes on from them with keyed links.
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function eventHash(prevHash: string, event: EventRecord): string {
-  const body = canonicalJson({
+/** The minimum size of AUDIT_CHAIN_KEY, in bytes. */
+export const AUDIT_KEY_MIN_BYTES = 32;
+
+function eventBody(event: EventRecord): string {
+  return canonicalJson({
     id: event.id,
     requestId: event.requestId,
     organisationId: event.organisationId,
@@ -18,7 +24,11 @@ export function eventHash(prevHash: string, event: EventRecord): string {
     actor: event.actor,
     detail: event.detail,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/** The unkeyed hash of events stored before migration 008 (`hash_alg` 'sha256'). */
+export function legacyEventHash(prevHash: string, event: EventRecord): string {
+  return createHash('sha256').update(prevHash).update('\n').update(eventBody(event)).digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {
@@ -30,15 +40,46 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-export type ChainCheck = { ok: true } | { ok: false; eventId: string; index: number; reason: string };
+/** The audit key: makes and checks keyed event links and chain-head seals. */
+export class AuditChainKey {
+  private constructor(private readonly key: Buffer) {}
 
-/** Checks one request's events, oldest first; names the first link that does not hold. */
-export function verifyChain(events: StoredEvent[]): ChainCheck {
-  let prev = GENESIS_HASH;
-  for (const [index, e] of events.entries()) {
-    if (e.prevHash !== prev) return { ok: false, eventId: e.id, index, reason: 'its previous-hash does not match the event before it (an event was removed, inserted or reordered)' };
-    if (eventHash(prev, e) !== e.hash) return { ok: false, eventId: e.id, index, reason: 'its content does not match its hash (the event was edited)' };
-    prev = e.hash;
+  static from(key: Buffer): AuditChainKey {
+    if (key.length < AUDIT_KEY_MIN_BYTES) throw new Error(`the audit chain key must be at least ${AUDIT_KEY_MIN_BYTES} bytes`);
+    return new AuditChainKey(Buffer.from(key));
   }
-  return { ok: true };
+
+  /** A random key for this process only: for stores that are never verified later (tests). */
+  static ephemeral(): AuditChainKey {
+    return new AuditChainKey(randomBytes(32));
+  }
+
+  /** The algorithm of every new link. */
+  readonly alg: HashAlg = 'hmac-sha256';
+
+  private mac(domain: string, text: string): string {
+    return createHmac('sha256', this.key).update(domain).update('\n').update(text).digest('hex');
+  }
+
+  /** A new event's link: HMAC over the previous hash and the event's canonical JSON. */
+  eventHash(prevHash: string, event: EventRecord): string {
+    return this.mac('akkoord-audit-event-v1', `${prevHash}\n${eventBody(event)}`);
+  }
+
+  /** What an event's stored hash must be, by the algorithm it was stored with; null for an unknown one. */
+  expectedHash(alg: string, prevHash: string, event: EventRecord): string | null {
+    if (alg === 'hmac-sha256') return this.eventHash(prevHash, event);
+    if (alg === 'sha256') return legacyEventHash(prevHash, event);
+    return null;
+  }
+
+  /** The seal of a request's chain head: its id, how many events it has and the last hash. */
+  headMac(requestId: string, events: number, hash: string): string {
+    return this.mac('akkoord-audit-head-v1', `${requestId}\n${events}\n${hash}`);
+  }
+
+  /** The seal of the whole log's totals: how many chains and events it has. */
+  totalsMac(chains: number, events: number): string {
+    return this.mac('akkoord-audit-totals-v1', `${chains}\n${events}`);
+  }
 }

@@ -91,6 +91,42 @@ export interface StoredEvent extends EventRecord {
   hash: string;
 }
 
+/** 'sha256': unkeyed, events stored before migration 008; 'hmac-sha256': keyed with AUDIT_CHAIN_KEY. */
+export type HashAlg = 'sha256' | 'hmac-sha256';
+
+export interface StatusProjectionRows {
+  organisationId: string;
+  subjectReference: string;
+  /** The subject's projection as stored (subject_status); null when it has none. */
+  stored: SubjectDecisionRow[] | null;
+  /** Every decision row of the subject, in the order they were written. */
+  rows: SubjectDecisionRow[];
+}
+
+export interface AuditTotals {
+  chains: number;
+  events: number;
+  mac: string | null;
+}
+
+/**
+ * One request's evidence as stored, raw, for `audit verify` (src/evidence/verify-audit-log.ts):
+ * its events with their hash algorithm, its sealed chain head, and what must agree with the chain.
+ */
+export interface AuditChainRows {
+  requestId: string;
+  /** null when events, a chain head or documents name a request that is not stored. */
+  request: { organisationId: string; status: string; decisions: Decision[] } | null;
+  events: (StoredEvent & { hashAlg: string })[];
+  /** The chain head written with each event: count, last hash and its keyed seal. */
+  head: { events: number; hash: string; mac: string | null } | null;
+  documents: { id: string; kind: string; sha256: string }[];
+  /** The request's rows in the decisions table, oldest first. */
+  decisionRows: { purposeId: string; granted: boolean }[];
+  /** The entries of its subject's status projection (subject_status) that name this request. */
+  projection: { purposeId: string; granted: boolean }[];
+}
+
 export type OutboxKind = 'invite' | 'reminder';
 
 export interface OutboxMessage {
@@ -244,8 +280,15 @@ export interface Store {
   decide(input: DecideInput): Promise<boolean>;
   appendEvent(event: EventRecord): Promise<void>;
   listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]>;
-  /** Every request's events, one chain at a time, oldest first (for `audit verify`). */
-  eventChains(): AsyncIterable<{ requestId: string; events: StoredEvent[] }>;
+  /**
+   * Every request's chain with what must agree with it, one request at a time (each read as one
+   * snapshot), ordered by request id; then whatever names a request that is not stored.
+   */
+  eventChains(): AsyncIterable<AuditChainRows>;
+  /** The sealed totals of the whole audit log (chains with events, events); null when missing. */
+  auditTotals(): Promise<AuditTotals | null>;
+  /** Per subject, its stored status projection and the decision rows it is made from (for `audit verify`). */
+  statusProjections(): AsyncIterable<StatusProjectionRows>;
   getSignature(requestId: string): Promise<SignatureRecord | null>;
   /** The newest document of that kind (default: the signed consent record). */
   getDocument(organisationId: string, requestId: string, kind?: DocumentKind): Promise<DocumentRecord | null>;

@@ -2,12 +2,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { eventHash, GENESIS_HASH } from '../../evidence/audit-chain';
+import { AuditChainKey, GENESIS_HASH } from '../../evidence/audit-chain';
 import type { ConsentStatus } from '../../consent/lifecycle';
 import type { Language, SignerRole } from '../../consent/form-types';
 import type { FieldCipher } from '../../privacy/field-cipher';
 import type {
   ApiKeyRecord,
+  AuditChainRows,
+  AuditTotals,
   Channel,
   ConsentRequestRecord,
   DecideInput,
@@ -25,6 +27,7 @@ import type {
   Page,
   SignatureRecord,
   StatusChangeInput,
+  StatusProjectionRows,
   Store,
   StoredEvent,
   SubjectDecisionRow,
@@ -55,12 +58,18 @@ const C = {
 export interface SqliteStoreOptions {
   file: string;
   cipher: FieldCipher;
+  /** Keys the audit chain (AUDIT_CHAIN_KEY); without it a random key for this process only (tests). */
+  auditChain?: AuditChainKey;
 }
+
+/** The migration that keys the audit chain; its chain heads for existing events are sealed in code. */
+const AUDIT_CHAIN_MIGRATION = '008_audit_chain.sql';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly cipher: FieldCipher;
+  private readonly auditChain: AuditChainKey;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
 
   constructor(options: SqliteStoreOptions) {
@@ -70,7 +79,8 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');
-    applyMigrations(this.db, MIGRATIONS_DIR);
+    this.auditChain = options.auditChain ?? AuditChainKey.ephemeral();
+    applyMigrations(this.db, MIGRATIONS_DIR, { [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db) });
     this.cipher = options.cipher;
     this.stmts = this.prepare();
   }
@@ -95,9 +105,14 @@ export class SqliteStore implements Store {
          ON CONFLICT (organisation_id, subject_reference) DO UPDATE SET current_decisions = excluded.current_decisions`,
       ),
       apiKeyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
-      lastEventHash: db.prepare('SELECT hash FROM events WHERE request_id = ? ORDER BY seq DESC LIMIT 1').pluck(),
+      chainHead: db.prepare('SELECT events, hash FROM audit_chain_heads WHERE request_id = ?'),
       insertEvent: db.prepare(
-        'INSERT INTO events (id, request_id, organisation_id, type, at, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (id, request_id, organisation_id, type, at, actor, detail, prev_hash, hash, hash_alg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      totals: db.prepare('SELECT chains, events, mac FROM audit_totals WHERE id = 1'),
+      writeTotals: db.prepare('UPDATE audit_totals SET chains = ?, events = ?, mac = ? WHERE id = 1'),
+      writeChainHead: db.prepare(
+        'INSERT INTO audit_chain_heads (request_id, events, hash, mac) VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET events = excluded.events, hash = excluded.hash, mac = excluded.mac',
       ),
     };
   }
@@ -199,9 +214,36 @@ export class SqliteStore implements Store {
       .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, this.cipher.encrypt(m.link, C.link), m.attempts, iso(m.dueAt), iso(m.createdAt));
   }
 
+  /**
+   * The chain goes on from the stored head, not from the last row: a removed last event then
+   * stays visible as a broken link instead of being papered over by the next event.
+   */
   private insertEvent(e: EventRecord): void {
-    const prev = (this.stmts.lastEventHash.get(e.requestId) as string | undefined) ?? GENESIS_HASH;
-    this.stmts.insertEvent.run(e.id, e.requestId, e.organisationId, e.type, iso(e.at), e.actor, JSON.stringify(e.detail), prev, eventHash(prev, e));
+    const head = this.stmts.chainHead.get(e.requestId) as Row | undefined;
+    const prev = head ? String(head.hash) : GENESIS_HASH;
+    const count = head ? Number(head.events) + 1 : 1;
+    const hash = this.auditChain.eventHash(prev, e);
+    this.stmts.insertEvent.run(e.id, e.requestId, e.organisationId, e.type, iso(e.at), e.actor, JSON.stringify(e.detail), prev, hash, this.auditChain.alg);
+    this.stmts.writeChainHead.run(e.requestId, count, hash, this.auditChain.headMac(e.requestId, count, hash));
+    const totals = this.stmts.totals.get() as Row;
+    const chains = Number(totals.chains) + (count === 1 ? 1 : 0);
+    const events = Number(totals.events) + 1;
+    this.stmts.writeTotals.run(chains, events, this.auditChain.totalsMac(chains, events));
+  }
+
+  /** Migration 008 made a head for each existing chain and the totals; they are sealed with the key in its transaction. */
+  private sealLegacyChainHeads(db: Database.Database): void {
+    const seal = db.prepare('UPDATE audit_chain_heads SET mac = ? WHERE request_id = ?');
+    for (const h of db.prepare('SELECT request_id, events, hash FROM audit_chain_heads WHERE mac IS NULL').all() as Row[]) {
+      seal.run(this.auditChain.headMac(String(h.request_id), Number(h.events), String(h.hash)), h.request_id);
+    }
+    const t = db.prepare('SELECT chains, events FROM audit_totals WHERE id = 1').get() as Row;
+    db.prepare('UPDATE audit_totals SET mac = ? WHERE id = 1').run(this.auditChain.totalsMac(Number(t.chains), Number(t.events)));
+  }
+
+  async auditTotals(): Promise<AuditTotals | null> {
+    const row = this.stmts.totals.get() as Row | undefined;
+    return row ? { chains: Number(row.chains), events: Number(row.events), mac: (row.mac as string | null) ?? null } : null;
   }
 
   private toRequest(row: Row): ConsentRequestRecord {
@@ -330,10 +372,52 @@ export class SqliteStore implements Store {
     return rows.map((r) => this.toEvent(r));
   }
 
-  async *eventChains(): AsyncIterable<{ requestId: string; events: StoredEvent[] }> {
-    const ids = this.sql('SELECT DISTINCT request_id FROM events ORDER BY request_id').pluck().all() as string[];
-    const byRequest = this.sql('SELECT * FROM events WHERE request_id = ? ORDER BY seq');
-    for (const requestId of ids) yield { requestId, events: (byRequest.all(requestId) as Row[]).map((r) => this.toEvent(r)) };
+  async *eventChains(): AsyncIterable<AuditChainRows> {
+    // Requests a page at a time by id, each read in one transaction (one snapshot); then the ids
+    // that only events, chain heads or documents still name.
+    const page = this.sql('SELECT id FROM consent_requests WHERE id > ? ORDER BY id LIMIT 500').pluck();
+    let after = '';
+    for (;;) {
+      const ids = page.all(after) as string[];
+      for (const id of ids) yield this.auditChainRows(id);
+      if (ids.length < 500) break;
+      after = ids[ids.length - 1]!;
+    }
+    const orphans = this.sql(
+      `SELECT request_id FROM events WHERE request_id NOT IN (SELECT id FROM consent_requests)
+       UNION SELECT request_id FROM audit_chain_heads WHERE request_id NOT IN (SELECT id FROM consent_requests)
+       UNION SELECT request_id FROM documents WHERE request_id NOT IN (SELECT id FROM consent_requests)
+       ORDER BY 1`,
+    ).pluck().all() as string[];
+    for (const id of orphans) yield this.auditChainRows(id);
+  }
+
+  private auditChainRows(requestId: string): AuditChainRows {
+    return this.db.transaction((): AuditChainRows => {
+      const r = this.sql('SELECT organisation_id, subject_reference, status, decisions FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
+      const head = this.sql('SELECT events, hash, mac FROM audit_chain_heads WHERE request_id = ?').get(requestId) as Row | undefined;
+      const events = (this.sql('SELECT * FROM events WHERE request_id = ? ORDER BY seq').all(requestId) as Row[]).map((e) => ({ ...this.toEvent(e), hashAlg: String(e.hash_alg) }));
+      const documents = (this.sql('SELECT id, kind, sha256 FROM documents WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[])
+        .map((d) => ({ id: String(d.id), kind: String(d.kind), sha256: String(d.sha256) }));
+      const decisionRows = (this.sql('SELECT purpose_id, granted FROM decisions WHERE request_id = ? ORDER BY decided_at, seq').all(requestId) as Row[])
+        .map((d) => ({ purposeId: String(d.purpose_id), granted: Number(d.granted) === 1 }));
+      const projection = r
+        ? (this.sql(
+            `SELECT json_extract(j.value, '$[2]') AS purpose_id, json_extract(j.value, '$[3]') AS granted
+             FROM subject_status s, json_each(s.current_decisions) j
+             WHERE s.organisation_id = ? AND s.subject_reference = ? AND json_extract(j.value, '$[0]') = ?`,
+          ).all(r.organisation_id, r.subject_reference, requestId) as Row[]).map((p) => ({ purposeId: String(p.purpose_id), granted: Number(p.granted) === 1 }))
+        : [];
+      return {
+        requestId,
+        request: r ? { organisationId: String(r.organisation_id), status: String(r.status), decisions: JSON.parse(String(r.decisions)) as Decision[] } : null,
+        events,
+        head: head ? { events: Number(head.events), hash: String(head.hash), mac: (head.mac as string | null) ?? null } : null,
+        documents,
+        decisionRows,
+        projection,
+      };
+    })();
   }
 
   private toEvent(r: Row): StoredEvent {
@@ -428,6 +512,35 @@ export class SqliteStore implements Store {
     // Rows projected before migration 006 have six elements: no end recorded.
     const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?][];
     return rows.map(([requestId, formId, purposeId, granted, required, decidedAt, validUntil]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since: decidedAt, validUntil: validUntil ?? null }));
+  }
+
+  async *statusProjections(): AsyncIterable<StatusProjectionRows> {
+    const page = this.sql('SELECT organisation_id, subject_reference FROM subject_status WHERE (organisation_id, subject_reference) > (?, ?) ORDER BY organisation_id, subject_reference LIMIT 500');
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const subjects = page.all(...after) as Row[];
+      for (const s of subjects) yield this.statusProjectionRows(String(s.organisation_id), String(s.subject_reference));
+      if (subjects.length < 500) break;
+      const last = subjects[subjects.length - 1]!;
+      after = [String(last.organisation_id), String(last.subject_reference)];
+    }
+    const without = this.sql(
+      `SELECT DISTINCT organisation_id, subject_reference FROM decisions d
+       WHERE NOT EXISTS (SELECT 1 FROM subject_status s WHERE s.organisation_id = d.organisation_id AND s.subject_reference = d.subject_reference)
+       ORDER BY 1, 2`,
+    ).all() as Row[];
+    for (const s of without) yield this.statusProjectionRows(String(s.organisation_id), String(s.subject_reference));
+  }
+
+  private statusProjectionRows(organisationId: string, subjectReference: string): StatusProjectionRows {
+    return this.db.transaction((): StatusProjectionRows => {
+      const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
+      const stored = json === undefined ? null : (JSON.parse(json) as [string, string, string, number, number, string][])
+        .map(([requestId, formId, purposeId, granted, required, since]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since }));
+      const rows = (this.sql('SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq').all(organisationId, subjectReference) as Row[])
+        .map((r) => ({ requestId: String(r.request_id), formId: String(r.form_id), purposeId: String(r.purpose_id), granted: Number(r.granted) === 1, required: Number(r.required) === 1, since: String(r.decided_at) }));
+      return { organisationId, subjectReference, stored, rows };
+    })();
   }
 
   async listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]> {
