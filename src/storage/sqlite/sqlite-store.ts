@@ -41,6 +41,12 @@ const date = (v: unknown): Date => new Date(String(v));
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
 const MAX_ATTEMPTS = 8;
 
+/** A subject_status row's JSON; rows projected before migration 006 have six elements: no end recorded. */
+function parseProjection(json: string): SubjectDecisionRow[] {
+  const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?][];
+  return rows.map(([requestId, formId, purposeId, granted, required, since, validUntil]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since, validUntil: validUntil ?? null }));
+}
+
 // Encryption contexts: a ciphertext only opens in the column it was written to.
 const C = {
   firstName: 'consent_requests.subject_first_name',
@@ -508,10 +514,7 @@ export class SqliteStore implements Store {
 
   async currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
     const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
-    if (json === undefined) return [];
-    // Rows projected before migration 006 have six elements: no end recorded.
-    const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?][];
-    return rows.map(([requestId, formId, purposeId, granted, required, decidedAt, validUntil]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since: decidedAt, validUntil: validUntil ?? null }));
+    return json === undefined ? [] : parseProjection(json);
   }
 
   async *statusProjections(): AsyncIterable<StatusProjectionRows> {
@@ -535,10 +538,9 @@ export class SqliteStore implements Store {
   private statusProjectionRows(organisationId: string, subjectReference: string): StatusProjectionRows {
     return this.db.transaction((): StatusProjectionRows => {
       const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
-      const stored = json === undefined ? null : (JSON.parse(json) as [string, string, string, number, number, string][])
-        .map(([requestId, formId, purposeId, granted, required, since]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since }));
-      const rows = (this.sql('SELECT request_id, form_id, purpose_id, granted, required, decided_at FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq').all(organisationId, subjectReference) as Row[])
-        .map((r) => ({ requestId: String(r.request_id), formId: String(r.form_id), purposeId: String(r.purpose_id), granted: Number(r.granted) === 1, required: Number(r.required) === 1, since: String(r.decided_at) }));
+      const stored = json === undefined ? null : parseProjection(json);
+      const rows = (this.sql('SELECT request_id, form_id, purpose_id, granted, required, decided_at, valid_until FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq').all(organisationId, subjectReference) as Row[])
+        .map((r) => ({ requestId: String(r.request_id), formId: String(r.form_id), purposeId: String(r.purpose_id), granted: Number(r.granted) === 1, required: Number(r.required) === 1, since: String(r.decided_at), validUntil: (r.valid_until as string | null) ?? null }));
       return { organisationId, subjectReference, stored, rows };
     })();
   }
