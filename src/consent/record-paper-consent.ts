@@ -76,7 +76,7 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
  * inside one sealed PDF with a cover page, encrypted like all documents, and the decisions count
  * in the status API like signed ones. For an open request, or for a subject without one.
  */
-export async function recordPaperConsent(deps: PaperDeps, organisationId: string, actor: string, target: { requestId: string } | { subjectReference: string; formId: string; firstName: string; lastName?: string | undefined; dateOfBirth: string; language?: Language | undefined }, fields: PaperFields): Promise<ConsentRequestRecord> {
+export async function recordPaperConsent(deps: PaperDeps, organisationId: string, actor: string, target: { requestId: string } | { subjectReference: string; formId: string; firstName: string; lastName?: string | undefined; dateOfBirth: string; language?: Language | undefined }, fields: PaperFields, actorName: string | null = null): Promise<ConsentRequestRecord> {
   const now = deps.clock.now();
   const existing = 'requestId' in target ? await deps.store.getConsentRequest(organisationId, target.requestId) : null;
   let form: ConsentForm;
@@ -152,6 +152,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         decisions: paper.decisions.map((d) => ({ ...d, label: label(d.purposeId) })),
         recordedAt: now,
         recordedBy: actor,
+        recordedByName: actorName,
         // The event this record completes is stored after sealing; it is shown without its hash.
         auditTrail: auditTrailFor(await deps.store.listEvents(organisationId, request.id), { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
         scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },

@@ -102,7 +102,8 @@ describe('paper consent with a PDF scan', () => {
     expect(flat(pages[0]!)).toMatch(/Voornaam kind Geboortedatum Sam 2 april 2014/);
     const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { actor: string }[];
     expect(events.at(-1)!.actor).toMatch(/^api:key_/);
-    expect(flat(pages[0]!)).toContain(`API-sleutel ${events.at(-1)!.actor.slice(4)}`);
+    // The demo key is called "dev".
+    expect(flat(pages[0]!)).toContain(`API-sleutel ‘dev’ (${events.at(-1)!.actor.slice(4)})`);
     expect(flat(pages[1]!)).toContain('Scan van het papieren formulier, pagina 1 van 2');
     expect(flat(pages[2]!)).toContain('Scan van het papieren formulier, pagina 2 van 2');
     expect(flat(pages[3]!)).toContain('Controlespoor');
