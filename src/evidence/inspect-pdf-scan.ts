@@ -1,3 +1,5 @@
+import { inflateSync } from 'node:zlib';
+
 import { EncryptedPDFError, PDFArray, PDFDict, PDFDocument, PDFName, type PDFObject, PDFRef, PDFStream } from 'pdf-lib';
 
 /**
@@ -6,6 +8,13 @@ import { EncryptedPDFError, PDFArray, PDFDict, PDFDocument, PDFName, type PDFObj
  * opened years later is refused, with the reason in words for the uploader.
  */
 export const MAX_SCAN_PAGES = 20;
+
+/**
+ * pdf-lib unpacks object and cross-reference streams while it reads a file; 10 MiB of deflated
+ * zeros would unpack to some 10 GiB. Together they may unpack to at most 64 MiB, far more than a
+ * scan's few kilobytes of structure.
+ */
+export const MAX_UNPACKED_STRUCTURE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Action types that run code, start programs, send or load data, open other files or web
@@ -50,6 +59,8 @@ export async function pdfScanProblem(bytes: Buffer): Promise<string | null> {
   // An encrypted file's objects cannot be read before decryption, so its trailer is looked at first;
   // the trailer (or cross-reference stream) dictionary itself is never compressed or encrypted.
   if (/\/Encrypt\b/.test(bytes.toString('latin1'))) return ENCRYPTED;
+  const packed = packedStructureProblem(bytes);
+  if (packed) return packed;
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(bytes, { ignoreEncryption: false, throwOnInvalidObject: true, updateMetadata: false });
@@ -84,6 +95,41 @@ function trailingData(bytes: Buffer): string | null {
   const rest = after.subarray(start);
   const known = SIGNATURES.find((s) => rest.subarray(0, s.bytes.length).equals(s.bytes));
   return `${rest.length} bytes${known ? `, starting like ${known.what}` : ''}`;
+}
+
+/**
+ * Unpacks the object and cross-reference streams with a limit before pdf-lib does so without one.
+ * A scanner packs them with Flate or not at all; any other filter there is refused.
+ */
+function packedStructureProblem(bytes: Buffer): string | null {
+  const text = bytes.toString('latin1');
+  let total = 0;
+  for (const match of text.matchAll(/\/Type\s*\/(?:ObjStm|XRef)\b/g)) {
+    const streamAt = text.indexOf('stream', match.index);
+    if (streamAt < 0) continue;
+    // The stream's dictionary: from its `N G obj` to the `stream` keyword.
+    const head = text.slice(Math.max(0, text.lastIndexOf(' obj', match.index)), streamAt);
+    let start = streamAt + 'stream'.length;
+    if (text[start] === '\r') start += 1;
+    if (text[start] === '\n') start += 1;
+    const end = text.indexOf('endstream', start);
+    if (end < 0) continue;
+    const filters = /\/Filter\s*(\[[^\]]*\]|\/[^\s/<>[\]()]+)/.exec(head)?.[1]?.match(/\/[^\s/<>[\]()]+/g) ?? [];
+    if (filters.length === 0) {
+      total += end - start;
+    } else if (filters.length === 1 && filters[0] === '/FlateDecode') {
+      try {
+        total += inflateSync(bytes.subarray(start, end), { maxOutputLength: MAX_UNPACKED_STRUCTURE_BYTES - total + 1 }).length;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') total = Infinity;
+        // Anything else is for the parser to find.
+      }
+    } else {
+      return `The PDF packs its structure with ${filters.join(' ')}, which a scanner does not use. Scan or export the paper form again.`;
+    }
+    if (total > MAX_UNPACKED_STRUCTURE_BYTES) return 'The PDF unpacks to more than 64 MiB of structure (a compression bomb). Scan or export the paper form again.';
+  }
+  return null;
 }
 
 const name = (value: string) => PDFName.of(value);

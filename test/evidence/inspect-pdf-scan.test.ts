@@ -1,3 +1,5 @@
+import { deflateSync } from 'node:zlib';
+
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 
 import { pdfScanProblem } from '../../src/evidence/inspect-pdf-scan';
@@ -55,6 +57,24 @@ describe('pdfScanProblem', () => {
   test('when the file claims encryption in its trailer, then it is refused as encrypted', async () => {
     const scan = await edited('trailer\n<<', 'trailer\n<<\n/Encrypt << /Filter /Standard /V 1 /R 2 >>');
     expect(await pdfScanProblem(scan)).toMatch(/encrypted or protected with a password/);
+  });
+
+  test('when an object stream unpacks to more than 64 MiB, then it is refused before the parser unpacks it', async () => {
+    const bomb = deflateSync(Buffer.alloc(65 * 1024 * 1024));
+    const plain = await pdf(undefined, { useObjectStreams: false });
+    const at = plain.lastIndexOf('xref');
+    const stream = Buffer.concat([Buffer.from(`99 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length ${bomb.length} >>\nstream\n`), bomb, Buffer.from('\nendstream\nendobj\n')]);
+    const scan = Buffer.concat([plain.subarray(0, at), stream, plain.subarray(at)]);
+
+    expect(await pdfScanProblem(scan)).toMatch(/unpacks to more than 64 MiB/);
+  });
+
+  test('when an object stream is packed with a filter a scanner does not use, then it is refused', async () => {
+    const plain = await pdf(undefined, { useObjectStreams: false });
+    const at = plain.lastIndexOf('xref');
+    const stream = Buffer.from('99 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter [/LZWDecode] /Length 3 >>\nstream\nabc\nendstream\nendobj\n');
+
+    expect(await pdfScanProblem(Buffer.concat([plain.subarray(0, at), stream, plain.subarray(at)]))).toMatch(/packs its structure with \/LZWDecode/);
   });
 
   test('when the PDF does not parse, then it is refused as damaged', async () => {
