@@ -20,6 +20,8 @@ COPY src/storage/sqlite/migrations ./src/storage/sqlite/migrations
 COPY templates ./templates
 COPY public ./public
 COPY consent-forms ./consent-forms
+# The PDF scan page renderer: plain JavaScript run in a worker thread, not compiled by tsc.
+COPY sandbox ./sandbox
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

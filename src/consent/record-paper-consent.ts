@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
+import { auditTrailFor } from '../evidence/audit-trail';
+import { pdfScanProblem } from '../evidence/inspect-pdf-scan';
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
+import { ScanRenderError } from '../evidence/render-pdf-pages';
 import { sealReason } from '../evidence/seal-reasons';
 import type { Sealer } from '../evidence/sealer';
 import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-type';
@@ -78,7 +81,7 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
  * inside one sealed PDF with a cover page, encrypted like all documents, and the decisions count
  * in the status API like signed ones. For an open request, or for a subject without one.
  */
-export async function recordPaperConsent(deps: PaperDeps, organisationId: string, actor: string, target: { requestId: string } | { subjectReference: string; formId: string; firstName: string; lastName?: string | undefined; dateOfBirth: string; language?: Language | undefined }, fields: PaperFields): Promise<ConsentRequestRecord> {
+export async function recordPaperConsent(deps: PaperDeps, organisationId: string, actor: string, target: { requestId: string } | { subjectReference: string; formId: string; firstName: string; lastName?: string | undefined; dateOfBirth: string; language?: Language | undefined }, fields: PaperFields, actorName: string | null = null): Promise<ConsentRequestRecord> {
   const now = deps.clock.now();
   const existing = 'requestId' in target ? await deps.store.getConsentRequest(organisationId, target.requestId) : null;
   let form: ConsentForm;
@@ -97,6 +100,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const dayName = `the day the paper was signed (${paper.signedOn})`;
   const signerRole = existing ? signerRoleOn(existing.subject.dateOfBirth, signedOn, 'signedOn', dayName) : signerRoleOn((target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth', dayName);
   assertAudience(form.audience, signerRole, form.id, paper.signedOn);
+  const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
+  if (pdfProblem) throw AppError.validation('file', pdfProblem);
   let request: ConsentRequestRecord;
   if (existing) {
     request = existing;
@@ -150,16 +155,23 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         form,
         language: request.language,
         signedBy: paper.signedBy,
+        signerRole: request.signerRole,
+        subjectFirstName: request.subject.firstName,
+        subjectDateOfBirth: request.signerRole === 'guardian' ? request.subject.dateOfBirth : null,
         signedOn: paper.signedOn,
         decisions: paper.decisions.map((d) => ({ ...d, label: label(d.purposeId) })),
         recordedAt: now,
         recordedBy: actor,
+        recordedByName: actorName,
+        // The event this record completes is stored after sealing; it is shown without its hash.
+        auditTrail: auditTrailFor(await deps.store.listEvents(organisationId, request.id), { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
         scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
       },
       paper.scan,
       paper.type,
     );
   } catch (error) {
+    if (error instanceof ScanRenderError) throw AppError.validation('file', error.message);
     // The first bytes said PDF, JPEG or PNG, but the file cannot be read as one.
     throw AppError.validation('file', `The file cannot be read as a ${paper.type === 'application/pdf' ? 'PDF' : paper.type === 'image/png' ? 'PNG' : 'JPEG'}: it may be damaged. Scan it again.`);
   }

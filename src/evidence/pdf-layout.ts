@@ -104,7 +104,6 @@ const labelsSchema = z.strictObject({
     recordedHeading: text1,
     recordedBy: text1,
     recordedAt: text1,
-    scanHeading: text1,
     scanType: text1,
     scanTypes: z.record(z.string(), text1),
     scanSize: text1,
@@ -118,6 +117,10 @@ const labelsSchema = z.strictObject({
     scanPageTitle: text1,
     scanAlt: text1,
     attachmentDescription: text1,
+    scanPdfOnePage: text1,
+    scanPdfPages: text1,
+    scanPageOf: text1,
+    recordedByKey: text1,
   }),
 });
 

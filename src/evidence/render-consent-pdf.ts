@@ -367,20 +367,27 @@ function drawRecord(page: Page, input: ConsentPdfInput): void {
  * fingerprints of what was shown and signed and a plain explanation of what they prove.
  */
 function drawAuditPage(page: Page, input: ConsentPdfInput, prints: Fingerprints): void {
+  // Declared as required, but callers from before the audit page may not pass it yet.
+  drawAuditTrailPage(page, input.organisationName, page.labels.documentKind, (input.auditTrail as AuditEntry[] | undefined) ?? []);
+  drawFingerprints(page, input, prints);
+}
+
+/**
+ * A new page with the request's audit trail: every event, its place in the hash chain and how to
+ * read it. The consent record and the paper record both end with it.
+ */
+export function drawAuditTrailPage(page: Page, organisationName: string, documentKind: string, trail: AuditEntry[]): void {
   const { doc, labels } = page;
   doc.addPage();
-  pageHeader(page, input.organisationName, labels.documentKind);
+  pageHeader(page, organisationName, documentKind);
   text(page, labels.audit.title, { font: FONT.bold, size: 17, structType: 'H1', lineGap: 3 });
   doc.y += 4;
   text(page, labels.audit.intro, { size: 9.5, color: COLOR.muted, lineGap: 2 });
   doc.y += 14;
-  // Declared as required, but callers from before the audit page may not pass it yet.
-  const trail = (input.auditTrail as AuditEntry[] | undefined) ?? [];
   if (trail.length === 0) text(page, labels.audit.noEvents, { size: 10 });
   else auditTable(page, trail);
   doc.y += 4;
   text(page, labels.audit.hashNote, { size: 7.5, color: COLOR.muted, lineGap: 1.5 });
-  drawFingerprints(page, input, prints);
 }
 
 interface AuditColumn {

@@ -1,4 +1,4 @@
-import type { ConsentForm, Language } from '../consent/form-types';
+import type { ConsentForm, Language, SignerRole } from '../consent/form-types';
 import {
   actorLabel,
   amsterdamDateTime,
@@ -21,6 +21,8 @@ import {
   text,
   requestMeta,
 } from './pdf-layout';
+import { type AuditEntry, drawAuditTrailPage } from './render-consent-pdf';
+import { renderPdfPages, type RenderedPage } from './render-pdf-pages';
 
 export interface PaperCoverPdfInput {
   organisationName: string;
@@ -29,19 +31,28 @@ export interface PaperCoverPdfInput {
   language: Language;
   /** The name written on the paper form. */
   signedBy: string;
+  /** Parent/guardian (for a child) or the participant themself. */
+  signerRole: SignerRole;
+  subjectFirstName: string;
+  /** YYYY-MM-DD, shown for a guardian. */
+  subjectDateOfBirth: string | null;
   /** YYYY-MM-DD, the date written on the paper form. */
   signedOn: string;
   decisions: { purposeId: string; label: string; granted: boolean }[];
   recordedAt: Date;
   /** The audit actor who recorded it (`api:key_…`), or already plain words. */
   recordedBy: string;
+  /** The name the organisation gave the API key that recorded it, when known. */
+  recordedByName?: string | null;
+  /** Every event of the request so far, oldest first, with the final signed/declined one last. */
+  auditTrail: AuditEntry[];
   scan: { contentType: string; bytes: number; sha256: string; fileName: string | null };
 }
 
 export type PaperScanType = 'application/pdf' | 'image/jpeg' | 'image/png';
 
 /** Where the scan is in the finished document; the cover tells the reader where to look. */
-type ScanPlacement = 'separate' | 'next-page' | 'attached';
+type ScanPlacement = 'separate' | 'next-page' | { pdfPages: number };
 
 /** The cover page on its own, for a scan kept beside it. */
 export async function renderPaperCoverPdf(input: PaperCoverPdfInput): Promise<Buffer> {
@@ -51,19 +62,25 @@ export async function renderPaperCoverPdf(input: PaperCoverPdfInput): Promise<Bu
 }
 
 /**
- * Consent given on paper as ONE PDF/A-3b document: the cover, then the scan. A photo or image
- * scan is shown on page 2, fitted to the page; a PDF scan cannot be drawn by pdfkit, so it is
- * embedded unchanged as an associated file (AFRelationship Source) and the cover says so.
+ * Consent given on paper as ONE PDF/A-3b document: the cover, then the scan, then the audit trail.
+ * A photo or image scan is shown on page 2, fitted to the page. A PDF scan (already checked with
+ * pdfScanProblem) is shown page by page as images drawn in a sandboxed worker, and is also
+ * embedded unchanged as an associated file (AFRelationship Source).
  */
 export async function renderPaperRecordPdf(coverInput: PaperCoverPdfInput, scan: Buffer, contentType: PaperScanType): Promise<Buffer> {
+  // Rendered before the document is opened: a PDF that cannot be drawn leaves nothing half made.
+  const pdfPages = contentType === 'application/pdf' ? await renderPdfPages(scan) : null;
   const { page, finish } = openPaperDocument(coverInput);
-  if (contentType === 'application/pdf') {
-    drawCover(page, coverInput, 'attached');
+  if (pdfPages) {
+    drawCover(page, coverInput, { pdfPages: pdfPages.length });
+    pdfPages.forEach((rendered, index) => drawScanPage(page, coverInput, rendered.jpeg, fill(page.labels.paper.scanPageOf, { page: String(index + 1), pages: String(pdfPages.length) })));
     attachScan(page, coverInput, scan);
   } else {
     drawCover(page, coverInput, 'next-page');
-    drawScanPage(page, coverInput, scan);
+    drawScanPage(page, coverInput, scan, page.labels.paper.scanPageTitle);
   }
+  drawAuditTrailPage(page, coverInput.organisationName, page.labels.paper.documentKind, coverInput.auditTrail);
+  drawScanCheck(page, coverInput);
   return finish(footerReference(page.labels, coverInput));
 }
 
@@ -89,11 +106,18 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
     kind: paper.documentKind,
     title: paper.title,
     subtitle: input.form.title[input.language],
-    meta: requestMeta(labels, input),
+    meta: [...requestMeta(labels, input), ...signerCells(input, labels)],
   });
   const granted = input.decisions.some((d) => d.granted);
   const signedOn = formatIsoDate(input.signedOn, labels);
-  const where = { separate: paper.scanKeptSeparately, 'next-page': paper.scanOnNextPage, attached: paper.scanAttached }[placement];
+  const where =
+    placement === 'separate'
+      ? paper.scanKeptSeparately
+      : placement === 'next-page'
+        ? paper.scanOnNextPage
+        : placement.pdfPages === 1
+          ? paper.scanPdfOnePage
+          : fill(paper.scanPdfPages, { pages: String(placement.pdfPages) });
   page.doc.y += 4;
   banner(page, {
     heading: granted ? `✓ ${paper.outcomeGranted}` : paper.outcomeNone,
@@ -108,19 +132,44 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
     [labels.purposeColumn, labels.decisionColumn],
     input.decisions.map((d) => ({ label: d.label, pill: d.granted ? { label: labels.yes, tone: 'yes' } : { label: labels.no, tone: 'no' } })),
   );
+  // Who recorded it, when, and the scan's facts under one heading: the cover stays one page.
   factsSection(page, paper.recordedHeading, [
-    { label: paper.recordedBy, value: actorLabel(input.recordedBy, labels) },
+    { label: paper.recordedBy, value: recorder(input, labels) },
     { label: paper.recordedAt, value: amsterdamDateTime(input.recordedAt, labels) },
     { label: labels.dateTimeUtc, value: input.recordedAt.toISOString() },
-  ]);
-  factsSection(page, paper.scanHeading, [
     { label: paper.scanType, value: paper.scanTypes[input.scan.contentType] ?? input.scan.contentType },
     { label: paper.scanSize, value: fileSize(input.scan.bytes, labels) },
     ...(input.scan.fileName ? [{ label: paper.scanFileName, value: input.scan.fileName }] : []),
     { label: paper.scanSha256, value: input.scan.sha256.toLowerCase(), mono: true },
   ]);
+  if (placement === 'separate') drawScanCheck(page, input);
+}
+
+/** How to check the scan and the seal: under the cover's facts, or in a record after its audit trail. */
+function drawScanCheck(page: Page, input: PaperCoverPdfInput): void {
   page.doc.y += 6;
-  note(page, [fill(paper.scanCheck, { organisationName: input.organisationName })]);
+  note(page, [fill(page.labels.paper.scanCheck, { organisationName: input.organisationName })]);
+}
+
+/**
+ * Who signed, in which role, and for whom (the child's first name and date of birth, or the
+ * participant's first name), in the header's grid so that the cover stays one page.
+ */
+function signerCells(input: PaperCoverPdfInput, labels: PdfLabels): [string, string][] {
+  const cells: [string, string][] = [
+    [labels.signedBy, input.signedBy],
+    [labels.role, labels.roles[input.signerRole]],
+    [labels.subjectFirstName[input.signerRole], input.subjectFirstName],
+  ];
+  if (input.signerRole === 'guardian' && input.subjectDateOfBirth) cells.push([labels.dateOfBirth, formatIsoDate(input.subjectDateOfBirth, labels)]);
+  return cells;
+}
+
+/** "API-sleutel ‘Registratie’ (key_…)" when the key's name is known, else "API-sleutel key_…". */
+function recorder(input: PaperCoverPdfInput, labels: PdfLabels): string {
+  const keyId = input.recordedBy.startsWith('api:') ? input.recordedBy.slice(4) : null;
+  if (keyId && input.recordedByName) return fill(labels.paper.recordedByKey, { keyName: input.recordedByName, keyId });
+  return actorLabel(input.recordedBy, labels);
 }
 
 /** "245,3 kB (250.880 bytes)": readable size first, the exact count for anyone comparing files. */
@@ -161,12 +210,12 @@ interface OpenedImage {
 }
 type ImageOpener = { openImage(src: Buffer): OpenedImage };
 
-/** Page 2: a caption, then the scan as large as the page allows, with a thin frame. */
-function drawScanPage(page: Page, input: PaperCoverPdfInput, scan: Buffer): void {
+/** A page with a caption, then the scan (or one page of it) as large as the page allows, with a thin frame. */
+function drawScanPage(page: Page, input: PaperCoverPdfInput, scan: Buffer, title: string): void {
   const { doc, labels, left, width, root } = page;
   doc.addPage();
   pageHeader(page, input.organisationName, labels.paper.documentKind);
-  text(page, labels.paper.scanPageTitle, { font: FONT.bold, size: 13, color: COLOR.accent, structType: 'H2' });
+  text(page, title, { font: FONT.bold, size: 13, color: COLOR.accent, structType: 'H2' });
   doc.y += 10;
   const top = doc.y;
   const boxHeight = doc.page.maxY() - top;

@@ -12,12 +12,14 @@ export function sniffScanType(bytes: Buffer): ScanType | null {
 }
 
 /**
- * Whether the file also ends as its type must: a PDF with `%%EOF`, a JPEG with its end-of-image
+ * Whether the file also ends as its type must: a PDF has an `%%EOF`, a JPEG with its end-of-image
  * marker, a PNG with its IEND chunk. A cut-off upload or a file that only starts right fails.
  */
 export function isCompleteScan(bytes: Buffer, type: ScanType): boolean {
+  // Anything after a PDF's last %%EOF is refused with its own reason (pdfScanProblem), so here
+  // the marker may be anywhere.
+  if (type === 'application/pdf') return bytes.includes(Buffer.from('%%EOF'));
   const tail = bytes.subarray(Math.max(0, bytes.length - 1024));
-  if (type === 'application/pdf') return tail.includes(Buffer.from('%%EOF'));
   if (type === 'image/jpeg') return tail.includes(Buffer.from([0xff, 0xd9]));
   return tail.includes(Buffer.from('IEND', 'latin1'));
 }

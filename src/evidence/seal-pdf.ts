@@ -100,7 +100,31 @@ function addSealPlaceholder(pdf: Buffer, options: SealOptions): Buffer {
     const written = `/${key} (${marker(key, text)})`;
     overwriteOnce(placed, from, written, text === '' ? ' '.repeat(written.length) : `/${key} ${utf16Hex(text)}`);
   }
-  return withDocumentId(placed, pdf);
+  return withExactXref(withDocumentId(placed, pdf), pdf);
+}
+
+/**
+ * placeholder-plain points startxref at the blank line before its `xref` keyword, and on a second
+ * seal it counts one object too many in /Size; qpdf and stricter readers warn about both. The new
+ * trailer is rewritten with the exact offset of `xref` and one more than the highest object number.
+ * Both lie after the new xref section, so no object offset moves.
+ */
+function withExactXref(placed: Buffer, original: Buffer): Buffer {
+  const xrefAt = placed.lastIndexOf('\nxref\n') + 1;
+  const trailerAt = placed.indexOf('trailer', xrefAt, 'latin1');
+  if (xrefAt <= original.lastIndexOf('%%EOF') || trailerAt < 0) throw new Error('sealPdf: the incremental update has no xref section where expected');
+  let highest = Number(/\/Size\s+(\d+)/.exec(original.subarray(original.lastIndexOf('trailer')).toString('latin1'))?.[1] ?? 1) - 1;
+  const lines = placed.subarray(xrefAt + 5, trailerAt).toString('latin1').split(/\r?\n/);
+  for (const line of lines) {
+    const subsection = /^(\d+) (\d+)$/.exec(line.trim());
+    if (subsection) highest = Math.max(highest, Number(subsection[1]) + Number(subsection[2]) - 1);
+  }
+  const trailer = placed
+    .subarray(trailerAt)
+    .toString('latin1')
+    .replace(/\/Size\s+\d+/, `/Size ${highest + 1}`)
+    .replace(/startxref\s+\d+/, `startxref\n${xrefAt}`);
+  return Buffer.concat([placed.subarray(0, trailerAt), Buffer.from(trailer, 'latin1')]);
 }
 
 /** A PDF text string as UTF-16BE with byte order mark, in hex: `<FEFF…>`. */

@@ -8,6 +8,7 @@ import { computeConsentTextSha256, renderConsentPdf } from '../../src/evidence/r
 import { type SealOptions, sealPdf, verifySealedPdf } from '../../src/evidence/seal-pdf';
 import { createSelfSignedP12, DEV_P12_FILE, DEV_PASSWORD_FILE, loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity, SigningIdentityError } from '../../src/evidence/signing-identity';
 import { readTimestampToken } from '../../src/evidence/timestamp-authority';
+import { qpdfCheck, qpdfTest } from '../helpers/pdf-tools';
 import { hasCommand } from '../helpers/tools';
 import { type FakeTsa, startFakeTsa } from './fake-tsa';
 
@@ -142,6 +143,12 @@ describe('sealPdf', () => {
     expect(meta).toContain('<pdfaid:conformance>B</pdfaid:conformance>');
   });
 
+  qpdfTest('when a consent PDF is sealed, then qpdf --check finds the file structure clean (exact startxref, no warnings)', async () => {
+    const { pdf } = await sealPdf(consentPdf, identity, sealOptions);
+
+    expect(qpdfCheck(toFile('sealed-qpdf', pdf))).toMatchObject({ status: 0, warnings: [] });
+  });
+
   test('when the seal is written, then the texts keep their accents, an absent text is left out and the trailer keeps the document id', async () => {
     const text = (await sealPdf(consentPdf, identity, sealOptions)).pdf.toString('latin1');
     const update = text.slice(consentPdf.length);
@@ -248,6 +255,19 @@ describe('sealPdf with a time-stamping authority', () => {
     expect(tsa.tokens).toHaveLength(1);
     expect(dumped.indexOf(tsa.tokens[0]!)).toBeGreaterThan(0);
     expect(readTimestampToken(tsa.tokens[0]!).genTime).toEqual(fixedTime);
+  });
+
+  qpdfTest('when a sealed record is sealed again with a time-stamp, then qpdf --check is clean and pdfsig finds both seals valid', async () => {
+    const first = await sealPdf(consentPdf, identity, sealOptions);
+    const second = await sealPdf(first.pdf, identity, { ...sealOptions, reason: 'Time-stamp added to the consent record', tsa: { url: tsa.url } });
+    const file = toFile('resealed-qpdf', second.pdf);
+    const report = pdfsig(file);
+
+    expect(second.timestamped).toBe(true);
+    expect(qpdfCheck(file)).toMatchObject({ status: 0, warnings: [] });
+    expect(report).toContain('Signature #2');
+    expect(report.match(/Signature Validation: Signature is Valid\./g)).toHaveLength(2);
+    expect(verifySealedPdf(second.pdf, [identity.certificatePem])).toMatchObject({ sealed: true, intact: true, byOurKey: true, timestamped: true });
   });
 
   test('when the TSA answers, then verifySealedPdf finds a valid time-stamp with the TSA time', async () => {

@@ -27,3 +27,17 @@ export function expectOnlyEmbeddedFonts(file: string): void {
   // Columns: name type encoding emb sub uni object ID
   for (const line of fontLines) expect(line.split(/\s+/).slice(-5, -4)).toEqual(['yes']);
 }
+
+/** qpdf for the file structure (xref offsets, object counts): skips without it, except under CI=true. */
+export const qpdfTest: jest.It = hasCommand('qpdf') || process.env.CI === 'true' ? test : test.skip;
+
+/**
+ * `qpdf --check` with its whole report: a clean file exits 0 and prints no WARNING line (exit 3
+ * means "succeeded with warnings", e.g. a startxref that does not point at `xref`).
+ */
+export function qpdfCheck(file: string): { status: number | null; warnings: string[]; output: string } {
+  const result = spawnSync('qpdf', ['--check', file], { encoding: 'utf8' });
+  if (result.error) throw result.error;
+  const output = `${result.stdout}${result.stderr}`;
+  return { status: result.status, warnings: output.split('\n').filter((line) => line.includes('WARNING')), output };
+}

@@ -7,6 +7,8 @@ import type { Store } from '../../storage/store';
 export interface ApiAuth {
   organisationId: string;
   keyId: string;
+  /** The name the organisation gave the key; printed on paper records as who recorded them. */
+  keyName: string;
 }
 
 const CACHE_TTL_MS = 10_000;
@@ -26,7 +28,7 @@ export function requireApiKey(store: Store, now: () => number = Date.now): Reque
       next(new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".'));
       return;
     }
-    const auth: ApiAuth = { organisationId: key.organisationId, keyId: key.id };
+    const auth: ApiAuth = { organisationId: key.organisationId, keyId: key.id, keyName: key.name };
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(secret, { auth, until: now() + CACHE_TTL_MS });
     res.locals.auth = auth;

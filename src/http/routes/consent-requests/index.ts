@@ -87,7 +87,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
     const { organisationId } = authOf(res.locals);
     await find(organisationId, req.params.id as string);
     const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });
-    const recorded = await recordPaperConsent(deps, organisationId, actor(res.locals), { requestId: req.params.id as string }, { ...body.fields, file: body.file });
+    const recorded = await recordPaperConsent(deps, organisationId, actor(res.locals), { requestId: req.params.id as string }, { ...body.fields, file: body.file }, authOf(res.locals).keyName);
     res.json(presentConsentRequest(recorded));
   });
 

@@ -31,7 +31,7 @@ export function subjectsRouter(deps: PaperDeps): Router {
   const router = Router();
   /** Paper consent for a person without a prior request: multipart with the scan and the facts. */
   router.post('/:reference/paper-consents', validate('params', params), idempotency(deps.store, deps.clock), async (req, res) => {
-    const { organisationId, keyId } = authOf(res.locals);
+    const { organisationId, keyId, keyName } = authOf(res.locals);
     const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });
     const parsed = paperSubject.safeParse(body.fields);
     if (!parsed.success) {
@@ -39,7 +39,7 @@ export function subjectsRouter(deps: PaperDeps): Router {
       throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
     }
     const f = parsed.data;
-    const recorded = await recordPaperConsent(deps, organisationId, `api:${keyId}`, { subjectReference: req.params.reference as string, formId: f.formId, firstName: f.firstName, lastName: f.lastName, dateOfBirth: f.dateOfBirth, language: f.language }, { ...body.fields, file: body.file });
+    const recorded = await recordPaperConsent(deps, organisationId, `api:${keyId}`, { subjectReference: req.params.reference as string, formId: f.formId, firstName: f.firstName, lastName: f.lastName, dateOfBirth: f.dateOfBirth, language: f.language }, { ...body.fields, file: body.file }, keyName);
     res.status(201).location(`/api/v1/consent-requests/${recorded.id}`).json(presentConsentRequest(recorded));
   });
   // GET /:reference/consent is mounted on the app itself (app.ts), ahead of this router.

@@ -1,0 +1,79 @@
+import { Worker } from 'node:worker_threads';
+
+import { projectPath } from '../shared/paths';
+import { MAX_SCAN_PAGES } from './inspect-pdf-scan';
+
+/**
+ * The pages of an uploaded PDF scan as images, so that a record shows the scan itself and not only
+ * an attachment. pdfjs-dist draws them with @napi-rs/canvas in a worker thread
+ * (`sandbox/render-pdf-pages.mjs`, plain JavaScript outside src/ so that jest and the built
+ * service both load it as it is), with a heap limit and a deadline: a hostile PDF can at worst
+ * fail its own upload, never stall or exhaust the service.
+ */
+export interface PdfRenderLimits {
+  maxPages: number;
+  dpi: number;
+  maxSide: number;
+  jpegQuality: number;
+  timeoutMs: number;
+  heapMb: number;
+}
+
+export const PDF_RENDER_LIMITS: PdfRenderLimits = {
+  maxPages: MAX_SCAN_PAGES,
+  /** 150 dpi is sharp enough to read handwriting and a signature. */
+  dpi: 150,
+  /** The pixel budget per page: never more than this on the long side (A4 at 150 dpi is 1754). */
+  maxSide: 2500,
+  jpegQuality: 85,
+  /** All pages together. */
+  timeoutMs: 30_000,
+  heapMb: 256,
+};
+
+export interface RenderedPage {
+  /** Baseline JPEG, 8-bit RGB (sRGB), no alpha. */
+  jpeg: Buffer;
+  width: number;
+  height: number;
+}
+
+/** The scan could not be shown as pages; the message says why, in words for the uploader. */
+export class ScanRenderError extends Error {}
+
+const WORKER_FILE = projectPath('sandbox', 'render-pdf-pages.mjs');
+
+type WorkerReply = { ok: true; pages: { jpeg: Uint8Array; width: number; height: number }[] } | { ok: false; error: string };
+
+export function renderPdfPages(pdf: Buffer, limits: PdfRenderLimits = PDF_RENDER_LIMITS): Promise<RenderedPage[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_FILE, {
+      workerData: { pdf: new Uint8Array(pdf), maxPages: limits.maxPages, dpi: limits.dpi, maxSide: limits.maxSide, jpegQuality: limits.jpegQuality },
+      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+      stdout: true,
+      stderr: true,
+    });
+    // pdfjs's warnings may quote the document; they are dropped rather than logged.
+    worker.stdout.resume();
+    worker.stderr.resume();
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+      // The worker may still hold pdfjs's own fake worker; it is not needed any more.
+      void worker.terminate();
+    };
+    const timer = setTimeout(() => finish(() => reject(new ScanRenderError(`The PDF could not be shown as pages within ${limits.timeoutMs / 1000} seconds: it may be damaged or too complex. Scan it again, or upload the pages as JPEG or PNG.`))), limits.timeoutMs);
+    worker.on('message', (reply: WorkerReply) =>
+      finish(() => {
+        if (reply.ok) resolve(reply.pages.map((p) => ({ jpeg: Buffer.from(p.jpeg.buffer, p.jpeg.byteOffset, p.jpeg.byteLength), width: p.width, height: p.height })));
+        else reject(new ScanRenderError('The PDF cannot be shown as pages: it may be damaged. Scan it again.', { cause: new Error(reply.error) }));
+      }),
+    );
+    // Out of memory (ERR_WORKER_OUT_OF_MEMORY) or a crash inside pdfjs.
+    worker.on('error', (error) => finish(() => reject(new ScanRenderError('The PDF cannot be shown as pages: it needs too much memory or is damaged. Scan it again.', { cause: error }))));
+    worker.on('exit', (code) => finish(() => reject(new ScanRenderError('The PDF cannot be shown as pages: it may be damaged. Scan it again.', { cause: new Error(`render worker exited with ${code}`) }))));
+  });
+}
