@@ -16,6 +16,7 @@ import { createViews, type Views } from './http/views';
 import { Worker } from './jobs/worker';
 import { loadOrCreateDevKeys } from './privacy/dev-keys';
 import { FieldCipher, parseKeyRing } from './privacy/field-cipher';
+import { maskedError } from './privacy/log-masking';
 import { systemClock, type Clock } from './shared/clock';
 import { projectPath } from './shared/paths';
 import { SqliteStore } from './storage/sqlite/sqlite-store';
@@ -105,7 +106,8 @@ export function buildLogger(level: string): Logger {
     }
   }, 250);
   timer.unref();
-  return pino({ level, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'] }, destination);
+  // Error texts can quote a URL or a parameter: credentials in them are masked (privacy/log-masking.ts).
+  return pino({ level, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { err: maskedError } }, destination);
 }
 
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {

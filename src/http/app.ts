@@ -74,6 +74,9 @@ function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // `/C/<token>` must not reach the signing pages: a link has exactly one spelling (see also
+  // signing-pages.ts, strict too), and every other spelling is a plain 404 (README, logging).
+  app.set('case sensitive routing', true);
   // No ETags: API answers are small and mostly unique, and hashing every body costs CPU on the hot path.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 import { isAppError } from '../../errors';
+import { maskedError } from '../../privacy/log-masking';
 import { isTransientStoreError } from '../../storage/store-errors';
 import { sendProblem } from './problem';
 
@@ -46,7 +47,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, e.status, 'bad_request', 'The request could not be read');
       return;
     }
-    logger.error({ err, requestId: res.locals.requestId, method: req.method }, 'unhandled error');
+    logger.error({ err: maskedError(err), requestId: res.locals.requestId, method: req.method }, 'unhandled error');
     sendProblem(res, 500, 'internal', 'Something went wrong on our side', 'Quote the requestId when you report this.');
   };
 }
