@@ -14,7 +14,7 @@ export interface DevKeys {
 export function loadOrCreateDevKeys(dataDir: string): { keys: DevKeys; created: boolean; file: string } {
   const file = join(dataDir, 'dev-keys.json');
   if (existsSync(file)) return { keys: JSON.parse(readFileSync(file, 'utf8')) as DevKeys, created: false, file };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const keys: DevKeys = {
     encryptionKeys: `dev1:${randomBytes(32).toString('base64')}`,
     linkSigningKey: randomBytes(32).toString('base64'),

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { eventHash, GENESIS_HASH } from '../../evidence/audit-chain';
@@ -52,6 +52,17 @@ const C = {
   devOutbox: 'dev_outbox.payload',
 };
 
+/**
+ * The database holds personal data (encrypted, but with hashes and statuses in the clear): it and
+ * its -wal/-shm files are 0600 whatever the umask, the folder 0700 when we create it. The file is
+ * made before SQLite opens it, because SQLite gives -wal and -shm the database file's mode.
+ */
+function ownerOnlyFiles(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 export interface SqliteStoreOptions {
   file: string;
   cipher: FieldCipher;
@@ -64,7 +75,7 @@ export class SqliteStore implements Store {
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    if (options.file !== ':memory:') ownerOnlyFiles(options.file);
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
