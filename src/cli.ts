@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { buildContainer } from './container';
+import { openContainer } from './container';
 import { FormValidationError, loadForms } from './consent/forms';
 import { verifyChain } from './evidence/audit-chain';
 import { createApiKey } from './organisations/api-keys';
@@ -44,7 +44,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (group === 'audit' && command === 'verify') {
-    const container = buildContainer({ ...config, logLevel: 'warn' });
+    const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
       let chains = 0;
       let events = 0;
@@ -69,7 +69,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.err('api-key create needs --name <label>\n');
       return 2;
     }
-    const container = buildContainer({ ...config, logLevel: 'warn' });
+    const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
       const demo = await bootstrapDemo(container);
       if (demo) io.out(`Created organisation "Demo" (${demo.organisationId}); its first key "dev" was not printed. Use the key below.\n`);

@@ -18,11 +18,13 @@ import type {
   EventRecord,
   FormSnapshot,
   IdempotencyRecord,
+  KeyFingerprint,
   ListFilter,
   Organisation,
   OutboxMessage,
   OutboxState,
   Page,
+  SealedValue,
   SignatureRecord,
   StatusChangeInput,
   Store,
@@ -62,6 +64,24 @@ function ownerOnlyFiles(file: string): void {
   closeSync(openSync(file, 'a', 0o600));
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }
+
+/**
+ * Every encrypted column, for the key check at start-up: a page of (rowid, first 64 bytes or
+ * characters) after a rowid, and one whole value by rowid. Pages, not an open iterator, so that
+ * a whole value can be read in between.
+ */
+const SEALED_COLUMNS: readonly { context: string; page: string; one: string }[] = [
+  { context: C.firstName, page: 'SELECT rowid AS r, substr(subject_first_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND subject_first_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT subject_first_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.lastName, page: 'SELECT rowid AS r, substr(subject_last_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND subject_last_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT subject_last_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.dob, page: 'SELECT rowid AS r, substr(subject_dob_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND subject_dob_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT subject_dob_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.recipientName, page: 'SELECT rowid AS r, substr(recipient_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND recipient_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT recipient_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.address, page: 'SELECT rowid AS r, substr(recipient_address_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND recipient_address_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT recipient_address_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.signerName, page: 'SELECT rowid AS r, substr(signer_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND signer_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT signer_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.signature, page: 'SELECT rowid AS r, substr(signature_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND signature_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT signature_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.link, page: 'SELECT rowid AS r, substr(link_enc, 1, 64) AS head FROM outbox WHERE rowid > ? AND link_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT link_enc FROM outbox WHERE rowid = ?' },
+  { context: C.document, page: 'SELECT rowid AS r, substr(content_enc, 1, 64) AS head FROM documents WHERE rowid > ? AND content_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT content_enc FROM documents WHERE rowid = ?' },
+  { context: C.devOutbox, page: 'SELECT rowid AS r, substr(payload_enc, 1, 64) AS head FROM dev_outbox WHERE rowid > ? AND payload_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT payload_enc FROM dev_outbox WHERE rowid = ?' },
+];
 
 export interface SqliteStoreOptions {
   file: string;
@@ -138,6 +158,38 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async listKeyFingerprints(): Promise<KeyFingerprint[]> {
+    const rows = this.sql('SELECT key_id, fingerprint, first_used_at FROM key_fingerprints ORDER BY first_used_at, key_id').all() as Row[];
+    return rows.map((r) => ({ keyId: String(r.key_id), fingerprint: String(r.fingerprint), firstUsedAt: date(r.first_used_at) }));
+  }
+
+  async addKeyFingerprints(records: KeyFingerprint[]): Promise<void> {
+    const insert = this.sql('INSERT OR IGNORE INTO key_fingerprints (key_id, fingerprint, first_used_at) VALUES (?, ?, ?)');
+    this.db.transaction(() => records.forEach((r) => insert.run(r.keyId, r.fingerprint, iso(r.firstUsedAt))))();
+  }
+
+  async replaceKeyFingerprints(records: KeyFingerprint[]): Promise<void> {
+    const insert = this.sql('INSERT INTO key_fingerprints (key_id, fingerprint, first_used_at) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.sql('DELETE FROM key_fingerprints').run();
+      records.forEach((r) => insert.run(r.keyId, r.fingerprint, iso(r.firstUsedAt)));
+    })();
+  }
+
+  async *sealedValues(): AsyncIterable<SealedValue> {
+    for (const column of SEALED_COLUMNS) {
+      let after = 0;
+      for (;;) {
+        const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
+        for (const row of rows) {
+          yield { context: column.context, head: row.head, read: async () => this.sql(column.one).pluck().get(row.r) as string | Buffer };
+        }
+        if (rows.length < 500) break;
+        after = rows[rows.length - 1]!.r;
+      }
+    }
   }
 
   async countOrganisations(): Promise<number> {
