@@ -9,11 +9,12 @@ import type { WithdrawDeps } from '../consent/withdraw-consent';
 import type { FormCatalog } from '../consent/forms';
 import { projectPath } from '../shared/paths';
 import { requireApiKey, authOf } from './middleware/auth';
-import { errorHandler, notFoundHandler } from './middleware/errors';
+import { errorHandler, limitedToErrorHandler, notFoundHandler, notFoundPage } from './middleware/errors';
 import { limitPerMinute } from './middleware/rate-limit';
 import { apiHeaders, deferredApiHeaders } from './middleware/api-headers';
 import { requestId } from './middleware/request-id';
 import { buildOpenApi } from './openapi';
+import { homePage } from './public/error-pages';
 import { signingPages } from './public/signing-pages';
 import { verifyPage } from './public/verify-page';
 import { verifyRouter } from './routes/verify';
@@ -119,11 +120,12 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
+  app.get('/', homePage(deps.views));
 
   app.use('/hooks', hooksRouter(deps));
-  app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
+  app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
-  app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
+  app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   if (deps.devOutboxEnabled) {
     app.get('/dev/outbox', async (req, res) => {
@@ -135,7 +137,8 @@ export function buildApp(deps: AppDeps): Express {
     });
   }
 
-  app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  // People get pages, API clients problem+json (public/error-pages.ts).
+  app.use(notFoundPage(deps.views));
+  app.use(errorHandler(deps.logger, deps.views));
   return app;
 }
