@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 
+import { runCli } from '../../src/cli';
 import { ConfigError, loadConfig } from '../../src/config';
 import { FieldCipher, keyFingerprint, parseKeyRing } from '../../src/privacy/field-cipher';
 import { openContainer, type Container } from '../../src/container';
@@ -108,6 +109,13 @@ describe('start-up check of the encryption keys against the stored data', () => 
       expect(message).toContain('Put that dev-keys.json back');
       expect(existsSync(join(dataDir, 'dev-keys.json'))).toBe(false);
     }
+  });
+
+  test('when the CLI is run with the wrong key, then it refuses with the same message before touching the store', async () => {
+    const { dataDir } = await storeWithData({ ENCRYPTION_KEYS: `k1:${A}`, LINK_SIGNING_KEY: LINK });
+    const io = { env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ENCRYPTION_KEYS: `k1:${B}`, LINK_SIGNING_KEY: LINK }, out: () => undefined, err: () => undefined };
+    await expect(runCli(['api-key', 'create', '--name', 'late'], io)).rejects.toThrow('key "k1" is not the key that sealed the data');
+    await expect(runCli(['audit', 'verify'], io)).rejects.toThrow(ConfigError);
   });
 
   test('when the server process is started with the wrong key, then it exits 1 with the message and never answers readyz', async () => {
