@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { buildContainer } from './container';
+import { openContainer } from './container';
 import { FormValidationError, loadForms } from './consent/forms';
 import { verifyAuditLog } from './evidence/verify-audit-log';
 import { createApiKey } from './organisations/api-keys';
@@ -45,7 +45,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (group === 'audit' && command === 'verify') {
-    const container = buildContainer({ ...config, logLevel: 'warn' });
+    const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
       const summary = await verifyAuditLog({ source: container.store, key: container.auditChain }, (p) => {
         const where = p.eventId === null ? '' : `, event ${p.eventId} (#${(p.index ?? 0) + 1})`;
@@ -74,7 +74,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       return 2;
     }
     const name = label.value;
-    const container = buildContainer({ ...config, logLevel: 'warn' });
+    const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
       const demo = await bootstrapDemo(container);
       if (demo) io.out(`Created organisation "Demo" (${demo.organisationId}); its first key "dev" was not printed. Use the key below.\n`);

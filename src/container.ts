@@ -17,12 +17,14 @@ import { createViews, type Views } from './http/views';
 import { Worker } from './jobs/worker';
 import { loadOrCreateDevKeys } from './privacy/dev-keys';
 import { FieldCipher, parseKeyRing } from './privacy/field-cipher';
+import { checkKeyRing, type KeySource } from './privacy/key-check';
+import { maskedError } from './privacy/log-masking';
 import { systemClock, type Clock } from './shared/clock';
 import { projectPath } from './shared/paths';
 import { SqliteStore } from './storage/sqlite/sqlite-store';
 import type { Store } from './storage/store';
 import { ConfigError } from './config';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { PadesSealer } from './evidence/pades-sealer';
@@ -41,6 +43,8 @@ export interface Container {
   tokens: LinkTokens;
   app: ReturnType<typeof buildApp>;
   worker: Worker;
+  /** Refuses (ConfigError) when the configured keys cannot open the stored data; see openContainer. */
+  verifyKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,14 +69,16 @@ function buildSealer(config: Config, logger: Logger, identity: SigningIdentity |
   return new PadesSealer(dev.identity, config.tsa);
 }
 
-function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer; audit: Buffer } {
+function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer; audit: Buffer; source: KeySource } {
   let ring = config.encryptionKeys;
   let link = config.linkSigningKey;
   let audit = config.auditChainKey;
+  let source: KeySource = { kind: 'env' };
   if ((!ring || !link || !audit) && config.env !== 'production') {
     const dev = loadOrCreateDevKeys(config.dataDir);
     if (dev.created) logger.warn({ file: dev.file }, 'generated development keys; set ENCRYPTION_KEYS, LINK_SIGNING_KEY and AUDIT_CHAIN_KEY for real use');
     else if (dev.added.length > 0) logger.warn({ file: dev.file, added: dev.added }, 'added missing development keys to the key file');
+    if (!ring) source = { kind: 'dev-file', file: dev.file, created: dev.created };
     ring ??= dev.keys.encryptionKeys;
     link ??= dev.keys.linkSigningKey;
     audit ??= dev.keys.auditChainKey;
@@ -89,12 +95,30 @@ function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buff
   const auditKey = Buffer.from(audit ?? '', 'base64');
   if (auditKey.length < 32) problems.push('AUDIT_CHAIN_KEY: must be base64 of at least 32 bytes');
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ring: ring!, link: linkKey, audit: auditKey };
+  return { ring: ring!, link: linkKey, audit: auditKey, source };
 }
 
 export function buildStore(config: Config, cipher: FieldCipher, auditChain: AuditChainKey): Store {
   if (config.store === 'mongo') throw new ConfigError(['STORE=mongo: the MongoDB adapter is not part of this build yet; use STORE=sqlite']);
-  return new SqliteStore({ file: join(config.dataDir, 'akkoord.db'), cipher, auditChain });
+  return new SqliteStore({ file: storeFile(config), cipher, auditChain });
+}
+
+const storeFile = (config: Config): string => join(config.dataDir, 'akkoord.db');
+
+/**
+ * The container, once the configured encryption keys are known to open the stored data; every
+ * entry point (server, worker, CLI) starts through here, so none serves or changes data with the
+ * wrong keys (privacy/key-check.ts).
+ */
+export async function openContainer(config: Config, overrides: ContainerOverrides = {}): Promise<Container> {
+  const container = buildContainer(config, overrides);
+  try {
+    await container.verifyKeys();
+  } catch (error) {
+    await container.close();
+    throw error;
+  }
+  return container;
 }
 
 /**
@@ -113,7 +137,8 @@ export function buildLogger(level: string): Logger {
     }
   }, 250);
   timer.unref();
-  return pino({ level, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'] }, destination);
+  // Error texts can quote a URL or a parameter: credentials in them are masked (privacy/log-masking.ts).
+  return pino({ level, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { err: maskedError } }, destination);
 }
 
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
@@ -121,7 +146,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const clock = overrides.clock ?? systemClock;
   const forms = loadForms(config.formsDir);
   const keys = resolveKeys(config, logger);
-  const cipher = new FieldCipher(parseKeyRing(keys.ring));
+  const ring = parseKeyRing(keys.ring);
+  const cipher = new FieldCipher(ring);
   const auditChain = AuditChainKey.from(keys.audit);
   const store = buildStore(config, cipher, auditChain);
   const tokens = new LinkTokens(keys.link);
@@ -170,6 +196,13 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     tokens,
     app,
     worker,
+    verifyKeys: async () => {
+      const problems = await checkKeyRing({ store, cipher, ring, clock, source: keys.source, storeName: storeFile(config) });
+      if (problems.length === 0) return;
+      // Keys made just now for a store that holds data are useless; the next start says the same.
+      if (keys.source.kind === 'dev-file' && keys.source.created) rmSync(keys.source.file, { force: true });
+      throw new ConfigError(problems);
+    },
     close: async () => {
       await worker.stop();
       await store.close();

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { buildContainer } from './container';
+import { openContainer } from './container';
 import { FormValidationError } from './consent/forms';
 import { startServer } from './http/server';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
@@ -8,7 +8,7 @@ import { demoWelcome } from './organisations/demo-welcome';
 /** Entry: config → container → HTTP server + worker; SIGTERM/SIGINT drain and exit. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const container = buildContainer(config);
+  const container = await openContainer(config);
   const { logger } = container;
   const demo = await bootstrapDemo(container);
   const server = await startServer(container.app, config.port, config.host);

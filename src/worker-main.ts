@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { buildContainer } from './container';
+import { openContainer } from './container';
 import { FormValidationError } from './consent/forms';
 
 /**
@@ -7,7 +7,7 @@ import { FormValidationError } from './consent/forms';
  * process with WORKER_ENABLED=false then. Several workers can run at once: leases keep them apart.
  */
 async function main(): Promise<void> {
-  const container = buildContainer(loadConfig());
+  const container = await openContainer(loadConfig());
   container.worker.start();
   container.logger.info({ store: container.store.kind }, 'akkoord worker started');
   let stopping = false;

@@ -9,11 +9,12 @@ import type { WithdrawDeps } from '../consent/withdraw-consent';
 import type { FormCatalog } from '../consent/forms';
 import { projectPath } from '../shared/paths';
 import { requireApiKey, authOf } from './middleware/auth';
-import { errorHandler, notFoundHandler } from './middleware/errors';
+import { errorHandler, limitedToErrorHandler, notFoundHandler, notFoundPage } from './middleware/errors';
 import { limitPerMinute } from './middleware/rate-limit';
 import { apiHeaders, deferredApiHeaders } from './middleware/api-headers';
 import { requestId } from './middleware/request-id';
 import { buildOpenApi } from './openapi';
+import { homePage } from './public/error-pages';
 import { signingPages } from './public/signing-pages';
 import { verifyPage } from './public/verify-page';
 import { verifyRouter } from './routes/verify';
@@ -74,6 +75,9 @@ function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // `/C/<token>` must not reach the signing pages: a link has exactly one spelling (see also
+  // signing-pages.ts, strict too), and every other spelling is a plain 404 (README, logging).
+  app.set('case sensitive routing', true);
   // No ETags: API answers are small and mostly unique, and hashing every body costs CPU on the hot path.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
@@ -116,11 +120,12 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
+  app.get('/', homePage(deps.views));
 
   app.use('/hooks', hooksRouter(deps));
-  app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
+  app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
-  app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
+  app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   if (deps.devOutboxEnabled) {
     app.get('/dev/outbox', async (req, res) => {
@@ -132,7 +137,8 @@ export function buildApp(deps: AppDeps): Express {
     });
   }
 
-  app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  // People get pages, API clients problem+json (public/error-pages.ts).
+  app.use(notFoundPage(deps.views));
+  app.use(errorHandler(deps.logger, deps.views));
   return app;
 }

@@ -31,7 +31,7 @@ export function loadOrCreateDevKeys(dataDir: string): { keys: DevKeys; created: 
     if (added.length > 0) writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
     return { keys, created: false, added, file };
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const keys = fresh();
   writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
   return { keys, created: true, added: [], file };

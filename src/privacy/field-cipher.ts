@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Per-field encryption of personal data with AES-256-GCM. Every value carries the id of the key
@@ -31,6 +31,15 @@ export function parseKeyRing(spec: string): KeyRing {
   return { activeKeyId, keys };
 }
 
+/**
+ * What the store records to recognise a key later: an HMAC made with the key over a fixed text,
+ * 16 bytes in hex. It names the key without revealing it (a plain hash of a key would be a way to
+ * test guesses; this needs the key itself).
+ */
+export function keyFingerprint(key: Buffer): string {
+  return createHmac('sha256', key).update('akkoord key fingerprint v1').digest().subarray(0, 16).toString('hex');
+}
+
 export class FieldCipher {
   constructor(private readonly ring: KeyRing) {}
 
@@ -48,6 +57,20 @@ export class FieldCipher {
 
   decryptOptional(sealed: string | null | undefined, context: string): string | null {
     return sealed === null || sealed === undefined ? null : this.decrypt(sealed, context);
+  }
+
+  /** The key id a sealed value (text or binary form, or its first 64 bytes/characters) names; null when it is not ours. */
+  keyIdOf(sealed: string | Buffer): string | null {
+    const bytes = typeof sealed === 'string' ? Buffer.from(sealed.slice(0, 64), 'base64url') : sealed;
+    if (bytes.subarray(0, 2).toString() !== FORMAT) return null;
+    const kidLen = bytes[2] ?? 0;
+    if (kidLen === 0 || bytes.length < 3 + kidLen) return null;
+    return bytes.subarray(3, 3 + kidLen).toString('utf8');
+  }
+
+  /** Opens a value in either form: text (base64url) or binary. */
+  decryptAny(sealed: string | Buffer, context: string): Buffer {
+    return this.decryptBytes(typeof sealed === 'string' ? Buffer.from(sealed, 'base64url') : sealed, context);
   }
 
   /** Binary form, for documents and images: `v1|kidLen|kid|iv(12)|tag(16)|ciphertext`. */

@@ -249,10 +249,33 @@ export interface StatusChangeInput {
   patch?: { sentAt?: Date; openedAt?: Date; deliveredAt?: Date; failureReason?: string };
 }
 
+/** A field-encryption key that sealed data here: its id and fingerprint (privacy/key-check.ts). */
+export interface KeyFingerprint {
+  keyId: string;
+  fingerprint: string;
+  firstUsedAt: Date;
+}
+
+/** One encrypted value: its column (the encryption context), its first 64 bytes or characters, and all of it on demand. */
+export interface SealedValue {
+  context: string;
+  /** Enough to read the key id from (see FieldCipher.keyIdOf). */
+  head: string | Buffer;
+  read(): Promise<string | Buffer>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;
+
+  listKeyFingerprints(): Promise<KeyFingerprint[]>;
+  /** Adds fingerprints for key ids not recorded yet; a recorded key id is left as it is. */
+  addKeyFingerprints(records: KeyFingerprint[]): Promise<void>;
+  /** Replaces every recorded fingerprint with these, at once. */
+  replaceKeyFingerprints(records: KeyFingerprint[]): Promise<void>;
+  /** Every encrypted value in the store, column by column (for checking the keys at start-up). */
+  sealedValues(): AsyncIterable<SealedValue>;
 
   countOrganisations(): Promise<number>;
   createOrganisation(org: Organisation): Promise<void>;

@@ -87,7 +87,9 @@ function modelsFor(page: string, lang: UiLanguage): object[] {
     case 'link-gone':
       return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'unknown', title: '' }];
     case 'error':
-      return [{ lang, status: 404 }, { lang, status: 429 }, { lang, status: 500 }, { lang, status: 403 }];
+      return [{ lang, status: 404 }, { lang, status: 429 }, { lang, status: 429, retryAfter: 1 }, { lang, status: 429, retryAfter: 42 }, { lang, status: 500 }, { lang, status: 500, requestId: 'req-1234abcd' }, { lang, status: 403 }];
+    case 'home':
+      return [{ lang, otherLang: lang === 'nl' ? 'en' : 'nl', langSwitchUrl: '/?lang=en' }];
     case 'dev-outbox':
       return [outbox, { lang: 'en', messages: [] }];
     default:
@@ -231,7 +233,7 @@ describe('content security policy', () => {
   ];
 
   it('when the pages are listed, then each has test models', () => {
-    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'link-gone', 'sign', 'verify']);
+    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'home', 'link-gone', 'sign', 'verify']);
   });
 
   for (const page of PAGES) {

@@ -1,9 +1,13 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
-import { isAppError } from '../../errors';
+import { AppError, isAppError } from '../../errors';
+import { maskedError } from '../../privacy/log-masking';
 import { isTransientStoreError } from '../../storage/store-errors';
-import { sendProblem } from './problem';
+import { sendErrorPage, wantsPage } from '../public/error-pages';
+import type { Views } from '../views';
+import { sendProblem as sendProblemJson } from './problem';
+import type { OnLimited } from './rate-limit';
 
 const TITLES: Record<string, string> = {
   validation_failed: 'The request has invalid fields',
@@ -20,9 +24,13 @@ const TITLES: Record<string, string> = {
 };
 
 /** The one error mapping: AppError → its status; body-parser faults → 400/413; the rest → bare 500. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, views?: Views): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) return;
+    // A browser on a public page gets the error page in its language; everyone else problem+json.
+    const page = views !== undefined && wantsPage(req);
+    const sendProblem = (r: Response, status: number, ...rest: [string, string, string?, AppError['errors']?]) =>
+      page ? sendErrorPage(views, req, r, status) : sendProblemJson(r, status, ...rest);
     if (isAppError(err)) {
       sendProblem(res, err.status, err.code, TITLES[err.code] ?? err.code, err.message, err.errors);
       return;
@@ -46,11 +54,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, e.status, 'bad_request', 'The request could not be read');
       return;
     }
-    logger.error({ err, requestId: res.locals.requestId, method: req.method }, 'unhandled error');
+    logger.error({ err: maskedError(err), requestId: res.locals.requestId, method: req.method }, 'unhandled error');
     sendProblem(res, 500, 'internal', 'Something went wrong on our side', 'Quote the requestId when you report this.');
   };
 }
 
 export const notFoundHandler: RequestHandler = (_req, res) => {
-  sendProblem(res, 404, 'not_found', 'Not found');
+  sendProblemJson(res, 404, 'not_found', 'Not found');
 };
+
+/** The last handler of the app: the friendly 404 page for a browser outside the API, else problem+json. */
+export function notFoundPage(views: Views): RequestHandler {
+  return (req: Request, res) => (wantsPage(req) ? sendErrorPage(views, req, res, 404) : notFoundHandler(req, res, () => undefined));
+}
+
+/** For the public pages' limiters: over the limit goes through the error handler, so a browser gets a page. */
+export const limitedToErrorHandler: OnLimited = (_req, _res, next, seconds) => next(new AppError('rate_limited', `Try again in ${seconds} seconds.`));

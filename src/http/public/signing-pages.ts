@@ -20,7 +20,7 @@ export interface SigningPagesDeps extends SignDeps, WithdrawDeps {
 const pickLang = (req: Request, fallback: Language): Language => (req.query.lang === 'en' ? 'en' : req.query.lang === 'nl' ? 'nl' : fallback);
 
 export function signingPages(deps: SigningPagesDeps): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true });
   const { views } = deps;
 
   const html = (res: Response, status: number, page: string, model: object) => {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { AuditChainKey, GENESIS_HASH } from '../../evidence/audit-chain';
@@ -20,11 +20,13 @@ import type {
   EventRecord,
   FormSnapshot,
   IdempotencyRecord,
+  KeyFingerprint,
   ListFilter,
   Organisation,
   OutboxMessage,
   OutboxState,
   Page,
+  SealedValue,
   SignatureRecord,
   StatusChangeInput,
   StatusProjectionRows,
@@ -61,6 +63,35 @@ const C = {
   devOutbox: 'dev_outbox.payload',
 };
 
+/**
+ * The database holds personal data (encrypted, but with hashes and statuses in the clear): it and
+ * its -wal/-shm files are 0600 whatever the umask, the folder 0700 when we create it. The file is
+ * made before SQLite opens it, because SQLite gives -wal and -shm the database file's mode.
+ */
+function ownerOnlyFiles(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
+/**
+ * Every encrypted column, for the key check at start-up: a page of (rowid, first 64 bytes or
+ * characters) after a rowid, and one whole value by rowid. Pages, not an open iterator, so that
+ * a whole value can be read in between.
+ */
+const SEALED_COLUMNS: readonly { context: string; page: string; one: string }[] = [
+  { context: C.firstName, page: 'SELECT rowid AS r, substr(subject_first_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND subject_first_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT subject_first_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.lastName, page: 'SELECT rowid AS r, substr(subject_last_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND subject_last_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT subject_last_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.dob, page: 'SELECT rowid AS r, substr(subject_dob_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND subject_dob_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT subject_dob_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.recipientName, page: 'SELECT rowid AS r, substr(recipient_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND recipient_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT recipient_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.address, page: 'SELECT rowid AS r, substr(recipient_address_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND recipient_address_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT recipient_address_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.signerName, page: 'SELECT rowid AS r, substr(signer_name_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND signer_name_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT signer_name_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.signature, page: 'SELECT rowid AS r, substr(signature_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND signature_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT signature_enc FROM consent_requests WHERE rowid = ?' },
+  { context: C.link, page: 'SELECT rowid AS r, substr(link_enc, 1, 64) AS head FROM outbox WHERE rowid > ? AND link_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT link_enc FROM outbox WHERE rowid = ?' },
+  { context: C.document, page: 'SELECT rowid AS r, substr(content_enc, 1, 64) AS head FROM documents WHERE rowid > ? AND content_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT content_enc FROM documents WHERE rowid = ?' },
+  { context: C.devOutbox, page: 'SELECT rowid AS r, substr(payload_enc, 1, 64) AS head FROM dev_outbox WHERE rowid > ? AND payload_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT payload_enc FROM dev_outbox WHERE rowid = ?' },
+];
+
 export interface SqliteStoreOptions {
   file: string;
   cipher: FieldCipher;
@@ -79,7 +110,7 @@ export class SqliteStore implements Store {
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    if (options.file !== ':memory:') ownerOnlyFiles(options.file);
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
@@ -148,6 +179,38 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async listKeyFingerprints(): Promise<KeyFingerprint[]> {
+    const rows = this.sql('SELECT key_id, fingerprint, first_used_at FROM key_fingerprints ORDER BY first_used_at, key_id').all() as Row[];
+    return rows.map((r) => ({ keyId: String(r.key_id), fingerprint: String(r.fingerprint), firstUsedAt: date(r.first_used_at) }));
+  }
+
+  async addKeyFingerprints(records: KeyFingerprint[]): Promise<void> {
+    const insert = this.sql('INSERT OR IGNORE INTO key_fingerprints (key_id, fingerprint, first_used_at) VALUES (?, ?, ?)');
+    this.db.transaction(() => records.forEach((r) => insert.run(r.keyId, r.fingerprint, iso(r.firstUsedAt))))();
+  }
+
+  async replaceKeyFingerprints(records: KeyFingerprint[]): Promise<void> {
+    const insert = this.sql('INSERT INTO key_fingerprints (key_id, fingerprint, first_used_at) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.sql('DELETE FROM key_fingerprints').run();
+      records.forEach((r) => insert.run(r.keyId, r.fingerprint, iso(r.firstUsedAt)));
+    })();
+  }
+
+  async *sealedValues(): AsyncIterable<SealedValue> {
+    for (const column of SEALED_COLUMNS) {
+      let after = 0;
+      for (;;) {
+        const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
+        for (const row of rows) {
+          yield { context: column.context, head: row.head, read: async () => this.sql(column.one).pluck().get(row.r) as string | Buffer };
+        }
+        if (rows.length < 500) break;
+        after = rows[rows.length - 1]!.r;
+      }
+    }
   }
 
   async countOrganisations(): Promise<number> {
