@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { browserSummary } from '../evidence/browser-summary';
 import { auditTrailFor } from '../evidence/audit-trail';
 import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/render-consent-pdf';
-import type { Sealer } from '../evidence/sealer';
+import { type Sealer, sealStateOf } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
@@ -174,7 +174,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   // When two taps race, decide() lets only the first one through; both then show its outcome.
   await deps.store.decide({
-    sealState: deps.sealer.timestamps && !sealed.timestamped ? 'sealed_without_timestamp' : null,
+    sealState: sealStateOf(deps.sealer, sealed),
     requestId: request.id,
     fromStatuses: OPEN_STATUSES,
     status,

@@ -63,8 +63,16 @@ export interface ConsentRequestRecord {
   decisions: Decision[];
   signerName: string | null;
   signatureKind: 'drawn' | 'typed' | null;
-  sealState: 'sealed_without_timestamp' | null;
+  /** The time-stamp state of the request's record; null before there is one. */
+  sealState: StoredSealState | null;
 }
+
+/**
+ * How the request's record was sealed: with a time-stamp, without one because no TSA is
+ * configured, or without one while the TSA failed (a job retries; the API calls that
+ * `timestamp_pending`; the stored value keeps its first name).
+ */
+export type StoredSealState = 'timestamped' | 'no_timestamp_authority' | 'sealed_without_timestamp';
 
 /** When to remind: `automatic` reminders `afterDays` apart after sending, at most `max` in all (manual ones included). */
 export interface ReminderPolicy {
@@ -193,7 +201,7 @@ export interface DecideInput {
   document: DocumentRecord;
   event: EventRecord;
   /** 'sealed_without_timestamp' when the time-stamp authority could not be reached: a job retries. */
-  sealState?: 'sealed_without_timestamp' | null;
+  sealState?: StoredSealState | null;
 }
 
 export interface StatusChangeInput {
@@ -253,7 +261,7 @@ export interface Store {
    */
   /** Requests whose record still waits for a time-stamp. */
   listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]>;
-  /** Stores the re-sealed record that now carries a time-stamp, with its event, and clears the seal state. */
+  /** Stores the re-sealed record that now carries a time-stamp, with its event, and sets the seal state to 'timestamped'. */
   completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
   withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**

@@ -29,6 +29,7 @@ import type {
   StoredEvent,
   SubjectDecisionRow,
 } from '../store';
+import type { StoredSealState } from '../store';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 
 type Row = Record<string, unknown>;
@@ -240,7 +241,7 @@ export class SqliteStore implements Store {
       decisions: JSON.parse(String(row.decisions)) as Decision[],
       signerName: c.decryptOptional(row.signer_name_enc as string | null, C.signerName),
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
-      sealState: (row.seal_state as 'sealed_without_timestamp' | null) ?? null,
+      sealState: (row.seal_state as StoredSealState | null) ?? null,
     };
   }
 
@@ -388,7 +389,7 @@ export class SqliteStore implements Store {
 
   async completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void> {
     this.db.transaction(() => {
-      this.sql('UPDATE consent_requests SET seal_state = NULL WHERE id = ?').run(input.requestId);
+      this.sql("UPDATE consent_requests SET seal_state = 'timestamped' WHERE id = ?").run(input.requestId);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
     }).immediate();
