@@ -1,4 +1,4 @@
-import type { ConsentRequestRecord, StoredSealState } from '../storage/store';
+import type { ConsentRequestRecord, DocumentRecord, DocumentSealState, StoredSealState } from '../storage/store';
 
 /**
  * `sealState` in the API: `timestamped`, `no_timestamp_authority` (TSA_URL not set),
@@ -7,6 +7,17 @@ import type { ConsentRequestRecord, StoredSealState } from '../storage/store';
  */
 const SEAL_STATES = { timestamped: 'timestamped', no_timestamp_authority: 'no_timestamp_authority', sealed_without_timestamp: 'timestamp_pending' } as const;
 export type SealState = (typeof SEAL_STATES)[StoredSealState];
+
+/** A document's `sealState` in `…/documents`: the request's values, plus `timestamp_added_later` for a version whose time-stamp is in a later version. */
+export function presentDocumentSealState(state: DocumentSealState | null | undefined): SealState | 'timestamp_added_later' | null {
+  if (!state) return null;
+  return state === 'timestamp_added_later' ? state : SEAL_STATES[state];
+}
+
+/** One entry of `…/documents`: no content. */
+export function presentDocument(d: Omit<DocumentRecord, 'content'>) {
+  return { id: d.id, kind: d.kind, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString(), sealState: presentDocumentSealState(d.sealState) };
+}
 
 /** The API shape of a consent request (API.md): names and contact details never leave after creation. */
 export function presentConsentRequest(r: ConsentRequestRecord) {

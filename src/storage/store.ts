@@ -138,7 +138,12 @@ export interface DocumentRecord {
   sha256: string;
   content: Buffer;
   createdAt: Date;
+  /** This document's time-stamp state; null when unknown (stored before migration 009 without a matching event). */
+  sealState?: DocumentSealState | null;
 }
+
+/** A request's seal state, per document; a version whose time-stamp came in a later version is 'timestamp_added_later'. */
+export type DocumentSealState = StoredSealState | 'timestamp_added_later';
 
 export interface DevOutboxEntry {
   id: string;
@@ -261,8 +266,18 @@ export interface Store {
    */
   /** Requests whose record still waits for a time-stamp. */
   listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]>;
-  /** Stores the re-sealed record that now carries a time-stamp, with its event, and sets the seal state to 'timestamped'. */
+  /**
+   * Stores the re-sealed record that now carries a time-stamp, with its event, sets the request's
+   * seal state to 'timestamped' and the earlier version's to 'timestamp_added_later'.
+   */
   completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
+  /** Withdrawal receipts sealed while the TSA failed ('sealed_without_timestamp'), oldest first, with content. */
+  listReceiptsMissingTimestamps(limit: number): Promise<DocumentRecord[]>;
+  /**
+   * Stores the time-stamped version of a receipt with its event and marks the earlier version
+   * 'timestamp_added_later'; false (nothing stored) when that version no longer waits.
+   */
+  completeReceiptTimestamp(input: { previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**
    * The latest decision per (form, purpose) of one subject, in the order each was first decided.

@@ -230,6 +230,37 @@ describe('time-stamps', () => {
     }
   });
 
+  test('when the time-stamp authority is down during a withdrawal, then the receipt waits for its time-stamp, the job adds it as a new version, and the receipt link gives that version', async () => {
+    app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' });
+    const { id, link } = await signed(app);
+    const { cookie } = await openSigningPage(app, link);
+    const done = await app.http.get(link).set('Cookie', cookie);
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(done.text)![1]!;
+    tsa.failAlways(true);
+    try {
+      const res = await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'gegevens-delen', action: 'selected' });
+      expect(res.status).toBe(303);
+    } finally {
+      tsa.failAlways(false);
+    }
+    const documents = async () => (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data as { kind: string; sealState: string; sha256: string }[];
+    expect((await documents()).map((d) => [d.kind, d.sealState])).toEqual([['consent-pdf', 'timestamped'], ['withdrawal-receipt', 'timestamp_pending']]);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.sealState).toBe('timestamped');
+
+    app.clock.advance(10 * 60_000);
+    await app.container.worker.runOnce();
+    const after = await documents();
+    expect(after.map((d) => [d.kind, d.sealState])).toEqual([['consent-pdf', 'timestamped'], ['withdrawal-receipt', 'timestamp_added_later'], ['withdrawal-receipt', 'timestamped']]);
+    const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
+    expect(events.body.data.at(-1)).toMatchObject({ type: 'timestamp_added', detail: { document: 'withdrawal-receipt', previousDocumentSha256: after[1]!.sha256, documentSha256: after[2]!.sha256 } });
+    const receipt = (await app.http.get(`${link}/receipt`).buffer(true).parse(binary)).body as Buffer;
+    const check = await app.http.post('/api/v1/verify').set(auth(app.apiKey)).set('Content-Type', 'application/pdf').send(receipt);
+    expect(check.body).toMatchObject({ authentic: true, sha256: after[2]!.sha256, record: { kind: 'withdrawal-receipt' }, seal: { timestamped: true } });
+    // Nothing waits any more: a second run adds nothing.
+    await app.container.worker.runOnce();
+    expect(await documents()).toHaveLength(3);
+  });
+
   test('when TSA_TRUSTED_CERTS names the TSA\'s own root, then records get their time-stamp', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'akkoord-tsa-trust-'));
     const trustFile = join(dir, 'tsa-roots.pem');

@@ -74,7 +74,8 @@ describe('sqlite migrations', () => {
     };
     const decide = async (r: ConsentRequestRecord, timestamped: boolean, sealState: StoredSealState | null) => {
       const document = { id: newId('doc', t0), requestId: r.id, organisationId: 'org_a', kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: randomBytes(32).toString('hex'), content: Buffer.from('%PDF-1.7'), createdAt: t0 };
-      await store.decide({ requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Sam', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: ['a'], signature: null, document, event: { id: newId('evt', t0), requestId: r.id, organisationId: 'org_a', type: 'signed', at: t0, actor: 'recipient', detail: { timestamped } }, sealState });
+      const detail = { documentSha256: document.sha256, timestamped, ...(sealState ? { sealNote: 'sealed without timestamp' } : {}) };
+      await store.decide({ requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Sam', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: ['a'], signature: null, document, event: { id: newId('evt', t0), requestId: r.id, organisationId: 'org_a', type: 'signed', at: t0, actor: 'recipient', detail }, sealState });
       return document;
     };
     const stamped = await create('S-1');
@@ -85,12 +86,14 @@ describe('sqlite migrations', () => {
     await decide(pending, false, 'sealed_without_timestamp');
     const stampedLater = await create('S-4');
     const first = await decide(stampedLater, false, 'sealed_without_timestamp');
-    await store.completeTimestamp({ requestId: stampedLater.id, document: { ...first, id: newId('doc', t0), sha256: randomBytes(32).toString('hex') }, event: { id: newId('evt', t0), requestId: stampedLater.id, organisationId: 'org_a', type: 'timestamp_added', at: t0, actor: 'system', detail: {} } });
+    const second = randomBytes(32).toString('hex');
+    await store.completeTimestamp({ requestId: stampedLater.id, document: { ...first, id: newId('doc', t0), sha256: second }, event: { id: newId('evt', t0), requestId: stampedLater.id, organisationId: 'org_a', type: 'timestamp_added', at: t0, actor: 'system', detail: { previousDocumentSha256: first.sha256, documentSha256: second } } });
     const open = await create('S-5');
     await store.close();
-    // As before 009: NULL for every request but the one still waiting.
+    // As before 009: NULL for every request but the one still waiting, no seal state for documents.
     const db = new Database(file);
     db.prepare("UPDATE consent_requests SET seal_state = NULL WHERE seal_state IS NOT 'sealed_without_timestamp'").run();
+    db.exec('DROP INDEX documents_missing_timestamp; ALTER TABLE documents DROP COLUMN seal_state;');
     db.prepare("DELETE FROM schema_migrations WHERE name = '009_seal_state.sql'").run();
     db.close();
 
@@ -98,6 +101,8 @@ describe('sqlite migrations', () => {
     try {
       const states = await Promise.all([stamped, noAuthority, pending, stampedLater, open].map(async (r) => (await store.getConsentRequest('org_a', r.id))?.sealState));
       expect(states).toEqual(['timestamped', 'no_timestamp_authority', 'sealed_without_timestamp', 'timestamped', null]);
+      const documents = await Promise.all([stamped, noAuthority, pending, stampedLater].map(async (r) => (await store.listDocuments('org_a', r.id)).map((d) => d.sealState)));
+      expect(documents).toEqual([['timestamped'], ['no_timestamp_authority'], ['sealed_without_timestamp'], ['timestamp_added_later', 'timestamped']]);
     } finally {
       await store.close();
     }

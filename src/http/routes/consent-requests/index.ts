@@ -1,7 +1,7 @@
 import { Router } from 'express';
 
 import { cancelConsent } from '../../../consent/cancel-consent';
-import { presentConsentRequest } from '../../../consent/present-consent-request';
+import { presentConsentRequest, presentDocument } from '../../../consent/present-consent-request';
 import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
 import { remindConsent } from '../../../consent/remind-consent';
 import { readMultipart } from '../../middleware/multipart';
@@ -90,7 +90,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
     const { organisationId } = authOf(res.locals);
     const request = await find(organisationId, req.params.id as string);
     const docs = await store.listDocuments(organisationId, request.id);
-    res.json({ data: docs.map((d) => ({ id: d.id, kind: d.kind, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString() })) });
+    res.json({ data: docs.map(presentDocument) });
   });
 
   return router;
