@@ -41,8 +41,11 @@ export interface FakeTsa {
   readonly requests: Buffer[];
   /** Every token handed out (the DER ContentInfo), in order. */
   readonly tokens: Buffer[];
-  /** Every TimeStampResp handed out, in order. */
-  readonly responses: Buffer[];
+  /**
+   * Every TimeStampReq answered with a TimeStampResp, paired. An answer delayed past a client's
+   * time-out lands here late: find a request's answer by the request, not by position.
+   */
+  readonly exchanges: { request: Buffer; response: Buffer }[];
   /** Wait this long before answering. */
   delayMs: number;
   /** How the tokens are made wrong (until set back to 'none'). */
@@ -81,7 +84,7 @@ export async function startFakeTsa(): Promise<FakeTsa> {
   const signingKey = await webcrypto.subtle.importKey('pkcs8', pki.tsaKeyPkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
   const requests: Buffer[] = [];
   const tokens: Buffer[] = [];
-  const responses: Buffer[] = [];
+  const exchanges: { request: Buffer; response: Buffer }[] = [];
   let failures = 0;
   let always = false;
   let rejections = 0;
@@ -89,7 +92,7 @@ export async function startFakeTsa(): Promise<FakeTsa> {
   const tsa = {
     requests,
     tokens,
-    responses,
+    exchanges,
     delayMs: 0,
     misbehave: 'none' as TsaMisbehaviour,
     certificatePem: forge.pki.certificateToPem(pki.tsa.critical.certificate),
@@ -135,7 +138,7 @@ export async function startFakeTsa(): Promise<FakeTsa> {
         return;
       }
       const bytes = await answer(body);
-      responses.push(bytes);
+      exchanges.push({ request: body, response: bytes });
       res.writeHead(200, { 'Content-Type': 'application/timestamp-reply', 'Content-Length': String(bytes.length) }).end(bytes);
     });
   });
