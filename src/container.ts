@@ -127,6 +127,7 @@ export function buildLogger(level: string): Logger {
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const logger = overrides.logger ?? buildLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
+  const trustedTsaCertificates = loadTrustedTsaCertificates(config);
   const forms = loadForms(config.formsDir);
   const keys = resolveKeys(config, logger);
   const cipher = new FieldCipher(parseKeyRing(keys.ring));
@@ -134,7 +135,6 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const tokens = new LinkTokens(keys.link);
   const views = createViews(projectPath('templates'));
   const messages = createMessageRenderer(projectPath('templates'));
-  const trustedTsaCertificates = loadTrustedTsaCertificates(config);
   const sealer = buildSealer(config, logger, overrides.signingIdentity, trustedTsaCertificates);
   const trustedCertificatePems = () => [sealer.identity.certificatePem];
   const devOutbox = new DevOutbox({ store, clock });

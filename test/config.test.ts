@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -96,5 +96,17 @@ describe('configuration', () => {
     expect(await bootstrapDemo(second)).toBeNull();
     await second.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('when TSA_TRUSTED_CERTS is missing or holds no certificate, then start-up refuses and names it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akkoord-tsa-'));
+    try {
+      writeFileSync(join(dir, 'empty.pem'), 'not a certificate\n');
+      const start = (file: string) => () => buildContainer(loadConfig({ NODE_ENV: 'development', DATA_DIR: dir, LOG_LEVEL: 'silent', TSA_TRUSTED_CERTS: file }), { logger: pino({ level: 'silent' }) });
+      expect(start(join(dir, 'missing.pem'))).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^TSA_TRUSTED_CERTS: ENOENT/)] }));
+      expect(start(join(dir, 'empty.pem'))).toThrow(expect.objectContaining({ problems: ['TSA_TRUSTED_CERTS: the file holds no PEM certificate'] }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
