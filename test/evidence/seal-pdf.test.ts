@@ -9,6 +9,7 @@ import { type SealOptions, sealPdf, verifySealedPdf } from '../../src/evidence/s
 import { createSelfSignedP12, DEV_P12_FILE, DEV_PASSWORD_FILE, loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity, SigningIdentityError } from '../../src/evidence/signing-identity';
 import { X509Certificate } from 'node:crypto';
 import { readTimestampToken } from '../../src/evidence/timestamp-authority';
+import { verifyTimestampToken } from '../../src/evidence/verify-timestamp-token';
 import { hasCommand } from '../helpers/tools';
 import { type FakeTsa, otherCaCertificatePem, startFakeTsa, type TsaMisbehaviour } from './fake-tsa';
 
@@ -379,6 +380,23 @@ describe('time-stamp tokens as a strict RFC 3161 verifier sees them', () => {
       timestampAuthority: null,
       timestampProblem: 'the TSA certificate does not chain to a trusted TSA certificate (TSA_TRUSTED_CERTS)',
     });
+  });
+
+  test('when one byte of a token changes (its TSTInfo or the TSA signature), then the strict check refuses it', async () => {
+    await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url } });
+    const token = tsa.tokens[0]!;
+    const imprint = { sha256: readTimestampToken(token).hashedMessage };
+    const changedTime = Buffer.from(token);
+    const at = changedTime.indexOf('20261122130503Z');
+    changedTime[at + 13] = '4'.charCodeAt(0);
+    const changedSignature = Buffer.from(token);
+    changedSignature[changedSignature.length - 1] = changedSignature.at(-1)! ^ 0x01;
+
+    expect(verifyTimestampToken(token, { imprint })).toMatchObject({ valid: true, genTime: fixedTime });
+    expect(at).toBeGreaterThan(0);
+    expect(verifyTimestampToken(changedTime, { imprint })).toEqual({ valid: false, code: 'refused', problem: 'the message-digest attribute does not match the TSTInfo' });
+    expect(verifyTimestampToken(changedSignature, { imprint })).toEqual({ valid: false, code: 'refused', problem: 'the TSA signature does not verify' });
+    expect(verifyTimestampToken(Buffer.from('not a token'), { imprint })).toMatchObject({ valid: false, problem: expect.stringMatching(/^unreadable token/) });
   });
 
   test('when a time-stamped seal is verified, then the result names the TSA from its certificate and the TSA time', async () => {
