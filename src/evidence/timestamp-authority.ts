@@ -187,8 +187,8 @@ function tokenFromResponse(response: Buffer, digest: Buffer, nonce: Buffer, trus
   if (token.length === 0) throw new AttemptFailure(`TSA answered ${PKI_STATUS[status]} without a token`, true);
   // Strict, before the token is accepted: a token a validator would refuse is no time-stamp.
   const check = verifyTimestampToken(token, { imprint: { sha256: digest }, nonce: BigInt(`0x${nonce.toString('hex')}`), trusted });
-  // Another nonce may be a stale answer; every other fault comes back the same when asked again.
-  if (!check.valid) throw new AttemptFailure(`token refused: ${check.problem}`, check.code === 'nonce');
+  // Another nonce may be a stale answer and garbage a broken transfer; a token that breaks a rule comes back the same.
+  if (!check.valid) throw new AttemptFailure(`token refused: ${check.problem}`, check.code !== 'refused');
   return Buffer.from(token);
 }
 

@@ -42,8 +42,8 @@ export interface TimestampAuthorityName {
 
 export type TimestampCheck =
   | { valid: true; genTime: Date; authority: TimestampAuthorityName; serialNumber: string; policy: string }
-  /** `nonce`: the token answers another request (asking again may help); `refused`: anything else. */
-  | { valid: false; code: 'nonce' | 'refused'; problem: string };
+  /** `nonce`: it answers another request, `unreadable`: not a token (asking again may help); `refused`: it breaks a rule. */
+  | { valid: false; code: 'nonce' | 'unreadable' | 'refused'; problem: string };
 
 export interface TimestampExpectation {
   /** What was time-stamped: the data (hashed with the token's imprint hash) or the SHA-256 we asked for. */
@@ -71,7 +71,7 @@ export function verifyTimestampToken(token: Buffer, expected: TimestampExpectati
     return check(token, expected);
   } catch (error) {
     if (error instanceof Refused) return { valid: false, code: error.code, problem: error.message };
-    return { valid: false, code: 'refused', problem: `unreadable token (${error instanceof Error ? error.message : String(error)})` };
+    return { valid: false, code: 'unreadable', problem: `unreadable token (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
