@@ -51,6 +51,7 @@ const schema = z.object({
   SIGNING_P12_PASSWORD: z.string().optional(),
   TSA_URL: z.url().optional(),
   TSA_TIMEOUT_MS: positiveInt(5_000),
+  TSA_TRUSTED_CERTS: z.string().optional(),
 });
 
 /** Measured in test/delivery/sms-messages.test.ts: longer base URLs do not fit one SMS segment. */
@@ -112,6 +113,8 @@ export interface Config {
   /** The organisation's PKCS#12 for sealing; null: a self-signed one in DATA_DIR (never in production). */
   signing: { p12Path: string; password: string } | null;
   tsa: { url: string; timeoutMs: number; attempts: number } | null;
+  /** A PEM bundle of trusted TSA certificates (roots or the TSA's own); null: any TSA that passes the RFC 3161 checks. */
+  tsaTrustedCertsPath: string | null;
 }
 
 export class ConfigError extends Error {
@@ -199,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     sendgrid,
     signing: v.SIGNING_P12_PATH ? { p12Path: resolve(cwd, v.SIGNING_P12_PATH), password: v.SIGNING_P12_PASSWORD ?? '' } : null,
     tsa: v.TSA_URL ? { url: v.TSA_URL, timeoutMs: v.TSA_TIMEOUT_MS, attempts: 3 } : null,
+    tsaTrustedCertsPath: v.TSA_TRUSTED_CERTS ? resolve(cwd, v.TSA_TRUSTED_CERTS) : null,
   };
 }
 

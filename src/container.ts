@@ -24,10 +24,12 @@ import { projectPath } from './shared/paths';
 import { SqliteStore } from './storage/sqlite/sqlite-store';
 import type { Store } from './storage/store';
 import { ConfigError } from './config';
+import type { X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { PadesSealer } from './evidence/pades-sealer';
+import { certificatesFromPemBundle } from './evidence/verify-timestamp-token';
 import { loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity } from './evidence/signing-identity';
 
 /** The one place that picks adapters from config and builds the services. */
@@ -55,18 +57,32 @@ export interface ContainerOverrides {
   signingIdentity?: SigningIdentity;
 }
 
-function buildSealer(config: Config, logger: Logger, identity: SigningIdentity | undefined): PadesSealer {
-  if (identity) return new PadesSealer(identity, config.tsa);
+/** TSA_TRUSTED_CERTS: read once at start-up; an unreadable file or one without certificates stops the start. */
+function loadTrustedTsaCertificates(config: Config): X509Certificate[] {
+  if (!config.tsaTrustedCertsPath) return [];
+  let certificates: X509Certificate[];
+  try {
+    certificates = certificatesFromPemBundle(readFileSync(config.tsaTrustedCertsPath, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`TSA_TRUSTED_CERTS: ${(error as Error).message}`]);
+  }
+  if (certificates.length === 0) throw new ConfigError(['TSA_TRUSTED_CERTS: the file holds no PEM certificate']);
+  return certificates;
+}
+
+function buildSealer(config: Config, logger: Logger, identity: SigningIdentity | undefined, tsaTrusted: X509Certificate[]): PadesSealer {
+  const tsa = config.tsa ? { ...config.tsa, trusted: tsaTrusted } : null;
+  if (identity) return new PadesSealer(identity, tsa);
   if (config.signing) {
     try {
-      return new PadesSealer(loadSigningIdentity(readFileSync(config.signing.p12Path), config.signing.password), config.tsa);
+      return new PadesSealer(loadSigningIdentity(readFileSync(config.signing.p12Path), config.signing.password), tsa);
     } catch (error) {
       throw new ConfigError([`SIGNING_P12_PATH: ${(error as Error).message}`]);
     }
   }
   const dev = loadOrCreateDevSigningIdentity(config.dataDir, 'Akkoord');
   if (dev.created) logger.warn({ file: dev.file }, 'generated a self-signed development seal; set SIGNING_P12_PATH for real use');
-  return new PadesSealer(dev.identity, config.tsa);
+  return new PadesSealer(dev.identity, tsa);
 }
 
 function resolveKeys(config: Config, logger: Logger): { ring: string; link: Buffer; audit: Buffer; source: KeySource } {
@@ -144,6 +160,7 @@ export function buildLogger(level: string): Logger {
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
   const logger = overrides.logger ?? buildLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
+  const trustedTsaCertificates = loadTrustedTsaCertificates(config);
   const forms = loadForms(config.formsDir);
   const keys = resolveKeys(config, logger);
   const ring = parseKeyRing(keys.ring);
@@ -153,7 +170,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const tokens = new LinkTokens(keys.link);
   const views = createViews(projectPath('templates'));
   const messages = createMessageRenderer(projectPath('templates'));
-  const sealer = buildSealer(config, logger, overrides.signingIdentity);
+  const sealer = buildSealer(config, logger, overrides.signingIdentity, trustedTsaCertificates);
   const trustedCertificatePems = () => [sealer.identity.certificatePem];
   const devOutbox = new DevOutbox({ store, clock });
   // A channel without a provider uses the dev outbox; loadConfig refuses that in production.
@@ -173,6 +190,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     renderPaperRecordPdf,
     sealer,
     trustedCertificatePems,
+    trustedTsaCertificates,
     devOutboxEnabled: config.env !== 'production' && (!config.twilio || !config.sendgrid),
     reminderDefaults: config.reminders,
     twilio: config.twilio,

@@ -114,4 +114,16 @@ describe('configuration', () => {
     expect(statSync(join(dir, 'dev-keys.json')).mode & 0o777).toBe(0o600);
     return container.close().then(() => rmSync(dir, { recursive: true, force: true }));
   });
+
+  test('when TSA_TRUSTED_CERTS is missing or holds no certificate, then start-up refuses and names it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akkoord-tsa-'));
+    try {
+      writeFileSync(join(dir, 'empty.pem'), 'not a certificate\n');
+      const start = (file: string) => () => buildContainer(loadConfig({ NODE_ENV: 'development', DATA_DIR: dir, LOG_LEVEL: 'silent', TSA_TRUSTED_CERTS: file }), { logger: pino({ level: 'silent' }) });
+      expect(start(join(dir, 'missing.pem'))).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^TSA_TRUSTED_CERTS: ENOENT/)] }));
+      expect(start(join(dir, 'empty.pem'))).toThrow(expect.objectContaining({ problems: ['TSA_TRUSTED_CERTS: the file holds no PEM certificate'] }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { DocumentKind, DocumentRecord, StoredEvent, Store } from '../storage/store';
+import type { DocumentKind, DocumentRecord, DocumentSealState, StoredEvent, Store } from '../storage/store';
 
 /** One stored document as the organisation sees it in the list, without its content. */
 export interface ConsentDocument {
@@ -14,6 +14,8 @@ export interface ConsentDocument {
   contentType: string;
   sha256: string;
   createdAt: Date;
+  /** The time-stamp state the store keeps for this version (see evidence/sealer.ts). */
+  sealState: DocumentSealState | null;
 }
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
@@ -52,7 +54,7 @@ export async function listConsentDocuments(deps: { store: Store }, organisationI
     const fact = facts.get(d.sha256);
     const previous = fact?.previousSha256 ? (idBySha.get(fact.previousSha256) ?? null) : null;
     idBySha.set(d.sha256, d.id);
-    return { id: d.id, kind: d.kind, version, supersedes: previous, timestamped: fact?.timestamped ?? false, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt };
+    return { id: d.id, kind: d.kind, version, supersedes: previous, timestamped: fact?.timestamped ?? false, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt, sealState: d.sealState ?? null };
   });
 }
 

@@ -1,4 +1,18 @@
-import type { ConsentRequestRecord } from '../storage/store';
+import type { ConsentRequestRecord, DocumentSealState, StoredSealState } from '../storage/store';
+
+/**
+ * `sealState` in the API: `timestamped`, `no_timestamp_authority` (TSA_URL not set),
+ * `timestamp_pending` (the TSA failed; a job retries) or null before there is a record. The stored
+ * 'sealed_without_timestamp' is the API's `timestamp_pending` (the API's name until December 2026).
+ */
+const SEAL_STATES = { timestamped: 'timestamped', no_timestamp_authority: 'no_timestamp_authority', sealed_without_timestamp: 'timestamp_pending' } as const;
+export type SealState = (typeof SEAL_STATES)[StoredSealState];
+
+/** A document's `sealState` in `…/documents`: the request's values, plus `timestamp_added_later` for a version whose time-stamp is in a later version. */
+export function presentDocumentSealState(state: DocumentSealState | null | undefined): SealState | 'timestamp_added_later' | null {
+  if (!state) return null;
+  return state === 'timestamp_added_later' ? state : SEAL_STATES[state];
+}
 
 /** The API shape of a consent request (API.md): names and contact details never leave after creation. */
 export function presentConsentRequest(r: ConsentRequestRecord) {
@@ -25,7 +39,7 @@ export function presentConsentRequest(r: ConsentRequestRecord) {
     reminderCount: r.reminderCount,
     reminders: r.reminders,
     failureReason: r.failureReason,
-    sealState: r.sealState,
+    sealState: r.sealState ? SEAL_STATES[r.sealState] : null,
   };
 }
 export type ConsentRequestView = ReturnType<typeof presentConsentRequest>;

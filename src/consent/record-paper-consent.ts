@@ -6,7 +6,7 @@ import { pdfScanProblem } from '../evidence/inspect-pdf-scan';
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import { ScanRenderError } from '../evidence/render-pdf-pages';
 import { sealReason } from '../evidence/seal-reasons';
-import type { Sealer } from '../evidence/sealer';
+import { type Sealer, sealStateOf } from '../evidence/sealer';
 import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-type';
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
@@ -179,7 +179,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
   const decided = await deps.store.decide({
-    sealState: deps.sealer.timestamps && !sealed.timestamped ? 'sealed_without_timestamp' : null,
+    sealState: sealStateOf(deps.sealer, sealed),
     requestId: request.id,
     fromStatuses: OPEN_STATUSES,
     status,

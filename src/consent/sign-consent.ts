@@ -4,7 +4,7 @@ import { browserSummary, describeBrowser } from '../evidence/browser-summary';
 import { auditTrailFor } from '../evidence/audit-trail';
 import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/render-consent-pdf';
 import { sealReason } from '../evidence/seal-reasons';
-import type { Sealer } from '../evidence/sealer';
+import { type Sealer, sealStateOf } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { cleanText } from '../shared/text';
@@ -182,7 +182,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   // When two taps race, decide() lets only the first one through; both then show its outcome.
   await deps.store.decide({
-    sealState: deps.sealer.timestamps && !sealed.timestamped ? 'sealed_without_timestamp' : null,
+    sealState: sealStateOf(deps.sealer, sealed),
     requestId: request.id,
     fromStatuses: OPEN_STATUSES,
     status,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { browserSummary } from '../evidence/browser-summary';
 import type { WithdrawalReceiptPdfInput } from '../evidence/render-receipt-pdf';
 import { sealReason } from '../evidence/seal-reasons';
-import type { Sealer } from '../evidence/sealer';
+import { type Sealer, sealStateOf } from '../evidence/sealer';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Store, StoredEvent } from '../storage/store';
@@ -60,7 +60,7 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
     decisions,
     withdrawn,
     status,
-    document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'withdrawal-receipt', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
+    document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'withdrawal-receipt', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now, sealState: sealStateOf(deps.sealer, sealed) },
     event: {
       id: newId('evt', now),
       requestId: request.id,

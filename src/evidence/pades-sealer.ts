@@ -1,3 +1,5 @@
+import type { X509Certificate } from 'node:crypto';
+
 import { sealPdf } from './seal-pdf';
 import type { SealOutcome, Sealer } from './sealer';
 import type { SigningIdentity } from './signing-identity';
@@ -8,7 +10,7 @@ export class PadesSealer implements Sealer {
 
   constructor(
     readonly identity: SigningIdentity,
-    private readonly tsa: { url: string; timeoutMs: number; attempts: number } | null,
+    private readonly tsa: { url: string; timeoutMs: number; attempts: number; trusted?: readonly X509Certificate[] } | null,
   ) {
     this.timestamps = tsa !== null;
   }

@@ -4,7 +4,8 @@ import { SignPdf } from '@signpdf/signpdf';
 import { Signer, SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils';
 import forge from 'node-forge';
 import type { SigningIdentity } from './signing-identity';
-import { OID as TSA_OID, readTimestampToken, requestTimestamp, TimestampUnavailableError } from './timestamp-authority';
+import { OID as TSA_OID, requestTimestamp, TimestampUnavailableError } from './timestamp-authority';
+import { type TimestampAuthorityName, type TimestampCheck, verifyTimestampToken as checkTimestampToken } from './verify-timestamp-token';
 
 /**
  * Seals a finished evidence PDF with a PAdES signature (ETSI.CAdES.detached, baseline B-B, or
@@ -42,7 +43,7 @@ export interface SealOptions {
   name: string;
   /** The claimed time of sealing; it goes into the signature dictionary's /M entry. */
   signedAt: Date;
-  tsa?: { url: string; timeoutMs?: number; attempts?: number; backoffMs?: number; fetchImpl?: typeof fetch };
+  tsa?: { url: string; timeoutMs?: number; attempts?: number; backoffMs?: number; fetchImpl?: typeof fetch; trusted?: readonly X509Certificate[] };
 }
 
 export interface SealResult {
@@ -203,8 +204,9 @@ class CadesSigner extends Signer {
         attempts: tsa.attempts ?? TSA_DEFAULTS.attempts,
         ...(tsa.backoffMs === undefined ? {} : { backoffMs: tsa.backoffMs }),
         ...(tsa.fetchImpl === undefined ? {} : { fetchImpl: tsa.fetchImpl }),
+        ...(tsa.trusted === undefined ? {} : { trusted: tsa.trusted }),
       });
-      const check = verifyTimestampToken(token, signature);
+      const check = verifyTimestampToken(token, signature, tsa.trusted ?? []);
       if (!check.valid) {
         this.timestamp = { kind: 'failed', reason: `the TSA's token does not verify (${check.problem})` };
         return null;
@@ -549,22 +551,11 @@ function signingTimeOf(signer: ParsedSignerInfo): Date | null {
 
 /**
  * A time-stamp token is itself SignedData, over a TSTInfo whose imprint must be the hash of the
- * seal's signature value. The TSA certificate is taken from the token (certReq); whether that TSA
- * is trusted is not decided here.
+ * seal's signature value; it is checked strictly (verify-timestamp-token.ts). Whether the TSA is
+ * trusted is decided only when TSA_TRUSTED_CERTS lists trusted TSA certificates.
  */
-function verifyTimestampToken(token: Buffer, signatureValue: Buffer): { valid: true; genTime: Date } | { valid: false; problem: string } {
-  try {
-    const signed = parseSignedData(token);
-    if (signed.eContentType !== OID.tstInfo || !signed.eContent) return { valid: false, problem: 'not a TSTInfo token' };
-    const check = checkSigner(signed, signed.eContent);
-    if (!check.signatureValid || !check.attributesMatch) return { valid: false, problem: `TSA signature: ${check.problem}` };
-    const info = readTimestampToken(token);
-    const imprintHash = Object.values(HASHES).includes(info.hashAlgorithm) ? info.hashAlgorithm : null;
-    if (!imprintHash || !info.hashedMessage.equals(createHash(imprintHash).update(signatureValue).digest())) return { valid: false, problem: 'imprint is not the hash of the signature' };
-    return { valid: true, genTime: info.genTime };
-  } catch (error) {
-    return { valid: false, problem: `unreadable token (${error instanceof Error ? error.message : String(error)})` };
-  }
+function verifyTimestampToken(token: Buffer, signatureValue: Buffer, trusted: readonly X509Certificate[]): TimestampCheck {
+  return checkTimestampToken(token, { imprint: { data: signatureValue }, trusted });
 }
 
 // ---------------------------------------------------------------- verifying a sealed PDF
@@ -579,17 +570,25 @@ export interface SealVerification {
   byOurKey: boolean;
   /** The claimed time of signing: /M of the signature dictionary, else the CMS signing-time. */
   signedAt: Date | null;
-  /** A time-stamp token over this signature that verifies (its TSA is not checked against a trust list). */
+  /** A time-stamp token over this signature that verifies strictly (and chains to TSA_TRUSTED_CERTS when set). */
   timestamped: boolean;
+  /** The TSA's time (genTime) of a valid time-stamp. */
   timestampedAt: Date | null;
+  /** Who issued the valid time-stamp: the TSA certificate's subject. */
+  timestampAuthority: TimestampAuthorityName | null;
+  /** Why a time-stamp token that is there does not count. */
+  timestampProblem: string | null;
   /** Why `sealed` or `intact` is false, for logs and the verify page. */
   problem: string | null;
 }
 
-const NOT_SEALED: SealVerification = { sealed: false, intact: false, signerSubject: null, byOurKey: false, signedAt: null, timestamped: false, timestampedAt: null, problem: 'no signature' };
+const NOT_SEALED: SealVerification = { sealed: false, intact: false, signerSubject: null, byOurKey: false, signedAt: null, timestamped: false, timestampedAt: null, timestampAuthority: null, timestampProblem: null, problem: 'no signature' };
 
-/** Checks the last signature of a PDF with nothing but Node: the bytes, the CMS and the key. */
-export function verifySealedPdf(pdf: Buffer, trustedCertificatePems: string[]): SealVerification {
+/**
+ * Checks the last signature of a PDF with nothing but Node: the bytes, the CMS and the key.
+ * `trustedTsaCertificates` (TSA_TRUSTED_CERTS): when not empty, a time-stamp must chain to one.
+ */
+export function verifySealedPdf(pdf: Buffer, trustedCertificatePems: string[], trustedTsaCertificates: readonly X509Certificate[] = []): SealVerification {
   const located = locateSignature(pdf);
   if (!located) return NOT_SEALED;
   const sealedOnly: SealVerification = { ...NOT_SEALED, sealed: true, signedAt: located.signedAt };
@@ -601,19 +600,19 @@ export function verifySealedPdf(pdf: Buffer, trustedCertificatePems: string[]): 
   }
   const trusted = trustedCertificatePems.map((pem) => new X509Certificate(pem).raw);
   try {
-    return checkLocated(pdf, located, signed, trusted);
+    return checkLocated(pdf, located, signed, trusted, trustedTsaCertificates);
   } catch (error) {
     // An uploaded file can hold anything; a malformed attribute or certificate is a broken seal.
     return { ...sealedOnly, problem: `unreadable signature (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
-function checkLocated(pdf: Buffer, located: LocatedSignature, signed: ParsedSignedData, trusted: Buffer[]): SealVerification {
+function checkLocated(pdf: Buffer, located: LocatedSignature, signed: ParsedSignedData, trusted: Buffer[], trustedTsa: readonly X509Certificate[]): SealVerification {
   const [a, b, c, d] = located.byteRange;
   const check = checkSigner(signed, Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]));
   const certificate = check.certificate ? new X509Certificate(check.certificate) : null;
   const timestampValue = singleValue(signed.signer.unsignedAttributes, OID.timeStampToken);
-  const timestamp = timestampValue ? verifyTimestampToken(timestampValue, signed.signer.signature) : null;
+  const timestamp = timestampValue ? verifyTimestampToken(timestampValue, signed.signer.signature, trustedTsa) : null;
   const problem = located.problem ?? check.problem;
   return {
     sealed: true,
@@ -623,6 +622,8 @@ function checkLocated(pdf: Buffer, located: LocatedSignature, signed: ParsedSign
     signedAt: located.signedAt ?? check.signingTime,
     timestamped: timestamp?.valid === true,
     timestampedAt: timestamp?.valid ? timestamp.genTime : null,
+    timestampAuthority: timestamp?.valid ? timestamp.authority : null,
+    timestampProblem: timestamp && !timestamp.valid ? timestamp.problem : null,
     problem,
   };
 }

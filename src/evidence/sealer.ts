@@ -15,3 +15,12 @@ export interface Sealer {
   /** Whether a time-stamp authority is configured (so a missing time-stamp is a fault to retry). */
   readonly timestamps: boolean;
 }
+
+/**
+ * The seal state a request keeps for its record: with a time-stamp, without one because no
+ * authority is configured, or without one while the configured authority failed (a job retries).
+ */
+export function sealStateOf(sealer: Pick<Sealer, 'timestamps'>, outcome: Pick<SealOutcome, 'timestamped'>): 'timestamped' | 'no_timestamp_authority' | 'sealed_without_timestamp' {
+  if (outcome.timestamped) return 'timestamped';
+  return sealer.timestamps ? 'sealed_without_timestamp' : 'no_timestamp_authority';
+}

@@ -1,5 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
+import type * as Pkijs from 'pkijs' with { 'resolution-mode': 'import' };
 import forge from 'node-forge';
+
+import { verifyTimestampToken } from './verify-timestamp-token';
+
+const pkijs = require('pkijs') as typeof Pkijs;
 
 /**
  * An RFC 3161 time-stamp client: asks a time-stamping authority (TSA) to sign "this digest
@@ -23,6 +28,8 @@ export interface TimestampRequestOptions {
   /** Pause before the second attempt; doubled before each later one. */
   backoffMs?: number;
   fetchImpl?: typeof fetch;
+  /** TSA_TRUSTED_CERTS: when not empty, a token must chain to one of these. */
+  trusted?: readonly X509Certificate[];
 }
 
 /** The TSA did not hand out a usable token, after every attempt that could help. */
@@ -68,7 +75,7 @@ export async function requestTimestamp(tsaUrl: string, digest: Buffer, options: 
     const nonce = positiveNonce();
     try {
       const response = await post(fetchImpl, tsaUrl, buildTimestampRequest(digest, nonce), options.timeoutMs);
-      return tokenFromResponse(response, digest, nonce);
+      return tokenFromResponse(response, digest, nonce, options.trusted ?? []);
     } catch (error) {
       lastError = error;
       failures.push(describe(error));
@@ -160,7 +167,7 @@ const PKI_STATUS = ['granted', 'grantedWithMods', 'rejection', 'waiting', 'revoc
  * TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }
  * PKIStatusInfo ::= SEQUENCE { status INTEGER, statusString PKIFreeText OPTIONAL, failInfo BIT STRING OPTIONAL }
  */
-function tokenFromResponse(response: Buffer, digest: Buffer, nonce: Buffer): Buffer {
+function tokenFromResponse(response: Buffer, digest: Buffer, nonce: Buffer, trusted: readonly X509Certificate[]): Buffer {
   let token: Buffer;
   let status: number;
   try {
@@ -178,14 +185,10 @@ function tokenFromResponse(response: Buffer, digest: Buffer, nonce: Buffer): Buf
     throw new AttemptFailure(`TSA answered ${PKI_STATUS[status] ?? `status ${status}`}`, status === 3);
   }
   if (token.length === 0) throw new AttemptFailure(`TSA answered ${PKI_STATUS[status]} without a token`, true);
-  let info: TimestampTokenInfo;
-  try {
-    info = readTimestampToken(token);
-  } catch (error) {
-    throw new AttemptFailure(`token cannot be read (${error instanceof Error ? error.message : String(error)})`, true);
-  }
-  if (info.hashAlgorithm !== 'sha256' || !info.hashedMessage.equals(digest)) throw new AttemptFailure('token is for another digest', false);
-  if (info.nonce === null || info.nonce !== BigInt(`0x${nonce.toString('hex')}`)) throw new AttemptFailure('token does not carry our nonce', true);
+  // Strict, before the token is accepted: a token a validator would refuse is no time-stamp.
+  const check = verifyTimestampToken(token, { imprint: { sha256: digest }, nonce: BigInt(`0x${nonce.toString('hex')}`), trusted });
+  // Another nonce may be a stale answer and garbage a broken transfer; a token that breaks a rule comes back the same.
+  if (!check.valid) throw new AttemptFailure(`token refused: ${check.problem}`, check.code !== 'refused');
   return Buffer.from(token);
 }
 
@@ -200,41 +203,22 @@ export interface TimestampTokenInfo {
   nonce: bigint | null;
 }
 
-/**
- * Reads the TSTInfo inside a token (without checking the TSA's signature):
- * TSTInfo ::= SEQUENCE { version INTEGER, policy OID, messageImprint MessageImprint,
- *   serialNumber INTEGER, genTime GeneralizedTime, accuracy SEQUENCE OPTIONAL,
- *   ordering BOOLEAN DEFAULT FALSE, nonce INTEGER OPTIONAL, tsa [0] OPTIONAL, extensions [1] OPTIONAL }
- */
+/** Reads the TSTInfo inside a token (without checking it: see verifyTimestampToken). */
 export function readTimestampToken(token: Buffer): TimestampTokenInfo {
-  const contentInfo = asn1.fromDer(bin(token));
-  const [contentType, explicit] = contentInfo.value as forge.asn1.Asn1[];
-  if (!contentType || asn1.derToOid(contentType.value as string) !== OID.signedData || !explicit) throw new Error('not a SignedData ContentInfo');
-  const signedData = (explicit.value as forge.asn1.Asn1[])[0]!;
-  const encap = (signedData.value as forge.asn1.Asn1[])[2]!;
-  const [eContentType, eContentExplicit] = encap.value as forge.asn1.Asn1[];
-  if (!eContentType || asn1.derToOid(eContentType.value as string) !== OID.tstInfo || !eContentExplicit) throw new Error('the token does not hold a TSTInfo');
-  const tstInfo = asn1.fromDer(octets((eContentExplicit.value as forge.asn1.Asn1[])[0]!));
-  const fields = tstInfo.value as forge.asn1.Asn1[];
-  const [, policy, imprint, serial, genTime] = fields;
-  if (!policy || !imprint || !serial || !genTime) throw new Error('TSTInfo is incomplete');
-  const [algorithm, hashed] = imprint.value as forge.asn1.Asn1[];
-  const hashOid = asn1.derToOid(((algorithm!.value as forge.asn1.Asn1[])[0]!).value as string);
-  // The nonce is the only INTEGER after genTime (accuracy is a SEQUENCE, ordering a BOOLEAN).
-  const nonceField = fields.slice(5).find((field) => field.tagClass === asn1.Class.UNIVERSAL && field.type === asn1.Type.INTEGER);
+  const signedData = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(new Uint8Array(token)).content });
+  const eContent = signedData.encapContentInfo.eContent;
+  if (signedData.encapContentInfo.eContentType !== OID.tstInfo || !eContent) throw new Error('the token does not hold a TSTInfo');
+  const info = pkijs.TSTInfo.fromBER(eContent.getValue());
+  const hashOid = info.messageImprint.hashAlgorithm.algorithmId;
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
   return {
-    genTime: asn1.generalizedTimeToDate(genTime.value as string),
+    genTime: info.genTime,
     hashAlgorithm: HASH_NAMES[hashOid] ?? hashOid,
-    hashedMessage: Buffer.from(hashed!.value as string, 'binary'),
-    serialNumber: Buffer.from(serial.value as string, 'binary').toString('hex'),
-    policy: asn1.derToOid(policy.value as string),
-    nonce: nonceField ? BigInt(`0x${Buffer.from(nonceField.value as string, 'binary').toString('hex')}`) : null,
+    hashedMessage: Buffer.from(info.messageImprint.hashedMessage.getValue()),
+    serialNumber: hex(info.serialNumber.valueBlock.valueHexView),
+    policy: info.policy,
+    nonce: info.nonce ? BigInt(`0x${hex(info.nonce.valueBlock.valueHexView) || '0'}`) : null,
   };
-}
-
-/** An OCTET STRING's bytes, also when a BER encoder split it into a constructed string. */
-function octets(value: forge.asn1.Asn1): string {
-  return Array.isArray(value.value) ? value.value.map(octets).join('') : value.value;
 }
 
 function integerValue(value: forge.asn1.Asn1): number {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 
 import type { Store } from '../storage/store';
 import { verifySealedPdf } from './seal-pdf';
@@ -9,7 +9,19 @@ export interface RecordVerification {
   sha256: string;
   /** Only facts that are printed in the file itself: no names, no contact details. */
   record: { requestId: string; kind: string; formId: string; formVersion: string; recordedAt: string } | null;
-  seal: { sealed: boolean; intact: boolean; byOurKey: boolean; signer: string | null; signedAt: string | null; timestamped: boolean; problem: string | null };
+  seal: {
+    sealed: boolean;
+    intact: boolean;
+    byOurKey: boolean;
+    signer: string | null;
+    signedAt: string | null;
+    timestamped: boolean;
+    /** The valid time-stamp: the TSA's time (genTime) and the TSA as its certificate names it. */
+    timestamp: { time: string; authority: { name: string | null; organization: string | null; subject: string } } | null;
+    /** Why a time-stamp token in the file does not count (null when there is none or it holds). */
+    timestampProblem: string | null;
+    problem: string | null;
+  };
 }
 
 /**
@@ -17,10 +29,10 @@ export interface RecordVerification {
  * its seal hold (signature over every byte, by our certificate). With an organisation, only that
  * organisation's records count as known.
  */
-export async function verifyRecord(deps: { store: Store; trustedCertificatePems: string[] }, pdf: Buffer, organisationId: string | null): Promise<RecordVerification> {
+export async function verifyRecord(deps: { store: Store; trustedCertificatePems: string[]; trustedTsaCertificates?: readonly X509Certificate[] }, pdf: Buffer, organisationId: string | null): Promise<RecordVerification> {
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const matches = (await deps.store.findDocumentsBySha256(sha256)).filter((d) => organisationId === null || d.organisationId === organisationId);
-  const seal = verifySealedPdf(pdf, deps.trustedCertificatePems);
+  const seal = verifySealedPdf(pdf, deps.trustedCertificatePems, deps.trustedTsaCertificates ?? []);
   const known = matches[0];
   const request = known ? await deps.store.getConsentRequest(known.organisationId, known.requestId) : null;
   return {
@@ -34,6 +46,11 @@ export async function verifyRecord(deps: { store: Store; trustedCertificatePems:
       signer: seal.signerSubject,
       signedAt: seal.signedAt?.toISOString() ?? null,
       timestamped: seal.timestamped,
+      timestamp:
+        seal.timestampedAt && seal.timestampAuthority
+          ? { time: seal.timestampedAt.toISOString(), authority: { name: seal.timestampAuthority.commonName, organization: seal.timestampAuthority.organization, subject: seal.timestampAuthority.subject } }
+          : null,
+      timestampProblem: seal.timestampProblem,
       problem: seal.problem,
     },
   };

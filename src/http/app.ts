@@ -1,3 +1,5 @@
+import type { X509Certificate } from 'node:crypto';
+
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -29,6 +31,8 @@ export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps, PaperD
   views: Views;
   logger: Logger;
   trustedCertificatePems: () => string[];
+  /** TSA_TRUSTED_CERTS (empty: not configured). */
+  trustedTsaCertificates: readonly X509Certificate[];
   /** Set only when no provider is configured and not in production. */
   devOutboxEnabled: boolean;
   trustProxy: number;

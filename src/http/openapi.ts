@@ -71,6 +71,7 @@ export function buildOpenApi(serverUrl: string): object {
             createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' }, expiresAt: { type: 'string', format: 'date-time' },
             sentAt: { type: ['string', 'null'] }, openedAt: { type: ['string', 'null'] }, signedAt: { type: ['string', 'null'] }, decidedAt: { type: ['string', 'null'] },
             reminderCount: { type: 'integer' },
+            sealState: { enum: ['timestamped', 'no_timestamp_authority', 'timestamp_pending', null], description: 'The time-stamp of the record: null before there is a record; timestamp_pending while the TSA failed (retried every 5 minutes).' },
             validUntil: { type: ['string', 'null'], format: 'date-time', description: 'For a signed request: when its consent stops counting.' },
           },
         },

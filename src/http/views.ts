@@ -71,6 +71,11 @@ function createDateFormats() {
   return {
     dateTime: { nl: make('nl-NL', { dateStyle: 'long', timeStyle: 'short' }), en: make('en-GB', { dateStyle: 'long', timeStyle: 'short' }) },
     date: { nl: make('nl-NL', { dateStyle: 'long' }), en: make('en-GB', { dateStyle: 'long' }) },
+    dateTimeUtc: {
+      nl: new Intl.DateTimeFormat('nl-NL', { timeZone: 'UTC', dateStyle: 'long', timeStyle: 'medium' }),
+      en: new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long', timeStyle: 'medium' }),
+    },
+    dateTimeSeconds: { nl: make('nl-NL', { dateStyle: 'long', timeStyle: 'medium' }), en: make('en-GB', { dateStyle: 'long', timeStyle: 'medium' }) },
   };
 }
 
@@ -115,6 +120,15 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
     formatDeadline(value: unknown, options: HelperOptions) {
       const date = toDate(value);
       return date ? formatDeadline(date, uiLanguage(rootOf(options).lang)) : '';
+    },
+    /** A moment to the second, as evidence states it: {{formatDateTimeSeconds at}} in Europe/Amsterdam, {{formatDateTimeUtc at}} in UTC. */
+    formatDateTimeSeconds(value: unknown, options: HelperOptions) {
+      const date = toDate(value);
+      return date ? formats.dateTimeSeconds[uiLanguage(rootOf(options).lang)].format(date) : '';
+    },
+    formatDateTimeUtc(value: unknown, options: HelperOptions) {
+      const date = toDate(value);
+      return date ? formats.dateTimeUtc[uiLanguage(rootOf(options).lang)].format(date) : '';
     },
     formatDate(value: unknown, options: HelperOptions) {
       const date = toDate(value);

@@ -9,9 +9,10 @@ import { newId } from '../shared/ids';
 import type { Store } from '../storage/store';
 
 /**
- * Job: records sealed while the time-stamp authority was down get their time-stamp later. The
- * stored record is sealed once more (an incremental second signature, so the first seal stays
- * valid) and kept as a new version beside the first; nothing is silently downgraded.
+ * Job: records and withdrawal receipts sealed while the time-stamp authority was down get their
+ * time-stamp later. The stored document is sealed once more (an incremental second signature, so
+ * the first seal stays valid) and kept as a new version beside the first; nothing is silently
+ * downgraded.
  */
 export const retryTimestampsJob = { id: 'retry-timestamps', everyMs: 5 * 60_000, batch: 20 };
 
@@ -32,10 +33,34 @@ export async function retryTimestamps(deps: { store: Store; clock: Clock; sealer
     const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
     await deps.store.completeTimestamp({
       requestId: r.id,
-      document: { ...document, id: newId('doc', now), sha256, content: sealed.pdf, createdAt: now },
+      document: { ...document, id: newId('doc', now), sha256, content: sealed.pdf, createdAt: now, sealState: 'timestamped' },
       event: { id: newId('evt', now), requestId: r.id, organisationId: r.organisationId, type: 'timestamp_added', at: now, actor: 'system', detail: { previousDocumentSha256: document.sha256, documentSha256: sha256 } },
     });
     done += 1;
+  }
+  return done + (await retryReceipts(deps));
+}
+
+/** Withdrawal receipts: each waiting receipt is its own document (a request can have several). */
+async function retryReceipts(deps: { store: Store; clock: Clock; sealer: Sealer; logger: Logger }): Promise<number> {
+  let done = 0;
+  for (const receipt of await deps.store.listReceiptsMissingTimestamps(retryTimestampsJob.batch)) {
+    const organisation = await deps.store.getOrganisation(receipt.organisationId);
+    const now = deps.clock.now();
+    const sealed = await deps.sealer.seal(receipt.content, { reason: 'Time-stamp added to the withdrawal receipt', name: organisation?.name || 'Akkoord', signedAt: now });
+    if (!sealed.timestamped) {
+      deps.logger.warn({ consentRequestId: receipt.requestId, documentId: receipt.id }, 'time-stamp authority still unavailable');
+      continue;
+    }
+    const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
+    const stored = await deps.store.completeReceiptTimestamp({
+      previousDocumentId: receipt.id,
+      // Same receipt, now time-stamped: it keeps its place among the receipts (the event says
+      // when the time-stamp came), so a later withdrawal's receipt stays the latest one.
+      document: { ...receipt, id: newId('doc', now), sha256, content: sealed.pdf, sealState: 'timestamped' },
+      event: { id: newId('evt', now), requestId: receipt.requestId, organisationId: receipt.organisationId, type: 'timestamp_added', at: now, actor: 'system', detail: { document: 'withdrawal-receipt', previousDocumentSha256: receipt.sha256, documentSha256: sha256 } },
+    });
+    if (stored) done += 1;
   }
   return done;
 }

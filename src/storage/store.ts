@@ -63,10 +63,18 @@ export interface ConsentRequestRecord {
   decisions: Decision[];
   signerName: string | null;
   signatureKind: 'drawn' | 'typed' | null;
-  sealState: 'sealed_without_timestamp' | null;
+  /** The time-stamp state of the request's record; null before there is one. */
+  sealState: StoredSealState | null;
   /** When the consent of a decided request stops counting (see consent/validity.ts); null or absent when undecided or no end was recorded. */
   validUntil?: Date | null;
 }
+
+/**
+ * How the request's record was sealed: with a time-stamp, without one because no TSA is
+ * configured, or without one while the TSA failed (a job retries; the API calls that
+ * `timestamp_pending`; the stored value keeps its first name).
+ */
+export type StoredSealState = 'timestamped' | 'no_timestamp_authority' | 'sealed_without_timestamp';
 
 /** When to remind: `automatic` reminders `afterDays` apart after sending, at most `max` in all (manual ones included). */
 export interface ReminderPolicy {
@@ -168,7 +176,12 @@ export interface DocumentRecord {
   sha256: string;
   content: Buffer;
   createdAt: Date;
+  /** This document's time-stamp state; null when unknown (stored before migration 009 without a matching event). */
+  sealState?: DocumentSealState | null;
 }
+
+/** A request's seal state, per document; a version whose time-stamp came in a later version is 'timestamp_added_later'. */
+export type DocumentSealState = StoredSealState | 'timestamp_added_later';
 
 export interface DevOutboxEntry {
   id: string;
@@ -235,7 +248,7 @@ export interface DecideInput {
   document: DocumentRecord;
   event: EventRecord;
   /** 'sealed_without_timestamp' when the time-stamp authority could not be reached: a job retries. */
-  sealState?: 'sealed_without_timestamp' | null;
+  sealState?: StoredSealState | null;
 }
 
 export interface StatusChangeInput {
@@ -327,8 +340,18 @@ export interface Store {
    */
   /** Requests whose record still waits for a time-stamp. */
   listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]>;
-  /** Stores the re-sealed record that now carries a time-stamp, with its event, and clears the seal state. */
+  /**
+   * Stores the re-sealed record that now carries a time-stamp, with its event, sets the request's
+   * seal state to 'timestamped' and the earlier version's to 'timestamp_added_later'.
+   */
   completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
+  /** Withdrawal receipts sealed while the TSA failed ('sealed_without_timestamp'), oldest first, with content. */
+  listReceiptsMissingTimestamps(limit: number): Promise<DocumentRecord[]>;
+  /**
+   * Stores the time-stamped version of a receipt with its event and marks the earlier version
+   * 'timestamp_added_later'; false (nothing stored) when that version no longer waits.
+   */
+  completeReceiptTimestamp(input: { previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**
    * The latest decision per (form, purpose) of one subject, in the order each was first decided.

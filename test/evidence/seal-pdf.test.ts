@@ -7,15 +7,18 @@ import type { ConsentForm } from '../../src/consent/form-types';
 import { computeConsentTextSha256, renderConsentPdf } from '../../src/evidence/render-consent-pdf';
 import { type SealOptions, sealPdf, verifySealedPdf } from '../../src/evidence/seal-pdf';
 import { createSelfSignedP12, DEV_P12_FILE, DEV_PASSWORD_FILE, loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity, SigningIdentityError } from '../../src/evidence/signing-identity';
+import { X509Certificate } from 'node:crypto';
 import { readTimestampToken } from '../../src/evidence/timestamp-authority';
 import { qpdfCheck, qpdfTest } from '../helpers/pdf-tools';
+import { verifyTimestampToken } from '../../src/evidence/verify-timestamp-token';
 import { hasCommand } from '../helpers/tools';
-import { type FakeTsa, startFakeTsa } from './fake-tsa';
+import { type FakeTsa, otherCaCertificatePem, startFakeTsa, type TsaMisbehaviour } from './fake-tsa';
 
 // Locally the checks with poppler's pdfsig/pdfinfo skip without poppler-utils; under CI=true they
 // run, so a missing tool fails there.
 const hasPoppler = hasCommand('pdfsig') && hasCommand('pdfinfo');
 const popplerTest = hasPoppler || process.env.CI === 'true' ? test : test.skip;
+const opensslTest = hasCommand('openssl') || process.env.CI === 'true' ? test : test.skip;
 
 const form: ConsentForm = {
   id: 'zomerkamp',
@@ -82,6 +85,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  tsa.misbehave = 'none';
+  tsa.exchanges.length = 0;
   tsa.failAlways(false);
   tsa.failNext(0);
   tsa.delayMs = 0;
@@ -174,6 +179,8 @@ describe('sealPdf', () => {
       signedAt: SEALED_AT,
       timestamped: false,
       timestampedAt: null,
+      timestampAuthority: null,
+      timestampProblem: null,
       problem: null,
     });
   });
@@ -316,6 +323,110 @@ describe('sealPdf with a time-stamping authority', () => {
     // Both attempts reached the TSA and each was abandoned by its own timeout (no clock is read here).
     expect(tsa.requests).toHaveLength(2);
     expect(result.timestampError).toBe('No time-stamp after 2 attempts: no answer within 50 ms; no answer within 50 ms');
+  });
+});
+
+describe('time-stamp tokens as a strict RFC 3161 verifier sees them', () => {
+  const fixedTime = new Date('2026-11-22T13:05:03Z');
+  beforeEach(() => {
+    tsa.now = () => fixedTime;
+  });
+
+  /** Writes our request, the TSA's answer to it and the root CA to files and runs `openssl ts -verify` on them. */
+  function opensslVerify(name: string, request: Buffer): string {
+    const response = tsa.exchanges.find((e) => e.request.equals(request))!.response;
+    const base = join(dir, name);
+    writeFileSync(`${base}.tsq`, request);
+    writeFileSync(`${base}.tsr`, response);
+    writeFileSync(`${base}-ca.pem`, tsa.caCertificatePem);
+    return run('openssl', ['ts', '-verify', '-in', `${base}.tsr`, '-queryfile', `${base}.tsq`, '-CAfile', `${base}-ca.pem`]).stdout;
+  }
+
+  for (const mode of ['none', 'ess-v1'] as const) {
+    opensslTest(`when the fake TSA stamps a seal (${mode === 'none' ? 'signing-certificate-v2' : 'signing-certificate v1'}), then openssl ts -verify accepts its response for our request`, async () => {
+      tsa.misbehave = mode;
+      const result = await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url, attempts: 1 } });
+
+      expect(result).toMatchObject({ timestamped: true });
+      expect(tsa.requests).toHaveLength(1);
+      expect(opensslVerify(`standard-${mode}`, tsa.requests[0]!)).toContain('Verification: OK');
+    });
+  }
+
+  const refusals: [TsaMisbehaviour, string, number][] = [
+    ['no-ess', 'the ESS signing-certificate attribute is missing', 1],
+    ['no-eku', 'the TSA certificate has no timeStamping extended key usage', 1],
+    ['non-critical-eku', 'the timeStamping extended key usage of the TSA certificate is not critical', 1],
+    ['wrong-imprint', 'the token is for another digest', 1],
+    // Another nonce may be a stale answer, so that one is asked again.
+    ['wrong-nonce', 'the token does not carry our nonce', 2],
+  ];
+  for (const [mode, problem, requests] of refusals) {
+    test(`when the TSA answers with a token where ${mode}, then the token is refused and the PDF is sealed without a time-stamp, saying why`, async () => {
+      tsa.misbehave = mode;
+      const { pdf, timestamped, timestampError } = await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url, attempts: 2, backoffMs: 5 } });
+
+      expect(timestamped).toBe(false);
+      expect(timestampError).toContain(`token refused: ${problem}`);
+      expect(tsa.requests).toHaveLength(requests);
+      expect(verifySealedPdf(pdf, [identity.certificatePem])).toMatchObject({ intact: true, timestamped: false, timestampProblem: null });
+    });
+  }
+
+  opensslTest('when the fake TSA misbehaves in a way we refuse, then openssl ts -verify refuses that response too', async () => {
+    for (const mode of ['no-ess', 'no-eku', 'non-critical-eku', 'wrong-imprint', 'wrong-nonce'] as const) {
+      tsa.misbehave = mode;
+      tsa.requests.length = 0;
+      tsa.exchanges.length = 0;
+      await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url, attempts: 1 } });
+
+      expect([mode, opensslVerify(`refused-${mode}`, tsa.requests[0]!)]).toEqual([mode, expect.stringContaining('Verification: FAILED')]);
+    }
+  });
+
+  test('when trusted TSA certificates are configured, then a token chaining to them is accepted and one from another PKI is refused', async () => {
+    const ours = [new X509Certificate(tsa.caCertificatePem)];
+    const others = [new X509Certificate(otherCaCertificatePem())];
+    const accepted = await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url, attempts: 1, trusted: ours } });
+    const refused = await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url, attempts: 1, trusted: others } });
+
+    expect(accepted).toMatchObject({ timestamped: true });
+    expect(refused).toMatchObject({ timestamped: false, timestampError: 'No time-stamp after 1 attempt: token refused: the TSA certificate does not chain to a trusted TSA certificate (TSA_TRUSTED_CERTS)' });
+    expect(verifySealedPdf(accepted.pdf, [identity.certificatePem], ours)).toMatchObject({ timestamped: true, timestampedAt: fixedTime, timestampProblem: null });
+    expect(verifySealedPdf(accepted.pdf, [identity.certificatePem], others)).toMatchObject({
+      intact: true,
+      timestamped: false,
+      timestampedAt: null,
+      timestampAuthority: null,
+      timestampProblem: 'the TSA certificate does not chain to a trusted TSA certificate (TSA_TRUSTED_CERTS)',
+    });
+  });
+
+  test('when one byte of a token changes (its TSTInfo or the TSA signature), then the strict check refuses it', async () => {
+    await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url } });
+    const token = tsa.tokens[0]!;
+    const imprint = { sha256: readTimestampToken(token).hashedMessage };
+    const changedTime = Buffer.from(token);
+    const at = changedTime.indexOf('20261122130503Z');
+    changedTime[at + 13] = '4'.charCodeAt(0);
+    const changedSignature = Buffer.from(token);
+    changedSignature[changedSignature.length - 1] = changedSignature.at(-1)! ^ 0x01;
+
+    expect(verifyTimestampToken(token, { imprint })).toMatchObject({ valid: true, genTime: fixedTime });
+    expect(at).toBeGreaterThan(0);
+    expect(verifyTimestampToken(changedTime, { imprint })).toEqual({ valid: false, code: 'refused', problem: 'the message-digest attribute does not match the TSTInfo' });
+    expect(verifyTimestampToken(changedSignature, { imprint })).toEqual({ valid: false, code: 'refused', problem: 'the TSA signature does not verify' });
+    expect(verifyTimestampToken(Buffer.from('not a token'), { imprint })).toMatchObject({ valid: false, code: 'unreadable', problem: expect.stringMatching(/^unreadable token/) });
+  });
+
+  test('when a time-stamped seal is verified, then the result names the TSA from its certificate and the TSA time', async () => {
+    const { pdf } = await sealPdf(consentPdf, identity, { ...sealOptions, tsa: { url: tsa.url } });
+
+    expect(verifySealedPdf(pdf, [identity.certificatePem])).toMatchObject({
+      timestamped: true,
+      timestampedAt: fixedTime,
+      timestampAuthority: { subject: 'CN=Fake TSA for tests, O=Akkoord tests', commonName: 'Fake TSA for tests', organization: 'Akkoord tests' },
+    });
   });
 });
 

@@ -82,7 +82,9 @@ function modelsFor(page: string, lang: UiLanguage): object[] {
     case 'verify': {
       const result = { authentic: true, sha256: 'ab'.repeat(32), record: { requestId: 'cr_1', kind: 'consent-pdf', formId: 'beeldmateriaal', formVersion: '0123456789abcdef', recordedAt: '2026-11-22T10:00:00.000Z' }, seal: { sealed: true, intact: true, byOurKey: true, signer: 'CN=x', signedAt: null, timestamped: false, problem: null } };
       const base = { lang, action: '/verify', csrfToken: 'c'.repeat(43), error: null };
-      return [{ ...base, result: null }, { ...base, result }, { ...base, result: { ...result, authentic: false, seal: { ...result.seal, intact: false } } }, { ...base, result: null, error: 'Dit bestand is geen PDF.' }];
+      const stamped = { ...result, seal: { ...result.seal, timestamped: true, timestamp: { time: '2026-11-22T10:00:07.000Z', authority: { name: 'Fake TSA', organization: null, subject: 'CN=Fake TSA' } }, timestampProblem: null } };
+      const badStamp = { ...result, seal: { ...result.seal, timestamp: null, timestampProblem: 'the TSA signature does not verify' } };
+      return [{ ...base, result: null }, { ...base, result }, { ...base, result: { ...result, authentic: false, seal: { ...result.seal, intact: false } } }, { ...base, result: stamped }, { ...base, result: badStamp }, { ...base, result: null, error: 'Dit bestand is geen PDF.' }];
     }
     case 'link-gone':
       return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'unknown', title: '' }];

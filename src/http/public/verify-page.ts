@@ -1,3 +1,5 @@
+import type { X509Certificate } from 'node:crypto';
+
 import { Router, type Request, type Response } from 'express';
 
 import { AppError } from '../../errors';
@@ -12,7 +14,7 @@ import { checkCsrf, issueCsrf } from './csrf';
  * /verify: anyone holding an Akkoord PDF can check it is an unmodified record of this service.
  * It shows only what the file itself already says (request id, form version, dates).
  */
-export function verifyPage(deps: { store: Store; views: Views; secureCookies: boolean; trustedCertificatePems: () => string[] }): Router {
+export function verifyPage(deps: { store: Store; views: Views; secureCookies: boolean; trustedCertificatePems: () => string[]; trustedTsaCertificates: readonly X509Certificate[] }): Router {
   const router = Router();
   const lang = (req: Request) => (req.query.lang === 'en' ? 'en' : 'nl');
   const render = (req: Request, res: Response, status: number, result: RecordVerification | null, error: string | null) => {
@@ -41,7 +43,7 @@ export function verifyPage(deps: { store: Store; views: Views; secureCookies: bo
     if (!checkCsrf(req, body.fields._csrf)) return render(req, res, 403, null, deps.views.translate(lang(req), 'errors.csrf'));
     const pdf = body.file?.bytes;
     if (!pdf || sniffScanType(pdf) !== 'application/pdf') return render(req, res, 422, null, deps.views.translate(lang(req), 'verify.errorNotPdf'));
-    render(req, res, 200, await verifyRecord({ store: deps.store, trustedCertificatePems: deps.trustedCertificatePems() }, pdf, null), null);
+    render(req, res, 200, await verifyRecord({ store: deps.store, trustedCertificatePems: deps.trustedCertificatePems(), trustedTsaCertificates: deps.trustedTsaCertificates }, pdf, null), null);
   });
   return router;
 }

@@ -34,6 +34,7 @@ import type {
   StoredEvent,
   SubjectDecisionRow,
 } from '../store';
+import type { DocumentSealState, StoredSealState } from '../store';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 
 type Row = Record<string, unknown>;
@@ -351,7 +352,7 @@ export class SqliteStore implements Store {
       decisions: JSON.parse(String(row.decisions)) as Decision[],
       signerName: c.decryptOptional(row.signer_name_enc as string | null, C.signerName),
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
-      sealState: (row.seal_state as 'sealed_without_timestamp' | null) ?? null,
+      sealState: (row.seal_state as StoredSealState | null) ?? null,
       validUntil: dateOrNull(row.valid_until),
     };
   }
@@ -421,15 +422,16 @@ export class SqliteStore implements Store {
       this.sql('UPDATE consent_requests SET valid_until = ? WHERE id = ?').run(validUntil, input.requestId);
       this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
       this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
-      this.insertDocument(input.document);
+      // The record carries the request's seal state.
+      this.insertDocument({ ...input.document, sealState: input.document.sealState ?? input.sealState ?? null });
       this.insertEvent(input.event);
       return true;
     })();
   }
 
   private insertDocument(d: DocumentRecord): void {
-    this.sql('INSERT INTO documents (id, request_id, organisation_id, kind, content_type, sha256, content_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(d.id, d.requestId, d.organisationId, d.kind, d.contentType, d.sha256, this.cipher.encryptBytes(d.content, C.document), iso(d.createdAt));
+    this.sql('INSERT INTO documents (id, request_id, organisation_id, kind, content_type, sha256, content_enc, created_at, seal_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(d.id, d.requestId, d.organisationId, d.kind, d.contentType, d.sha256, this.cipher.encryptBytes(d.content, C.document), iso(d.createdAt), d.sealState ?? null);
   }
 
   async appendEvent(event: EventRecord): Promise<void> {
@@ -524,11 +526,12 @@ export class SqliteStore implements Store {
       contentType: String(row.content_type),
       sha256: String(row.sha256),
       createdAt: date(row.created_at),
+      sealState: (row.seal_state as DocumentSealState | null | undefined) ?? null,
     };
   }
 
   async listDocuments(organisationId: string, requestId: string): Promise<Omit<DocumentRecord, 'content'>[]> {
-    const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at, rowid').all(organisationId, requestId) as Row[];
+    const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at, seal_state FROM documents WHERE organisation_id = ? AND request_id = ? ORDER BY created_at, rowid').all(organisationId, requestId) as Row[];
     return rows.map((r) => this.toDocumentMeta(r));
   }
 
@@ -538,7 +541,7 @@ export class SqliteStore implements Store {
   }
 
   async findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]> {
-    const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at FROM documents WHERE sha256 = ?').all(sha256) as Row[];
+    const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at, seal_state FROM documents WHERE sha256 = ?').all(sha256) as Row[];
     return rows.map((r) => this.toDocumentMeta(r));
   }
 
@@ -549,9 +552,25 @@ export class SqliteStore implements Store {
 
   async completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void> {
     this.db.transaction(() => {
-      this.sql('UPDATE consent_requests SET seal_state = NULL WHERE id = ?').run(input.requestId);
+      this.sql("UPDATE consent_requests SET seal_state = 'timestamped' WHERE id = ?").run(input.requestId);
+      this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE request_id = ? AND kind = ? AND seal_state = 'sealed_without_timestamp'").run(input.requestId, input.document.kind);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
+    }).immediate();
+  }
+
+  async listReceiptsMissingTimestamps(limit: number): Promise<DocumentRecord[]> {
+    const rows = this.sql("SELECT * FROM documents WHERE kind = 'withdrawal-receipt' AND seal_state = 'sealed_without_timestamp' ORDER BY created_at, rowid LIMIT ?").all(limit) as Row[];
+    return rows.map((row) => ({ ...this.toDocumentMeta(row), content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document) }));
+  }
+
+  async completeReceiptTimestamp(input: { previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    return this.db.transaction(() => {
+      const waited = this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE id = ? AND seal_state = 'sealed_without_timestamp'").run(input.previousDocumentId).changes === 1;
+      if (!waited) return false;
+      this.insertDocument(input.document);
+      this.insertEvent(input.event);
+      return true;
     }).immediate();
   }
 

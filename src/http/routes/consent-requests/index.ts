@@ -2,7 +2,7 @@ import { Router } from 'express';
 
 import { cancelConsent } from '../../../consent/cancel-consent';
 import { getConsentDocument, listConsentDocuments, type ConsentDocument } from '../../../consent/consent-documents';
-import { presentConsentRequest } from '../../../consent/present-consent-request';
+import { presentConsentRequest, presentDocumentSealState } from '../../../consent/present-consent-request';
 import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
 import { remindConsent } from '../../../consent/remind-consent';
 import { readMultipart } from '../../middleware/multipart';
@@ -20,7 +20,7 @@ const decodeCursor = (cursor: string | undefined): string | null => {
   if (!/^cr_[A-Za-z0-9_-]+$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
   return id;
 };
-const presentConsentDocument = (d: ConsentDocument) => ({ id: d.id, kind: d.kind, version: d.version, supersedes: d.supersedes, timestamped: d.timestamped, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString() });
+const presentConsentDocument = (d: ConsentDocument) => ({ id: d.id, kind: d.kind, version: d.version, supersedes: d.supersedes, timestamped: d.timestamped, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString(), sealState: presentDocumentSealState(d.sealState) });
 // Ids and kinds are ours, but a header value is no place to trust that: anything else becomes `_`.
 const documentFileName = (d: ConsentDocument, requestId: string) =>
   `akkoord-${requestId}-${d.kind}-v${d.version}${d.contentType === 'application/pdf' ? '.pdf' : ''}`.replace(/[^A-Za-z0-9._-]/g, '_');
