@@ -56,3 +56,6 @@ function crc32(data: Buffer): number {
   }
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/** One PNG chunk (length, type, data, CRC), for tests that build hostile PNGs by hand. */
+export { chunk as pngChunk };
