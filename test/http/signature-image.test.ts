@@ -1,21 +1,10 @@
 import { deflateSync } from 'node:zlib';
 
 import { checkSignaturePng } from '../../src/evidence/signature-image';
-import { pngChunk, rgbaPng, signaturePng } from '../helpers/png';
+import { bombPng, pngChunk, rgbaPng, signaturePng } from '../helpers/png';
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A "decompression bomb": a few hundred bytes whose header declares width × height RGBA pixels. */
-function bombPng(width: number, height: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 6, 0, 0, 0], 8);
-  // A row of zeros compresses to almost nothing; a decoder would still allocate the whole image.
-  const idat = deflateSync(Buffer.alloc(1 + width * 4), { level: 9 });
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
-}
 
 /** The signature with one byte of its image data flipped: the IDAT CRC no longer matches. */
 function badCrcPng(): Buffer {
