@@ -51,6 +51,21 @@ describe('signing with a hostile signature image', () => {
 
   const allYes = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
 
+  test('when the posted form is over 1 MiB (a hand-made giant signature), then the signing page comes back as 422 with the signature error, not a bare 413', async () => {
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
+    const link = await deliverAndGetLink(app, created.body.id);
+    const { csrf, cookie } = await openSigningPage(app, link);
+    const res = await app.http
+      .post(link)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${'A'.repeat(1024 * 1024)}`, action: 'sign' });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/html/);
+    expect(res.text).toContain('Uw handtekening is te groot om op te slaan.');
+    expect((await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey))).body.status).toBe('opened');
+  });
+
   test.each([
     ['a PNG declaring 30000 × 30000 pixels (a decompression bomb)', () => bombPng(30_000, 30_000), 'Uw handtekening is te groot om op te slaan.'],
     ['a truncated PNG', () => signaturePng().subarray(0, 400), 'Wij konden uw handtekening niet lezen.'],
