@@ -141,6 +141,43 @@ describe('/verify refuses before it reads the upload', () => {
     }
   });
 
+  test('when a chunked upload (no Content-Length) keeps streaming a part nobody reads, then 422 arrives once it passes 20 MiB + 1 MiB, long before the client is done', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/verify`);
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf"\s+value="([^"]+)"/.exec(await page.text())![1]!;
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--${boundary}\r\nContent-Disposition: form-data; name="other"; filename="other.bin"\r\n\r\n`);
+    const chunk = Buffer.alloc(256 * 1024, 0x41);
+    const giveUpAfter = 64 * 1024 * 1024;
+    const result = await new Promise<{ status: number; body: string; sent: number }>((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/verify', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked', Cookie: cookie } });
+      req.on('response', (res: IncomingMessage) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), sent });
+          req.destroy();
+        });
+      });
+      // Once the server has answered and closed, a write may fail: that is the refusal, not a fault.
+      req.on('error', (error) => (answered ? undefined : reject(error)));
+      const pump = () => {
+        while (!answered && sent < giveUpAfter) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (!answered) req.end();
+      };
+      req.write(head);
+      pump();
+    });
+    expect(result.status).toBe(422);
+    expect(result.body).toContain('te groot');
+    expect(result.sent).toBeLessThan(giveUpAfter);
+  });
+
   test('when the declared Content-Length is over the limit, then the answer is 422 before any of the body is sent', async () => {
     const page = await fetch(`http://127.0.0.1:${port}/verify`);
     const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
