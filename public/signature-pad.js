@@ -29,7 +29,8 @@
     const width = canvas.clientWidth; // the drawing surface inside the border
     const height = canvas.clientHeight;
     if (width === 0 || height === 0 || (width === size.width && height === size.height)) return;
-    const ratio = Math.max(window.devicePixelRatio || 1, 1);
+    // At most 2000 × 1000 pixels: the server refuses larger signature images.
+    const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 2000 / width, 1000 / height);
     const previous = drawn ? canvas.toDataURL('image/png') : null;
     const old = size;
     size = { width: width, height: height };

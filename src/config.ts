@@ -26,6 +26,8 @@ const schema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_API_PER_MINUTE: positiveInt(1200),
   RATE_LIMIT_PUBLIC_PER_MINUTE: positiveInt(60),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: positiveInt(30),
+  RATE_LIMIT_HOOKS_PER_MINUTE: positiveInt(1200),
   WORKER_ENABLED: bool.default(true),
   WORKER_POLL_MS: positiveInt(500),
   SUPPORT_EMAIL: z.email().optional(),
@@ -99,6 +101,8 @@ export interface Config {
   trustProxy: number;
   rateLimitApiPerMinute: number;
   rateLimitPublicPerMinute: number;
+  rateLimitAuthFailuresPerMinute: number;
+  rateLimitHooksPerMinute: number;
   workerEnabled: boolean;
   workerPollMs: number;
   supportEmail: string | undefined;
@@ -191,6 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     trustProxy: v.TRUST_PROXY,
     rateLimitApiPerMinute: v.RATE_LIMIT_API_PER_MINUTE,
     rateLimitPublicPerMinute: v.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    rateLimitAuthFailuresPerMinute: v.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+    rateLimitHooksPerMinute: v.RATE_LIMIT_HOOKS_PER_MINUTE,
     workerEnabled: v.WORKER_ENABLED,
     workerPollMs: v.WORKER_POLL_MS,
     supportEmail: v.SUPPORT_EMAIL,

@@ -198,6 +198,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     trustProxy: config.trustProxy,
     rateLimitApiPerMinute: config.rateLimitApiPerMinute,
     rateLimitPublicPerMinute: config.rateLimitPublicPerMinute,
+    rateLimitAuthFailuresPerMinute: config.rateLimitAuthFailuresPerMinute,
+    rateLimitHooksPerMinute: config.rateLimitHooksPerMinute,
   });
   const worker = new Worker(
     { store, clock, logger, sms, email, messages, supportEmail: config.supportEmail, sealer },

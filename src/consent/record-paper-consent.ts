@@ -7,6 +7,7 @@ import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import { ScanRenderError } from '../evidence/render-pdf-pages';
 import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
+import { prepareScanImage } from '../evidence/scan-image';
 import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-type';
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
@@ -77,7 +78,18 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
 }
 
 /**
- * Consent given on paper: the scan (PDF, JPEG or PNG, at most 10 MB, type from its bytes) is kept
+ * What the record shows of the scan: a JPEG or PNG decoded in full and converted to sRGB for
+ * PDF/A (refused as a 422 on `file` when too large or damaged); a PDF as it came.
+ */
+async function scanForRecord(scan: Buffer, type: ScanType): Promise<Buffer> {
+  if (type === 'application/pdf') return scan;
+  const prepared = await prepareScanImage(scan, type);
+  if (!prepared.ok) throw AppError.validation('file', prepared.reason);
+  return prepared.image.bytes;
+}
+
+/**
+ * Consent given on paper: the scan (PDF, JPEG or PNG, at most 10 MiB = 10,485,760 bytes, type from its bytes) is kept
  * inside one sealed PDF with a cover page, encrypted like all documents, and the decisions count
  * in the status API like signed ones. For an open request, or for a subject without one.
  */
@@ -102,6 +114,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   assertAudience(form.audience, signerRole, form.id, paper.signedOn);
   const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
   if (pdfProblem) throw AppError.validation('file', pdfProblem);
+  const embedded = await scanForRecord(paper.scan, paper.type);
   let request: ConsentRequestRecord;
   if (existing) {
     request = existing;
@@ -167,7 +180,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         auditTrail: auditTrailFor(await deps.store.listEvents(organisationId, request.id), { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
         scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
       },
-      paper.scan,
+      embedded,
       paper.type,
     );
   } catch (error) {

@@ -5,6 +5,7 @@ import { auditTrailFor } from '../evidence/audit-trail';
 import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/render-consent-pdf';
 import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
+import { checkSignaturePng, SIGNATURE_MAX_BYTES } from '../evidence/signature-image';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { cleanText } from '../shared/text';
@@ -92,16 +93,26 @@ export interface FieldProblem {
 
 export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
 
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const MAX_SIGNATURE_BYTES = 512 * 1024;
+const SIGNATURE_PREFIX = 'data:image/png;base64,';
 
-/** A drawn signature arrives as a PNG data URL; anything else is ignored in favour of the typed name. */
-export function parseSignatureImage(dataUrl: string): Buffer | null {
-  const prefix = 'data:image/png;base64,';
-  if (!dataUrl.startsWith(prefix)) return null;
-  const bytes = Buffer.from(dataUrl.slice(prefix.length), 'base64');
-  if (bytes.length < 67 || bytes.length > MAX_SIGNATURE_BYTES || !bytes.subarray(0, 8).equals(PNG_MAGIC)) return null;
-  return bytes;
+export type DrawnSignature = { kind: 'none' } | { kind: 'png'; image: Buffer } | { kind: 'refused'; problem: FieldProblem };
+
+/**
+ * A drawn signature arrives as a PNG data URL; an empty field means the typed name signs. Anything
+ * else that is not a sound, small PNG is refused on the `signature` field (never silently replaced
+ * by the typed name): too large, or not readable.
+ */
+export async function readDrawnSignature(dataUrl: string): Promise<DrawnSignature> {
+  if (dataUrl === '') return { kind: 'none' };
+  const refused = (key: string): DrawnSignature => ({ kind: 'refused', problem: { field: 'signature', key } });
+  if (!dataUrl.startsWith(SIGNATURE_PREFIX)) return refused('errors.signatureUnreadable');
+  const base64 = dataUrl.slice(SIGNATURE_PREFIX.length);
+  // Measured before decoding: base64 carries 3 bytes in 4 characters.
+  if (Math.floor((base64.length * 3) / 4) > SIGNATURE_MAX_BYTES + 2) return refused('errors.signatureTooLarge');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return refused('errors.signatureUnreadable');
+  const check = await checkSignaturePng(Buffer.from(base64, 'base64'));
+  if (!check.ok) return refused(check.reason === 'too_large' ? 'errors.signatureTooLarge' : 'errors.signatureUnreadable');
+  return { kind: 'png', image: check.png };
 }
 
 function validate(form: ConsentForm, input: DecisionInput): { problems: FieldProblem[]; decisions: Decision[]; signerName: string } {
@@ -129,14 +140,15 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
 
 export async function decide(deps: SignDeps, request: ConsentRequestRecord, form: ConsentForm, input: DecisionInput): Promise<DecisionResult> {
   const { problems, decisions, signerName } = validate(form, input);
+  const drawn = input.action === 'sign' ? await readDrawnSignature(input.signatureDataUrl) : ({ kind: 'none' } as const);
+  if (drawn.kind === 'refused') problems.push(drawn.problem);
   if (problems.length > 0) return { ok: false, problems };
   const now = deps.clock.now();
   const status = input.action === 'sign' ? 'signed' : 'declined';
   const name = signerName || request.recipient.name;
   let signature: SignatureRecord | null = null;
   if (status === 'signed') {
-    const image = parseSignatureImage(input.signatureDataUrl);
-    signature = image ? { kind: 'drawn', image, text: null } : { kind: 'typed', image: null, text: name };
+    signature = drawn.kind === 'png' ? { kind: 'drawn', image: drawn.image, text: null } : { kind: 'typed', image: null, text: name };
   }
   const organisation = await deps.store.getOrganisation(request.organisationId);
   const language = input.language ?? request.language;

@@ -3,6 +3,9 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import type { Store } from '../storage/store';
 import { verifySealedPdf } from './seal-pdf';
 
+/** The largest PDF /verify and POST /api/v1/verify read: 20 MiB = 20,971,520 bytes, exactly. */
+export const MAX_VERIFY_PDF_BYTES = 20 * 1024 * 1024;
+
 export interface RecordVerification {
   /** An unmodified record of this service: its exact bytes are on file and its seal holds. */
   authentic: boolean;

@@ -38,6 +38,8 @@ export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps, PaperD
   trustProxy: number;
   rateLimitApiPerMinute: number;
   rateLimitPublicPerMinute: number;
+  rateLimitAuthFailuresPerMinute: number;
+  rateLimitHooksPerMinute: number;
 }
 
 
@@ -49,7 +51,7 @@ interface ApiGuards {
 
 function apiGuards(deps: AppDeps): ApiGuards {
   return {
-    auth: requireApiKey(deps.store),
+    auth: requireApiKey(deps.store, Date.now, deps.rateLimitAuthFailuresPerMinute),
     limit: limitPerMinute(deps.rateLimitApiPerMinute, (_req, res) => authOf(res.locals).keyId),
   };
 }
@@ -126,13 +128,13 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
   app.get('/', homePage(deps.views));
 
-  app.use('/hooks', hooksRouter(deps));
+  app.use('/hooks', limitPerMinute(deps.rateLimitHooksPerMinute), hooksRouter(deps));
   app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   if (deps.devOutboxEnabled) {
-    app.get('/dev/outbox', async (req, res) => {
+    app.get('/dev/outbox', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), async (req, res) => {
       const entries = await deps.store.listDevOutbox(100);
       const messages = entries.map((e) => ({ id: e.id, requestId: e.requestId, channel: e.channel, to: e.to, subject: e.subject, body: e.body, link: e.link, createdAt: e.createdAt.toISOString() }));
       res.setHeader('Cache-Control', 'no-store');

@@ -56,3 +56,17 @@ function crc32(data: Buffer): number {
   }
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/** One PNG chunk (length, type, data, CRC), for tests that build hostile PNGs by hand. */
+export { chunk as pngChunk };
+
+/** A "decompression bomb": a few hundred bytes whose header declares width × height RGBA pixels. */
+export function bombPng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8);
+  // A row of zeros compresses to almost nothing; a decoder would still allocate the whole image.
+  const idat = deflateSync(Buffer.alloc(1 + width * 4), { level: 9 });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}

@@ -50,6 +50,54 @@ describe('authentication and rate limits', () => {
   });
 });
 
+describe('limits for traffic without a valid key', () => {
+  let app: TestApp;
+  afterEach(async () => {
+    await app.close();
+  });
+
+  test('when one address keeps sending wrong keys, then after the limit it gets 429 with Retry-After, on the hot status route too, while a remembered valid key still works', async () => {
+    app = await createTestApp({ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3' });
+    // The valid key is remembered before the attack starts.
+    expect((await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey))).status).toBe(200);
+    expect((await app.http.get('/api/v1/forms').set(auth('wrong-1'))).status).toBe(401);
+    expect((await app.http.get('/api/v1/subjects/REG-1/consent').set(auth('wrong-2'))).status).toBe(401);
+    expect((await app.http.get('/api/v1/forms')).status).toBe(401);
+    for (const path of ['/api/v1/forms', '/api/v1/subjects/REG-1/consent']) {
+      const limited = await app.http.get(path).set(auth('wrong-4'));
+      expect(limited.status).toBe(429);
+      expect(limited.headers['content-type']).toMatch(/problem\+json/);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.body.code).toBe('rate_limited');
+    }
+    expect((await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey))).status).toBe(200);
+  });
+
+  test('when valid keys make many calls, then they never count as failures', async () => {
+    app = await createTestApp({ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1' });
+    for (let i = 0; i < 5; i += 1) expect((await app.http.get('/api/v1/forms').set(auth(i % 2 ? app.apiKey : app.other.apiKey))).status).toBe(200);
+    expect((await app.http.get('/api/v1/forms').set(auth('wrong'))).status).toBe(401);
+    expect((await app.http.get('/api/v1/forms').set(auth('wrong'))).status).toBe(429);
+  });
+
+  test('when one address sends many provider callbacks, then /hooks answers 429 with Retry-After past RATE_LIMIT_HOOKS_PER_MINUTE', async () => {
+    app = await createTestApp({ RATE_LIMIT_HOOKS_PER_MINUTE: '2' });
+    for (let i = 0; i < 2; i += 1) expect((await app.http.post('/hooks/twilio/status').type('form').send({ MessageStatus: 'delivered' })).status).not.toBe(429);
+    const limited = await app.http.post('/hooks/twilio/status').type('form').send({ MessageStatus: 'delivered' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/problem\+json/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  test('when one address reloads the dev outbox many times, then it answers 429 past RATE_LIMIT_PUBLIC_PER_MINUTE', async () => {
+    app = await createTestApp({ RATE_LIMIT_PUBLIC_PER_MINUTE: '2' });
+    for (let i = 0; i < 2; i += 1) expect((await app.http.get('/dev/outbox').set('Accept', 'application/json')).status).toBe(200);
+    const limited = await app.http.get('/dev/outbox').set('Accept', 'application/json');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
 describe('the status lookup route (mounted ahead of the API router)', () => {
   let app: TestApp;
   beforeEach(async () => {

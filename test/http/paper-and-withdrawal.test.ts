@@ -84,12 +84,12 @@ describe('paper consent', () => {
     expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.status).toBe('pending');
   });
 
-  test('when the file is 11 MB, then 422 says it is larger than 10 MB', async () => {
+  test('when the file is 11 MiB, then 422 says it is larger than 10 MiB (10,485,760 bytes)', async () => {
     const id = await create();
     const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(11 * 1024 * 1024, 0x20)]);
     const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', big, { filename: 'scan.pdf', contentType: 'application/pdf' });
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([{ path: 'file', message: 'The file is larger than 10 MB.' }]);
+    expect(res.body.errors).toEqual([{ path: 'file', message: 'The file is larger than 10 MiB (10,485,760 bytes).' }]);
   });
 
   test('when the paper facts are incomplete, then each field is named', async () => {

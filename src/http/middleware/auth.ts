@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../errors';
 import { authenticateApiKey } from '../../organisations/api-keys';
 import type { Store } from '../../storage/store';
+import { minuteWindow, sendRateLimited } from './rate-limit';
 
 export interface ApiAuth {
   organisationId: string;
@@ -18,12 +19,20 @@ const CACHE_MAX = 1_000;
  * Bearer API key → the organisation it belongs to; everything after sees only that organisation.
  * A valid key is remembered for 10 s (by its secret, in memory only), so the status lookups that
  * registration systems make in bursts do not hash and query for every request.
+ * Failed attempts are counted per client address: past `failuresPerMinute` in a minute, that
+ * address gets 429 for every key not already remembered, without hashing or querying. Only
+ * failures count, so a valid key costs nothing extra.
  */
-export function requireApiKey(store: Store, now: () => number = Date.now): RequestHandler {
+export function requireApiKey(store: Store, now: () => number = Date.now, failuresPerMinute = Number.POSITIVE_INFINITY): RequestHandler {
   const cache = new Map<string, { auth: ApiAuth; until: number }>();
-  const lookUp = async (secret: string, res: Parameters<RequestHandler>[1], next: Parameters<RequestHandler>[2]): Promise<void> => {
+  const failures = minuteWindow(failuresPerMinute, now);
+  const lookUp = async (secret: string, req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], next: Parameters<RequestHandler>[2]): Promise<void> => {
+    const address = req.ip ?? 'unknown';
+    const blocked = failures.over(address);
+    if (blocked !== null) return sendRateLimited(res, blocked);
     const key = secret ? await authenticateApiKey(store, secret) : null;
     if (!key) {
+      failures.hit(address);
       res.setHeader('WWW-Authenticate', 'Bearer');
       next(new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".'));
       return;
@@ -44,7 +53,7 @@ export function requireApiKey(store: Store, now: () => number = Date.now): Reque
       next();
       return;
     }
-    return lookUp(secret, res, next);
+    return lookUp(secret, req, res, next);
   };
 }
 

@@ -14,31 +14,93 @@ export interface MultipartBody {
   file: UploadedFile | null;
 }
 
+export interface MultipartOptions {
+  /** The largest file accepted, exactly: a file of this many bytes is read, one byte more is refused. */
+  maxFileBytes: number;
+  fileField: string;
+  /**
+   * Called when a file part starts, with the fields read so far (so a form sends its CSRF field
+   * first). An error here refuses the body before any of the file is read.
+   */
+  beforeFile?: (fields: Record<string, string>) => AppError | null;
+}
+
+/** Room for the other fields and the part headers, on top of the file. */
+export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+
+const FIELD_BYTES = 64 * 1024;
+
+/** The upload is over its limit: a 422 on the file field, told apart from other refusals by its class. */
+export class UploadTooLarge extends AppError {
+  constructor(field: string, maxFileBytes: number) {
+    const message = `The file is larger than ${describeBytes(maxFileBytes)}.`;
+    super('validation_failed', `${field}: ${message}`, { errors: [{ path: field, message }] });
+  }
+}
+
+/** "10 MiB (10,485,760 bytes)": the exact limit, in words people and programs both read. */
+export function describeBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  const exact = bytes.toLocaleString('en-US');
+  return Number.isInteger(mib) ? `${mib} MiB (${exact} bytes)` : `${exact} bytes`;
+}
+
 /**
- * Reads a multipart/form-data body with one file. A file over `maxFileBytes` is refused while it
- * streams in (never buffered whole), with a 422 naming the field.
+ * Reads a multipart/form-data body with one file, and refuses as early as it can: a
+ * Content-Length over the file limit plus 1 MiB before reading anything, a body that grows past
+ * that while it streams, a file over `maxFileBytes` at the byte that crosses it, and whatever
+ * `beforeFile` refuses as the file part starts. A refused body is never buffered: the rest is
+ * discarded and the connection closes after the answer.
  */
-export function readMultipart(req: Request, options: { maxFileBytes: number; fileField: string }): Promise<MultipartBody> {
+export function readMultipart(req: Request, options: MultipartOptions): Promise<MultipartBody> {
   return new Promise((resolve, reject) => {
     if (!req.is('multipart/form-data')) {
       reject(AppError.validation(options.fileField, 'Send multipart/form-data with the scan in this field.'));
       return;
     }
+    const maxBodyBytes = options.maxFileBytes + MULTIPART_OVERHEAD_BYTES;
+    const tooLarge = () => new UploadTooLarge(options.fileField, options.maxFileBytes);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBodyBytes) {
+      stopReadingBody(req);
+      reject(tooLarge());
+      return;
+    }
     let parser: busboy.Busboy;
     try {
+      // busboy signals 'limit' when the file REACHES fileSize: one byte of room makes the limit exact.
       // File names are UTF-8 (browsers and curl send them so); busboy's default would read them as Latin-1.
-      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxFileBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 } });
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxFileBytes + 1, fields: 20, fieldSize: FIELD_BYTES, parts: 25 } });
     } catch (error) {
       reject(AppError.validation(options.fileField, `The multipart body cannot be read: ${(error as Error).message}`));
       return;
     }
     const fields: Record<string, string> = {};
     let file: UploadedFile | null = null;
-    let failure: AppError | null = null;
+    let settled = false;
+    const refuse = (error: AppError) => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(parser);
+      stopReadingBody(req);
+      reject(error);
+    };
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBodyBytes) refuse(tooLarge());
+    };
+    req.on('data', count);
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
+      const refusal = options.beforeFile?.({ ...fields }) ?? null;
+      if (refusal) {
+        stream.resume();
+        refuse(refusal);
+        return;
+      }
       if (name !== options.fileField || file) {
         stream.resume();
         return;
@@ -46,15 +108,30 @@ export function readMultipart(req: Request, options: { maxFileBytes: number; fil
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () => {
-        failure = AppError.validation(options.fileField, `The file is larger than ${Math.round(options.maxFileBytes / 1024 / 1024)} MB.`);
+        chunks.length = 0;
         stream.resume();
+        refuse(tooLarge());
       });
       stream.on('end', () => {
-        if (!failure) file = { fieldName: name, fileName: info.filename ?? null, bytes: Buffer.concat(chunks) };
+        if (!settled) file = { fieldName: name, fileName: info.filename ?? null, bytes: Buffer.concat(chunks) };
       });
     });
-    parser.on('error', (error: Error) => reject(AppError.validation(options.fileField, `The multipart body cannot be read: ${error.message}`)));
-    parser.on('close', () => (failure ? reject(failure) : resolve({ fields, file })));
+    parser.on('error', (error: Error) => refuse(AppError.validation(options.fileField, `The multipart body cannot be read: ${error.message}`)));
+    parser.on('close', () => {
+      req.off('data', count);
+      if (settled) return;
+      settled = true;
+      resolve({ fields, file });
+    });
     req.pipe(parser);
   });
+}
+
+/**
+ * Nothing more of this body is kept: what still arrives is discarded, and the connection closes
+ * once the answer is sent, so the client stops sending.
+ */
+export function stopReadingBody(req: Request): void {
+  req.res?.setHeader('Connection', 'close');
+  req.resume();
 }

@@ -3,6 +3,48 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { sendProblem } from './problem';
 
 /**
+ * Counts per key in fixed one-minute windows, in memory and synchronous. `hit` counts one and
+ * says how many seconds remain when the key is over the limit; `over` only looks.
+ */
+export interface MinuteWindow {
+  hit(key: string): number | null;
+  over(key: string): number | null;
+}
+
+export function minuteWindow(limit: number, now: () => number = Date.now): MinuteWindow {
+  const windowMs = 60_000;
+  let windowStart = Math.floor(now() / windowMs) * windowMs;
+  let counts = new Map<string, number>();
+  const roll = (t: number) => {
+    if (t - windowStart >= windowMs) {
+      windowStart = Math.floor(t / windowMs) * windowMs;
+      counts = new Map();
+    }
+  };
+  const secondsLeft = (t: number) => Math.max(1, Math.ceil((windowStart + windowMs - t) / 1000));
+  return {
+    hit(key) {
+      const t = now();
+      roll(t);
+      const count = (counts.get(key) ?? 0) + 1;
+      counts.set(key, count);
+      return count > limit ? secondsLeft(t) : null;
+    },
+    over(key) {
+      const t = now();
+      roll(t);
+      return (counts.get(key) ?? 0) >= limit ? secondsLeft(t) : null;
+    },
+  };
+}
+
+/** 429 problem+json with Retry-After. */
+export function sendRateLimited(res: Response, seconds: number): void {
+  res.setHeader('Retry-After', String(seconds));
+  sendProblem(res, 429, 'rate_limited', 'Too many requests', `Try again in ${seconds} seconds.`);
+}
+
+/**
  * Fixed one-minute windows per key (API key or client address), in memory and synchronous: the
  * status lookups are the hot path, and a limiter that costs more than the lookup is no use.
  * Over the limit: 429 problem+json with Retry-After. Each process counts on its own.
@@ -12,20 +54,10 @@ const problemWhenLimited: OnLimited = (_req, res, _next, seconds) => sendProblem
 
 /** `onLimited` answers a request over the limit, after Retry-After is set (default: the 429 problem+json). */
 export function limitPerMinute(limit: number, keyOf: (req: Request, res: Response) => string = (req) => req.ip ?? 'unknown', now: () => number = Date.now, onLimited: OnLimited = problemWhenLimited): RequestHandler {
-  const windowMs = 60_000;
-  let windowStart = Math.floor(now() / windowMs) * windowMs;
-  let counts = new Map<string, number>();
+  const window = minuteWindow(limit, now);
   return (req, res, next) => {
-    const t = now();
-    if (t - windowStart >= windowMs) {
-      windowStart = Math.floor(t / windowMs) * windowMs;
-      counts = new Map();
-    }
-    const key = keyOf(req, res);
-    const count = (counts.get(key) ?? 0) + 1;
-    counts.set(key, count);
-    if (count > limit) {
-      const seconds = Math.max(1, Math.ceil((windowStart + windowMs - t) / 1000));
+    const seconds = window.hit(keyOf(req, res));
+    if (seconds !== null) {
       res.setHeader('Retry-After', String(seconds));
       onLimited(req, res, next, seconds);
       return;

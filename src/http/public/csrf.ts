@@ -22,6 +22,11 @@ export function issueCsrf(req: Request, res: Response, secure: boolean, path = '
   return value;
 }
 
+/** Whether the request carries a CSRF cookie at all: without one no submitted value can match. */
+export function hasCsrfCookie(req: Request): boolean {
+  return Boolean(readCookie(req, COOKIE));
+}
+
 export function checkCsrf(req: Request, submitted: unknown): boolean {
   const cookie = readCookie(req, COOKIE);
   if (!cookie || typeof submitted !== 'string' || submitted.length !== cookie.length) return false;

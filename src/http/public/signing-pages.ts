@@ -1,4 +1,4 @@
-import { Router, urlencoded, type Request, type Response } from 'express';
+import { Router, urlencoded, type Request, type RequestHandler, type Response } from 'express';
 
 import type { ConsentForm, Language } from '../../consent/form-types';
 import { declarationFor } from '../../consent/forms';
@@ -100,7 +100,18 @@ export function signingPages(deps: SigningPagesDeps): Router {
     html(res, 200, 'sign', signModel(req, res, state.request, state.form, lang, {}));
   });
 
-  router.post('/:token', urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 }), async (req, res) => {
+  // Over 1 MiB (only a hand-made post; the pad's largest signature is far smaller) the form is not
+  // read, and the page comes back with the signature error instead of a bare 413.
+  const signForm = urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 });
+  const readSignForm: RequestHandler = (req, res, next) =>
+    signForm(req, res, (error?: unknown) => {
+      if ((error as { type?: string } | undefined)?.type !== 'entity.too.large') return next(error);
+      res.locals.formTooLarge = true;
+      res.setHeader('Connection', 'close');
+      next();
+    });
+
+  router.post('/:token', readSignForm, async (req, res) => {
     const state = await load(req, res);
     if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
     const lang = pickLang(req, state.request.language);
@@ -119,6 +130,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
         signerName: str(body.signerName),
         declarationConfirmed: body.declaration === 'yes',
       }));
+    if (res.locals.formTooLarge) return rerender(422, [{ field: 'signature', key: 'errors.signatureTooLarge' }]);
     if (!checkCsrf(req, body._csrf)) return rerender(403, [{ field: 'form', key: 'errors.csrf' }]);
     const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;
     if (action === null) return rerender(422, [{ field: 'form', key: 'errors.actionMissing' }]);

@@ -4,11 +4,11 @@ import { Router, type Request, type Response } from 'express';
 
 import { AppError } from '../../errors';
 import { sniffScanType } from '../../evidence/scan-type';
-import { verifyRecord, type RecordVerification } from '../../evidence/verify-record';
+import { MAX_VERIFY_PDF_BYTES, verifyRecord, type RecordVerification } from '../../evidence/verify-record';
 import type { Store } from '../../storage/store';
-import { readMultipart } from '../middleware/multipart';
+import { readMultipart, stopReadingBody, UploadTooLarge } from '../middleware/multipart';
 import type { Views } from '../views';
-import { checkCsrf, issueCsrf } from './csrf';
+import { checkCsrf, hasCsrfCookie, issueCsrf } from './csrf';
 
 /**
  * /verify: anyone holding an Akkoord PDF can check it is an unmodified record of this service.
@@ -34,11 +34,19 @@ export function verifyPage(deps: { store: Store; views: Views; secureCookies: bo
   };
   router.get('/', (req, res) => render(req, res, 200, null, null));
   router.post('/', async (req, res) => {
+    // CSRF first: without the cookie nothing is read; with it, the form's hidden field (its first
+    // part) must match before the file part starts, or the upload is refused unread.
+    const csrfRefused = () => new AppError('forbidden', 'The CSRF check failed.');
+    if (!hasCsrfCookie(req)) {
+      stopReadingBody(req);
+      return render(req, res, 403, null, deps.views.translate(lang(req), 'errors.csrf'));
+    }
     let body;
     try {
-      body = await readMultipart(req, { maxFileBytes: 20 * 1024 * 1024, fileField: 'file' });
+      body = await readMultipart(req, { maxFileBytes: MAX_VERIFY_PDF_BYTES, fileField: 'file', beforeFile: (fields) => (checkCsrf(req, fields._csrf) ? null : csrfRefused()) });
     } catch (error) {
-      return render(req, res, 422, null, deps.views.translate(lang(req), error instanceof AppError ? 'verify.errorTooLarge' : 'verify.errorUnreadable'));
+      if (error instanceof AppError && error.code === 'forbidden') return render(req, res, 403, null, deps.views.translate(lang(req), 'errors.csrf'));
+      return render(req, res, 422, null, deps.views.translate(lang(req), error instanceof UploadTooLarge ? 'verify.errorTooLarge' : 'verify.errorUnreadable'));
     }
     if (!checkCsrf(req, body.fields._csrf)) return render(req, res, 403, null, deps.views.translate(lang(req), 'errors.csrf'));
     const pdf = body.file?.bytes;
