@@ -64,10 +64,16 @@ describe('public pages answer a browser with HTML in its language', () => {
     expectPage(await app.http.get(`/c/${app.container.tokens.issue().token}`).set(ENGLISH), 500, 'en', 'Please mention this code');
   });
 
-  test('when a signing form is posted too large, then a browser gets the generic page with the code 413', async () => {
+  test('when a withdrawal form is posted too large, then a browser gets the generic page with the code 413', async () => {
+    app = await createTestApp();
+    const res = await app.http.post(`/c/${app.container.tokens.issue().token}/withdraw`).set(BROWSER).type('form').send(`purpose=${'x'.repeat(17 * 1024)}`);
+    expectPage(res, 413, 'nl', 'Foutcode 413');
+  });
+
+  test('when a signing form for an unknown link is posted too large, then a browser gets the 404 page, not JSON', async () => {
     app = await createTestApp();
     const res = await app.http.post(`/c/${app.container.tokens.issue().token}`).set(BROWSER).type('form').send(`signerName=${'x'.repeat(1024 * 1024 + 10)}`);
-    expectPage(res, 413, 'nl', 'Foutcode 413');
+    expectPage(res, 404, 'nl', '<html');
   });
 
   test('when the API, the provider callbacks or a client without HTML in Accept get an error, then it stays problem+json', async () => {
