@@ -7,7 +7,7 @@ import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-t
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
-import type { ConsentRequestRecord, Decision, Store } from '../storage/store';
+import type { ConsentRequestRecord, DecideInput, Decision, Store } from '../storage/store';
 import { amsterdamDate, compareDates, parseIsoDate } from './age';
 import { formFromSnapshot, formSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
@@ -87,6 +87,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     form = current;
   }
   const paper = validatePaper(form, fields, now);
+  // A new request is only allocated here: it is written together with its decision, after the
+  // record is sealed, so an expiry sweep or a reader never meets it half-made.
   let request: ConsentRequestRecord;
   if (existing) {
     request = existing;
@@ -119,13 +121,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       signerName: null,
       signatureKind: null,
       sealState: null,
+      version: 0,
     };
-    await deps.store.createConsentRequest({
-      request,
-      form: formSnapshot(form),
-      message: null,
-      event: { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } },
-    });
   }
 
   const organisation = await deps.store.getOrganisation(organisationId);
@@ -156,10 +153,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const sealed = await deps.sealer.seal(record, { reason: 'Consent given on paper, recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
-  const decided = await deps.store.decide({
+  const decision: Omit<DecideInput, 'requestId' | 'fromStatuses'> = {
     sealState: deps.sealer.timestamps && !sealed.timestamped ? 'sealed_without_timestamp' : null,
-    requestId: request.id,
-    fromStatuses: OPEN_STATUSES,
     status,
     at: now,
     signerName: paper.signedBy,
@@ -176,7 +171,18 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       actor,
       detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version },
     },
-  });
+  };
+  if (!existing) {
+    await deps.store.createDecidedRequest({
+      request,
+      form: formSnapshot(form),
+      event: { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } },
+      decision,
+    });
+    return (await deps.store.getConsentRequest(organisationId, request.id))!;
+  }
+  // Paper for an open request racing a signature through the link: the first to be stored wins.
+  const decided = await deps.store.decide({ ...decision, requestId: request.id, fromStatuses: OPEN_STATUSES });
   if (!decided) throw new AppError('conflict', 'The request changed at the same moment; fetch it again.');
   return (await deps.store.getConsentRequest(organisationId, request.id))!;
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { browserSummary } from '../evidence/browser-summary';
 import type { WithdrawalReceiptPdfInput } from '../evidence/render-receipt-pdf';
 import type { Sealer } from '../evidence/sealer';
+import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Store } from '../storage/store';
@@ -18,18 +19,42 @@ export interface WithdrawDeps {
 
 export type WithdrawResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
 
+/** Attempts before a withdrawal that keeps meeting concurrent writes gives up with a 409. */
+export const MAX_WITHDRAW_ATTEMPTS = 5;
+
 /**
  * Withdrawal through the same link, as easy as giving consent: some purposes or all. It is its
  * own event with a sealed receipt; the decisions and the status API change at once; the signed
  * record stays as proof of what was agreed before. When nothing granted remains the request
  * becomes `withdrawn`.
+ *
+ * Two withdrawals at nearly the same moment (two tabs, a double tap, a slow seal) both count: the
+ * decisions are computed from the request as read, and stored only if its version still holds;
+ * otherwise the request is read again and the receipt made again from the fresh state.
  */
 export async function withdrawConsent(deps: WithdrawDeps, request: ConsentRequestRecord, form: ConsentForm, input: { purposes: string[] | 'all'; userAgent: string | undefined; language?: ConsentRequestRecord['language'] }): Promise<WithdrawResult> {
-  if (request.status !== 'signed') return { ok: false, problems: [{ field: 'form', key: 'errors.withdrawNotSigned' }] };
-  const granted = request.decisions.filter((d) => d.granted).map((d) => d.purposeId);
-  const withdrawn = input.purposes === 'all' ? granted : granted.filter((id) => (input.purposes as string[]).includes(id));
-  if (withdrawn.length === 0) return { ok: false, problems: [{ field: 'purposes', key: 'errors.withdrawNothing' }] };
+  let current = request;
+  for (let attempt = 1; attempt <= MAX_WITHDRAW_ATTEMPTS; attempt += 1) {
+    const granted = current.status === 'signed' ? current.decisions.filter((d) => d.granted).map((d) => d.purposeId) : [];
+    const withdrawn = input.purposes === 'all' ? granted : granted.filter((id) => (input.purposes as string[]).includes(id));
+    if (withdrawn.length === 0) {
+      // After a concurrent write: what was asked is already withdrawn, by the other one.
+      if (attempt > 1) return { ok: true, request: current };
+      if (current.status !== 'signed') return { ok: false, problems: [{ field: 'form', key: 'errors.withdrawNotSigned' }] };
+      return { ok: false, problems: [{ field: 'purposes', key: 'errors.withdrawNothing' }] };
+    }
+    if (await storeWithdrawal(deps, current, form, withdrawn, input)) {
+      return { ok: true, request: (await deps.store.getConsentRequest(current.organisationId, current.id))! };
+    }
+    const fresh = await deps.store.getConsentRequest(current.organisationId, current.id);
+    if (!fresh) throw new AppError('not_found', 'There is no consent request with this id.');
+    current = fresh;
+  }
+  throw new AppError('conflict', 'The consent request kept changing while the withdrawal was recorded; try again.');
+}
 
+/** Renders and seals the receipt for `withdrawn` and stores it if the request is still `request.version`. */
+async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord, form: ConsentForm, withdrawn: string[], input: { userAgent: string | undefined; language?: ConsentRequestRecord['language'] }): Promise<boolean> {
   const now = deps.clock.now();
   const decisions = request.decisions.map((d) => (withdrawn.includes(d.purposeId) ? { ...d, granted: false } : d));
   const status = decisions.some((d) => d.granted) ? 'signed' : 'withdrawn';
@@ -52,8 +77,9 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
   });
   const sealed = await deps.sealer.seal(receipt, { reason: 'Withdrawal of consent recorded by Akkoord', name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
-  await deps.store.withdraw({
+  return deps.store.withdraw({
     requestId: request.id,
+    expectedVersion: request.version,
     at: now,
     decisions,
     withdrawn,
@@ -69,5 +95,4 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
       detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
     },
   });
-  return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
 }
