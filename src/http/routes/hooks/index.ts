@@ -73,7 +73,7 @@ export function hooksRouter(deps: HooksDeps): Router {
     // A valid signature on an old batch is a replay (or a clock far off): refused, nothing read.
     if (!withinSignedWindow(timestamp, deps.clock.now())) {
       deps.logger.warn({ requestId: res.locals.requestId }, 'sendgrid events with a signed timestamp outside the window');
-      return sendProblem(res, 403, 'forbidden', 'The signed timestamp is more than 10 minutes from now');
+      return sendProblem(res, 403, 'forbidden', 'Signature too old or too new', 'The signed timestamp is more than 10 minutes from now.');
     }
     let events: unknown;
     try {
