@@ -17,9 +17,10 @@ export interface WithdrawDeps {
   renderReceiptPdf: (input: WithdrawalReceiptPdfInput) => Promise<Buffer>;
 }
 
-export type WithdrawResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
+/** `conflict`: the request kept changing under it; nothing was stored (the page answers 409). */
+export type WithdrawResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[]; conflict?: true };
 
-/** Attempts before a withdrawal that keeps meeting concurrent writes gives up with a 409. */
+/** Attempts before a withdrawal that keeps meeting concurrent writes gives up (`errors.withdrawBusy`). */
 export const MAX_WITHDRAW_ATTEMPTS = 5;
 
 /**
@@ -50,7 +51,7 @@ export async function withdrawConsent(deps: WithdrawDeps, request: ConsentReques
     if (!fresh) throw new AppError('not_found', 'There is no consent request with this id.');
     current = fresh;
   }
-  throw new AppError('conflict', 'The consent request kept changing while the withdrawal was recorded; try again.');
+  return { ok: false, problems: [{ field: 'form', key: 'errors.withdrawBusy' }], conflict: true };
 }
 
 /** Renders and seals the receipt for `withdrawn` and stores it if the request is still `request.version`. */

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startServer, type RunningServer } from '../../src/http/server';
+import { newId } from '../../src/shared/ids';
 import { greyPng } from '../helpers/png';
 import { SealGate } from '../helpers/seal-gate';
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
@@ -119,6 +120,34 @@ describe('races and lost updates', () => {
       expect(text).toMatch(/Gegevens delen met partners, alleen als het nodig is\s+Nee/);
       expect(text).toMatch(/Persoonlijke registratie\s+Ja/);
     }
+  });
+
+  test('when the request changes under a withdrawal five times in a row, then the page answers 409 in Dutch and nothing is stored', async () => {
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+    const id = created.body.id as string;
+    const link = await deliverAndGetLink(app, id);
+    const signing = await openSigningPage(app, link);
+    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { csrf, cookie } = await openSigningPage(app, link);
+    const store = app.container.store;
+    const record = (await store.getDocument(app.organisationId, id, 'consent-pdf'))!;
+    let hold = gate.holdNext();
+    const withdrawal = app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'contact', action: 'selected' }).then((r) => r);
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await hold.reached;
+      // Another writer changes the request between this attempt's read and its write (here: a
+      // time-stamp added to the record by the worker).
+      await store.completeTimestamp({ requestId: id, document: { ...record, id: newId('doc', app.clock.now()) }, event: { id: newId('evt', app.clock.now()), requestId: id, organisationId: app.organisationId, type: 'timestamp_added', at: app.clock.now(), actor: 'system', detail: {} } });
+      const current = hold;
+      if (attempt < 5) hold = gate.holdNext();
+      current.release();
+    }
+    const res = await withdrawal;
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('Er veranderde tegelijk iets anders. Uw keuze is nog niet bewaard.');
+    const docs = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data as { kind: string }[];
+    expect(docs.filter((d) => d.kind === 'withdrawal-receipt')).toEqual([]);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.decisions).toContainEqual({ purposeId: 'contact', granted: true });
   });
 
   test('when the same purpose is withdrawn twice at once (a double tap), then one receipt is made and both taps end on the done page', async () => {
