@@ -265,9 +265,10 @@ export interface Store {
   /** Documents whose SHA-256 matches (for verification of an uploaded file); no content. */
   findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]>;
   /** Requests whose record still waits for a time-stamp. */
-  listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]>;
+  listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string; version: number }[]>;
   /** Stores the re-sealed record that now carries a time-stamp, with its event, and clears the seal state. */
-  completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
+  /** With `expectedVersion`: nothing is written, and false returned, when the request changed since (another worker came first). */
+  completeTimestamp(input: { requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**
    * Withdraws purposes of a signed request: new decisions, "not granted" rows for the withdrawn
    * purposes (so they win in the status API), the receipt and the event, together. The earlier

@@ -3,11 +3,15 @@ import { request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import pino from 'pino';
+
+import { buildContainer } from '../../src/container';
 import { startServer, type RunningServer } from '../../src/http/server';
 import { newId } from '../../src/shared/ids';
+import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { greyPng } from '../helpers/png';
 import { SealGate } from '../helpers/seal-gate';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, testSigningIdentity, uploadAdultPaperConsent } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
@@ -283,5 +287,53 @@ describe('Idempotency-Key that outlives its request', () => {
     } finally {
       await server?.stop();
     }
+  });
+});
+
+describe('time-stamp retry by two workers at once', () => {
+  let tsa: FakeTsa;
+  let app: TestApp;
+  let gate: SealGate;
+  beforeAll(async () => {
+    tsa = await startFakeTsa();
+  });
+  afterAll(async () => {
+    await tsa.close();
+  });
+  afterEach(async () => {
+    gate.releaseAll();
+    await app.close();
+  });
+
+  test('when two workers re-seal the same record, then one time-stamped version and one event are stored', async () => {
+    gate = new SealGate();
+    app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' }, undefined, undefined, { wrapSealer: gate.wrap });
+    tsa.failAlways(true);
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+    const id = created.body.id as string;
+    const link = await deliverAndGetLink(app, id);
+    const { csrf, cookie } = await openSigningPage(app, link);
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.sealState).toBe('sealed_without_timestamp');
+    tsa.failAlways(false);
+    app.clock.advance(10 * MINUTE);
+
+    // A second worker process on the same database (`npm run worker` beside the in-process one).
+    const second = buildContainer(app.container.config, { clock: app.clock, logger: pino({ level: 'silent' }), signingIdentity: testSigningIdentity(), wrapSealer: gate.wrap });
+    try {
+      const hold = gate.holdNext();
+      const first = app.container.worker.runOnce();
+      await hold.reached;
+      await second.worker.runOnce();
+      hold.release();
+      await first;
+    } finally {
+      await second.close();
+    }
+    const docs = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data as { kind: string }[];
+    expect(docs.map((d) => d.kind)).toEqual(['consent-pdf', 'consent-pdf']);
+    const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { type: string }[];
+    expect(events.filter((e) => e.type === 'timestamp_added')).toHaveLength(1);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.sealState).toBeNull();
   });
 });

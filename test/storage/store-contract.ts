@@ -341,6 +341,20 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect((await store.currentDecisions(org, 'S-1')).map((d) => [d.purposeId, d.granted])).toEqual([['a', false], ['b', false]]);
     });
 
+    test('when a time-stamp is completed for a version that no longer holds, then nothing is written', async () => {
+      const r = await insert();
+      const doc = { id: newId('doc', t0), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: t0 };
+      await store.decide({ requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: [], signature: null, document: doc, event: event(r, 'signed'), sealState: 'sealed_without_timestamp' });
+      const [missing] = await store.listMissingTimestamps(10);
+      expect(missing).toEqual({ id: r.id, organisationId: org, version: 1 });
+      const complete = () => store.completeTimestamp({ requestId: r.id, expectedVersion: missing!.version, document: { ...doc, id: newId('doc', t0) }, event: event(r, 'timestamp_added') });
+      expect(await complete()).toBe(true);
+      expect(await complete()).toBe(false);
+      expect(await store.listMissingTimestamps(10)).toEqual([]);
+      expect((await store.listDocuments(org, r.id)).map((d) => d.kind)).toEqual(['consent-pdf', 'consent-pdf']);
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'signed', 'timestamp_added']);
+    });
+
     test('when a message fails, then the request fails only from the statuses the caller names', async () => {
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);

@@ -395,16 +395,19 @@ export class SqliteStore implements Store {
     return rows.map((r) => this.toDocumentMeta(r));
   }
 
-  async listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]> {
-    const rows = this.sql("SELECT id, organisation_id FROM consent_requests WHERE seal_state = 'sealed_without_timestamp' LIMIT ?").all(limit) as Row[];
-    return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id) }));
+  async listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string; version: number }[]> {
+    const rows = this.sql("SELECT id, organisation_id, version FROM consent_requests WHERE seal_state = 'sealed_without_timestamp' LIMIT ?").all(limit) as Row[];
+    return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), version: Number(r.version) }));
   }
 
-  async completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void> {
-    this.db.transaction(() => {
+  async completeTimestamp(input: { requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    return this.db.transaction(() => {
+      const version = this.sql('SELECT version FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as number | undefined;
+      if (version === undefined || (input.expectedVersion !== undefined && version !== input.expectedVersion)) return false;
       this.sql('UPDATE consent_requests SET seal_state = NULL, version = version + 1 WHERE id = ?').run(input.requestId);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
+      return true;
     }).immediate();
   }
 
