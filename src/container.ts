@@ -30,6 +30,7 @@ import { join } from 'node:path';
 
 import { PadesSealer } from './evidence/pades-sealer';
 import { certificatesFromPemBundle } from './evidence/verify-timestamp-token';
+import type { Sealer } from './evidence/sealer';
 import { loadOrCreateDevSigningIdentity, loadSigningIdentity, type SigningIdentity } from './evidence/signing-identity';
 
 /** The one place that picks adapters from config and builds the services. */
@@ -55,6 +56,8 @@ export interface ContainerOverrides {
   logger?: Logger;
   /** Tests share one signing identity: making a key pair per test app would cost a second each. */
   signingIdentity?: SigningIdentity;
+  /** Tests put a sealer around the real one, e.g. to hold a seal open while something else runs. */
+  wrapSealer?: (sealer: Sealer) => Sealer;
 }
 
 /** TSA_TRUSTED_CERTS: read once at start-up; an unreadable file or one without certificates stops the start. */
@@ -170,8 +173,9 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const tokens = new LinkTokens(keys.link);
   const views = createViews(projectPath('templates'));
   const messages = createMessageRenderer(projectPath('templates'));
-  const sealer = buildSealer(config, logger, overrides.signingIdentity, trustedTsaCertificates);
-  const trustedCertificatePems = () => [sealer.identity.certificatePem];
+  const padesSealer = buildSealer(config, logger, overrides.signingIdentity, trustedTsaCertificates);
+  const sealer = overrides.wrapSealer ? overrides.wrapSealer(padesSealer) : padesSealer;
+  const trustedCertificatePems = () => [padesSealer.identity.certificatePem];
   const devOutbox = new DevOutbox({ store, clock });
   // A channel without a provider uses the dev outbox; loadConfig refuses that in production.
   const sms: SmsSender = config.twilio ? new TwilioSmsSender(config.twilio, config.publicBaseUrl, config.providerTimeoutMs) : devOutbox;

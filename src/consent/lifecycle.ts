@@ -6,12 +6,13 @@ export type ConsentStatus = (typeof STATUSES)[number];
 /**
  * The legal moves of a consent request. Delivery progress only moves forward
  * (pending → sent → delivered → opened); a late provider report for an earlier step is kept as an
- * event but does not move the status back.
+ * event but does not move the status back. Once the message was delivered, a failure reported
+ * later (a bounce hours after) is an event too: the link already reached the person.
  */
 const NEXT: Record<ConsentStatus, readonly ConsentStatus[]> = {
   pending: ['sent', 'delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
   sent: ['delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
-  delivered: ['opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
+  delivered: ['opened', 'signed', 'declined', 'expired', 'cancelled'],
   opened: ['signed', 'declined', 'expired', 'cancelled'],
   signed: ['withdrawn'],
   declined: [],

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
-import { auditTrailFor } from '../evidence/audit-trail';
+import { auditEntry, auditTrailFor } from '../evidence/audit-trail';
 import { pdfScanProblem } from '../evidence/inspect-pdf-scan';
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import { ScanRenderError } from '../evidence/render-pdf-pages';
@@ -13,7 +13,7 @@ import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { cleanText, stripToVisible, TEXT_PROBLEM_MESSAGES } from '../shared/text';
-import type { ConsentRequestRecord, Decision, Store } from '../storage/store';
+import type { ConsentRequestRecord, DecideInput, Decision, EventRecord, Store } from '../storage/store';
 import { amsterdamDate, compareDates, parseIsoDate } from './age';
 import { formFromSnapshot, formSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
@@ -115,6 +115,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
   if (pdfProblem) throw AppError.validation('file', pdfProblem);
   const embedded = await scanForRecord(paper.scan, paper.type);
+  // A new request is only allocated here: it is written together with its decision, after the
+  // record is sealed, so an expiry sweep or a reader never meets it half-made.
   let request: ConsentRequestRecord;
   if (existing) {
     request = existing;
@@ -147,15 +149,15 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       signerName: null,
       signatureKind: null,
       sealState: null,
+      version: 0,
     };
-    await deps.store.createConsentRequest({
-      request,
-      form: formSnapshot(form),
-      message: null,
-      event: { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } },
-    });
   }
 
+  // A new request's `created` event is stored with its decision, after sealing: the record's
+  // trail shows it (without a hash, like the final event, as it is not chained yet).
+  const created: EventRecord | null = existing
+    ? null
+    : { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } };
   const organisation = await deps.store.getOrganisation(organisationId);
   const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
@@ -177,7 +179,10 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         recordedBy: actor,
         recordedByName: actorName,
         // The event this record completes is stored after sealing; it is shown without its hash.
-        auditTrail: auditTrailFor(await deps.store.listEvents(organisationId, request.id), { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
+        auditTrail: [
+          ...(created ? [auditEntry(created, '')] : []),
+          ...auditTrailFor(existing ? await deps.store.listEvents(organisationId, request.id) : [], { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
+        ],
         scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
       },
       embedded,
@@ -191,10 +196,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const sealed = await deps.sealer.seal(record, { reason: sealReason('paper', request.language), name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
-  const decided = await deps.store.decide({
+  const decision: Omit<DecideInput, 'requestId' | 'fromStatuses'> = {
     sealState: sealStateOf(deps.sealer, sealed),
-    requestId: request.id,
-    fromStatuses: OPEN_STATUSES,
     status,
     at: now,
     signerName: paper.signedBy,
@@ -213,7 +216,18 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       actor,
       detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version },
     },
-  });
+  };
+  if (!existing) {
+    await deps.store.createDecidedRequest({
+      request,
+      form: formSnapshot(form),
+      event: created!,
+      decision,
+    });
+    return (await deps.store.getConsentRequest(organisationId, request.id))!;
+  }
+  // Paper for an open request racing a signature through the link: the first to be stored wins.
+  const decided = await deps.store.decide({ ...decision, requestId: request.id, fromStatuses: OPEN_STATUSES });
   if (!decided) throw new AppError('conflict', 'The request changed at the same moment; fetch it again.');
   return (await deps.store.getConsentRequest(organisationId, request.id))!;
 }

@@ -127,6 +127,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     signerName: null,
     signatureKind: null,
     sealState: null,
+    version: 0,
   };
   await deps.store.createConsentRequest({
     request,

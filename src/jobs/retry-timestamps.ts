@@ -31,12 +31,15 @@ export async function retryTimestamps(deps: { store: Store; clock: Clock; sealer
       continue;
     }
     const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
-    await deps.store.completeTimestamp({
+    // Two workers (in-process and `npm run worker`) may re-seal the same record: the first one stored wins.
+    const stored = await deps.store.completeTimestamp({
       requestId: r.id,
+      expectedVersion: r.version,
       document: { ...document, id: newId('doc', now), sha256, content: sealed.pdf, createdAt: now, sealState: 'timestamped' },
       event: { id: newId('evt', now), requestId: r.id, organisationId: r.organisationId, type: 'timestamp_added', at: now, actor: 'system', detail: { previousDocumentSha256: document.sha256, documentSha256: sha256 } },
     });
-    done += 1;
+    // Not stored: another worker was first, or the request changed (a withdrawal); the next pass looks again.
+    if (stored) done += 1;
   }
   return done + (await retryReceipts(deps));
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 import { formFromSnapshot } from '../consent/form-snapshot';
-import { isOpen } from '../consent/lifecycle';
+import { isOpen, statusesThatCanBecome } from '../consent/lifecycle';
 import { formatExpiry, type MessageRenderer } from '../delivery/message-templates';
 import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
 import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type SmsSender } from '../delivery/senders';
@@ -119,6 +119,8 @@ async function handleFailure(deps: SendMessageDeps, request: ConsentRequestRecor
   if (permanent || message.attempts >= sendConsentMessageJob.maxAttempts) {
     await store.failMessage({
       messageId: message.id,
+      // A reminder that cannot be delivered does not undo the invite that was.
+      failRequestFrom: message.kind === 'invite' ? statusesThatCanBecome('failed') : [],
       error: reason,
       at: now,
       event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: message.kind === 'invite' ? 'failed' : 'reminder_failed', at: now, actor: 'system', detail: { channel: message.channel, reason, permanent, attempts: message.attempts, messageId: message.id } },

@@ -4,6 +4,7 @@ import { expireDueRequests } from '../consent/cancel-consent';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
 import type { Sealer } from '../evidence/sealer';
+import { pruneRecords, pruneRecordsJob } from './prune-records';
 import { retryTimestamps, retryTimestampsJob } from './retry-timestamps';
 import { sendConsentMessage, type SendMessageDeps } from './send-consent-message';
 
@@ -26,6 +27,7 @@ export class Worker {
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastTimestampRetry = 0;
+  private lastPrune = 0;
 
   constructor(
     private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer },
@@ -40,6 +42,10 @@ export class Worker {
     if (now.getTime() - this.lastTimestampRetry >= (this.options.timestampRetryMs ?? retryTimestampsJob.everyMs)) {
       this.lastTimestampRetry = now.getTime();
       await retryTimestamps(this.deps);
+    }
+    if (now.getTime() - this.lastPrune >= pruneRecordsJob.everyMs) {
+      this.lastPrune = now.getTime();
+      await pruneRecords({ store, clock });
     }
     const batch = await store.claimMessages(now, new Date(now.getTime() + this.options.leaseMs), this.options.batchSize);
     await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));

@@ -67,6 +67,11 @@ export interface ConsentRequestRecord {
   sealState: StoredSealState | null;
   /** When the consent of a decided request stops counting (see consent/validity.ts); null or absent when undecided or no end was recorded. */
   validUntil?: Date | null;
+  /**
+   * Raised by every write that changes the status, the decisions or the seal state (0 when
+   * created): a use case that computes from what it read writes only if it still holds.
+   */
+  version: number;
 }
 
 /**
@@ -220,6 +225,8 @@ export interface IdempotencyRecord {
   status: number | null;
   body: string | null;
   location: string | null;
+  /** When the key was reserved: the use of the key that this record answers for. */
+  createdAt: Date;
 }
 
 export interface ListFilter {
@@ -307,6 +314,17 @@ export interface Store {
     message: OutboxMessage | null;
     form: FormSnapshot;
   }): Promise<void>;
+  /**
+   * A request that is decided as it is created (paper consent for a subject without a request):
+   * the request, its `created` event, the form snapshot and the decision (decisions, document,
+   * decision event), all or nothing. Nobody can see or change it half-made.
+   */
+  createDecidedRequest(input: {
+    request: ConsentRequestRecord;
+    event: EventRecord;
+    form: FormSnapshot;
+    decision: Omit<DecideInput, 'requestId' | 'fromStatuses'>;
+  }): Promise<void>;
   getConsentRequest(organisationId: string, id: string): Promise<ConsentRequestRecord | null>;
   findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null>;
   listConsentRequests(organisationId: string, filter: ListFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
@@ -333,18 +351,15 @@ export interface Store {
   getDocumentById(organisationId: string, requestId: string, documentId: string): Promise<DocumentRecord | null>;
   /** Documents whose SHA-256 matches (for verification of an uploaded file); no content. */
   findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]>;
-  /**
-   * Withdraws purposes of a signed request: new decisions, "not granted" rows for the withdrawn
-   * purposes (so they win in the status API), the receipt and the event, together. The earlier
-   * evidence stays. False when the request is no longer signed.
-   */
   /** Requests whose record still waits for a time-stamp. */
-  listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]>;
+  listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string; version: number }[]>;
   /**
    * Stores the re-sealed record that now carries a time-stamp, with its event, sets the request's
-   * seal state to 'timestamped' and the earlier version's to 'timestamp_added_later'.
+   * seal state to 'timestamped' and the earlier version's to 'timestamp_added_later'. With
+   * `expectedVersion`: nothing is written, and false returned, when the request changed since
+   * (another worker came first).
    */
-  completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void>;
+  completeTimestamp(input: { requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /** Withdrawal receipts sealed while the TSA failed ('sealed_without_timestamp'), oldest first, with content. */
   listReceiptsMissingTimestamps(limit: number): Promise<DocumentRecord[]>;
   /**
@@ -352,7 +367,13 @@ export interface Store {
    * 'timestamp_added_later'; false (nothing stored) when that version no longer waits.
    */
   completeReceiptTimestamp(input: { previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
-  withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
+  /**
+   * Withdraws purposes of a signed request: new decisions, "not granted" rows for the withdrawn
+   * purposes (so they win in the status API), the receipt and the event, together. The earlier
+   * evidence stays. False, and nothing written, when the request's version is no longer
+   * `expectedVersion` (another write came first: read again and redo).
+   */
+  withdraw(input: { requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**
    * The latest decision per (form, purpose) of one subject, in the order each was first decided.
    * Kept by the adapter in the same transaction that records decisions; read on the hot path.
@@ -384,13 +405,33 @@ export interface Store {
   enqueueReminder(input: { message: Omit<OutboxMessage, 'link'>; event: EventRecord }): Promise<boolean>;
   /** The request closed before the message went out: drop it without touching the request. */
   dropMessage(messageId: string, reason: string): Promise<void>;
-  failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void>;
+  /**
+   * Gives a message up with its event; the request becomes `failed` only when its status is one
+   * of `failRequestFrom` (empty: the request stays as it is, e.g. for a reminder).
+   */
+  failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<void>;
 
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
   listDevOutbox(limit: number): Promise<DevOutboxEntry[]>;
 
   /** Reserves an Idempotency-Key; returns the earlier record when the key was used before. */
   reserveIdempotencyKey(organisationId: string, key: string, requestHash: string, at: Date): Promise<IdempotencyRecord | null>;
-  completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }): Promise<void>;
-  releaseIdempotencyKey(organisationId: string, key: string): Promise<void>;
+  /**
+   * Replaces the record that was reserved at `reservedAt` (one the caller found expired) with a
+   * new reservation; false when the record is no longer that one (another retry took it first).
+   */
+  takeOverIdempotencyKey(organisationId: string, key: string, reservedAt: Date, requestHash: string, at: Date): Promise<boolean>;
+  /** Stores the response; with `reservedAt`, only while the key is still that reservation. */
+  completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }, reservedAt?: Date): Promise<void>;
+  /** Frees a reservation that has no response; with `reservedAt`, only that reservation. */
+  releaseIdempotencyKey(organisationId: string, key: string, reservedAt?: Date): Promise<void>;
+  /** Deletes keys reserved before `before` (answered or not); returns how many. */
+  pruneIdempotencyKeys(before: Date): Promise<number>;
+
+  /** Records a provider callback event id; false when it was recorded before (a replay). */
+  recordProviderEvent(provider: string, eventId: string, at: Date): Promise<boolean>;
+  /** Forgets an event id whose report could not be applied, so the provider's retry counts. */
+  forgetProviderEvent(provider: string, eventId: string): Promise<void>;
+  /** Deletes event ids received before `before`; returns how many. */
+  pruneProviderEvents(before: Date): Promise<number>;
 }

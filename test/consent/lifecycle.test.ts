@@ -3,7 +3,7 @@ import { assertTransition, canTransition, OPEN_STATUSES, STATUSES, statusesThatC
 const LEGAL: Record<ConsentStatus, ConsentStatus[]> = {
   pending: ['sent', 'delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
   sent: ['delivered', 'opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
-  delivered: ['opened', 'signed', 'declined', 'expired', 'cancelled', 'failed'],
+  delivered: ['opened', 'signed', 'declined', 'expired', 'cancelled'],
   opened: ['signed', 'declined', 'expired', 'cancelled'],
   signed: ['withdrawn'],
   declined: [],
@@ -32,6 +32,6 @@ describe('the guards the use cases use', () => {
     for (const to of ['signed', 'declined', 'expired', 'cancelled'] as const) expect(statusesThatCanBecome(to)).toEqual([...OPEN_STATUSES]);
     expect(statusesThatCanBecome('opened')).toEqual(['pending', 'sent', 'delivered']);
     expect(statusesThatCanBecome('withdrawn')).toEqual(['signed']);
-    expect(statusesThatCanBecome('failed')).toEqual(['pending', 'sent', 'delivered']);
+    expect(statusesThatCanBecome('failed')).toEqual(['pending', 'sent']);
   });
 });

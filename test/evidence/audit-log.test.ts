@@ -355,7 +355,7 @@ describe('audit verify while the service writes', () => {
           subject: { reference: `S-${id}`, firstName: 'Sam', lastName: null, dateOfBirth: '2014-04-02' },
           recipient: { name: 'Ans', channel: 'sms', address: '+31612345678', maskedAddress: '+316••••5678' },
           tokenHash: randomBytes(32).toString('hex'), createdAt: t0, updatedAt: t0, expiresAt: t0, sentAt: null, openedAt: null, decidedAt: null,
-          reminderCount: 0, reminders: { afterDays: 3, automatic: 1, max: 2 }, deliveredAt: null, failureReason: null, decisions: [], signerName: null, signatureKind: null, sealState: null,
+          reminderCount: 0, reminders: { afterDays: 3, automatic: 1, max: 2 }, deliveredAt: null, failureReason: null, decisions: [], signerName: null, signatureKind: null, sealState: null, version: 0,
         },
         event: { id: `evt_${id}`, requestId: id, organisationId: 'org_live', type: 'created', at: t0, actor: 'api:key_1', detail: {} },
         message: null,

@@ -38,7 +38,13 @@ export interface FakeSendGrid {
   setLatency(ms: number): void;
   /** Answered 400 "Does not contain a valid address." */
   rejectAddresses: Set<string>;
-  sendEvents(targetUrl: string, events: Array<Record<string, unknown>>): Promise<{ status: number; body: string }>;
+  /**
+   * Posts a signed event batch. The signed timestamp comes from `clock` (tests point it at the
+   * service's clock), or from `signedAt` to send an old batch.
+   */
+  sendEvents(targetUrl: string, events: Array<Record<string, unknown>>, options?: { signedAt?: Date }): Promise<{ status: number; body: string }>;
+  /** The clock whose time the event batches are signed with; the wall clock by default. */
+  clock: () => Date;
   sendForgedEvents(targetUrl: string, events: Array<Record<string, unknown>>): Promise<{ status: number; body: string }>;
   eventFor(mail: FakeSendGridMail, event: SendGridEventType, extra?: Record<string, unknown>): Record<string, unknown>;
   waitForMails(n: number, timeoutMs?: number): Promise<FakeSendGridMail[]>;
@@ -82,8 +88,8 @@ function stringArgs(...sources: Array<Record<string, unknown> | undefined>): Rec
 /** Base64 without padding or '+/', the look of SendGrid's 22-character ids. */
 const sendGridId = (): string => randomBytes(16).toString('base64url').slice(0, 22);
 
-function signedHeaders(body: string, key: KeyObject): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
+function signedHeaders(body: string, key: KeyObject, at: Date): Record<string, string> {
+  const timestamp = String(Math.floor(at.getTime() / 1000));
   return {
     'Content-Type': 'application/json',
     'User-Agent': 'SendGrid Event API',
@@ -202,13 +208,14 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
     setLatency: (ms) => {
       faults.latencyMs = ms;
     },
-    sendEvents: async (targetUrl, events) => {
+    clock: () => new Date(),
+    sendEvents: async (targetUrl, events, options = {}) => {
       const body = JSON.stringify(events);
-      return postTo(targetUrl, body, signedHeaders(body, keys.privateKey));
+      return postTo(targetUrl, body, signedHeaders(body, keys.privateKey, options.signedAt ?? fake.clock()));
     },
     sendForgedEvents: async (targetUrl, events) => {
       const body = JSON.stringify(events);
-      return postTo(targetUrl, body, signedHeaders(body, forger));
+      return postTo(targetUrl, body, signedHeaders(body, forger, fake.clock()));
     },
     eventFor,
     waitForMails: (n, timeoutMs = 5000) => waitForCount(() => fake.mails, n, timeoutMs, 'SendGrid mails'),
@@ -216,6 +223,7 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
       fake.mails.length = 0;
       fake.requests = 0;
       fake.rejectAddresses.clear();
+      fake.clock = () => new Date();
       faults.reset();
     },
     close: () => server.close(),

@@ -6,7 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 
 import { loadConfig } from '../../src/config';
-import { openContainer, type Container } from '../../src/container';
+import { openContainer, type Container, type ContainerOverrides } from '../../src/container';
 import { createSelfSignedP12, loadSigningIdentity, type SigningIdentity } from '../../src/evidence/signing-identity';
 import { createApiKey } from '../../src/organisations/api-keys';
 import { bootstrapDemo } from '../../src/organisations/bootstrap-demo';
@@ -33,11 +33,11 @@ export function testSigningIdentity(): SigningIdentity {
 }
 
 /** A real service on SQLite in a temp folder, with a fixed clock and no background worker. */
-export async function createTestApp(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z', logger: pino.Logger = pino({ level: 'silent' })): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z', logger: pino.Logger = pino({ level: 'silent' }), overrides: Pick<ContainerOverrides, 'wrapSealer'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'akkoord-test-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKER_ENABLED: 'false', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', ...env });
   const clock = new FixedClock(start);
-  const container = await openContainer(config, { clock, logger, signingIdentity: testSigningIdentity() });
+  const container = await openContainer(config, { clock, logger, signingIdentity: testSigningIdentity(), ...overrides });
   const demo = (await bootstrapDemo(container))!;
   const otherOrg = newId('org', clock.now());
   await container.store.createOrganisation({ id: otherOrg, name: 'Buurtwerk Oost', createdAt: clock.now() });

@@ -68,7 +68,7 @@ describe('sqlite migrations', () => {
         recipient: { name: 'Sam', channel: 'sms', address: '+31612345678', maskedAddress: '+316••••5678' },
         tokenHash: randomBytes(32).toString('hex'), createdAt: t0, updatedAt: t0, expiresAt: new Date(t0.getTime() + 86_400_000),
         sentAt: null, openedAt: null, decidedAt: null, reminderCount: 0, reminders: { afterDays: 3, automatic: 1, max: 2 }, deliveredAt: null, failureReason: null,
-        sealState: null, decisions: [], signerName: null, signatureKind: null,
+        sealState: null, decisions: [], signerName: null, signatureKind: null, version: 0,
       };
       await store.createConsentRequest({ request: r, event: { id: newId('evt', t0), requestId: r.id, organisationId: 'org_a', type: 'created', at: t0, actor: 'system', detail: {} }, message: null, form: { formId: 'f', version: 'v1', content: '{}' } });
       return r;

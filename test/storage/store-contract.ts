@@ -49,6 +49,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         signerName: null,
         signatureKind: null,
         validUntil: null,
+        version: 0,
         ...overrides,
       };
     }
@@ -138,7 +139,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const first = await insert();
       const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }, { purposeId: 'c', granted: false }];
       await store.decide({ requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
-      expect(await store.withdraw({ requestId: first.id, at: t1, decisions: decisions.map((d) => (d.purposeId === 'b' ? { ...d, granted: false } : d)), withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) })).toBe(true);
+      const { version } = (await store.getConsentRequest(org, first.id))!;
+      expect(await store.withdraw({ requestId: first.id, expectedVersion: version, at: t1, decisions: decisions.map((d) => (d.purposeId === 'b' ? { ...d, granted: false } : d)), withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) })).toBe(true);
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
       await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'c', granted: true }], requiredPurposes: [], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
       expect(await store.currentDecisions(org, 'S-1')).toEqual([
@@ -164,7 +166,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: until1.toISOString() },
         { requestId: first.id, formId: 'f', purposeId: 'b', granted: true, required: false, since: t0.toISOString(), validUntil: until1.toISOString() },
       ]);
-      await store.withdraw({ requestId: first.id, at: t1, decisions: [decisions[0]!, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) });
+      await store.withdraw({ requestId: first.id, expectedVersion: (await store.getConsentRequest(org, first.id))!.version, at: t1, decisions: [decisions[0]!, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) });
       expect((await store.currentDecisions(org, 'S-1'))[1]).toEqual({ requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null });
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
       await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], validUntil: until2, requiredPurposes: ['a'], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
@@ -255,7 +257,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.claimMessages(new Date(t0.getTime() + 5000), new Date(t0.getTime() + 6000), 1)).toEqual([]);
       const [again] = await store.claimMessages(new Date(t0.getTime() + 10_000), new Date(t0.getTime() + 11_000), 1);
       expect(again?.id).toBe(m!.id);
-      await store.failMessage({ messageId: m!.id, error: 'invalid number', at: t0, event: event(r, 'failed') });
+      await store.failMessage({ messageId: m!.id, error: 'invalid number', at: t0, event: event(r, 'failed'), failRequestFrom: ['pending', 'sent'] });
       expect((await store.getConsentRequest(org, r.id))?.status).toBe('failed');
     });
 
@@ -272,10 +274,123 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
 
     test('when an idempotency key is reserved, then a second reserve returns the first, and completion is replayable', async () => {
       expect(await store.reserveIdempotencyKey(org, 'k', 'h1', t0)).toBeNull();
-      expect(await store.reserveIdempotencyKey(org, 'k', 'h1', t0)).toEqual({ requestHash: 'h1', status: null, body: null, location: null });
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h1', t0)).toEqual({ requestHash: 'h1', status: null, body: null, location: null, createdAt: t0 });
       await store.completeIdempotencyKey(org, 'k', { status: 201, body: '{}', location: '/x' });
-      expect(await store.reserveIdempotencyKey(org, 'k', 'h2', t0)).toEqual({ requestHash: 'h1', status: 201, body: '{}', location: '/x' });
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h2', t0)).toEqual({ requestHash: 'h1', status: 201, body: '{}', location: '/x', createdAt: t0 });
       expect(await store.reserveIdempotencyKey('org_other', 'k', 'h2', t0)).toBeNull();
+    });
+
+    test('when an expired idempotency key is taken over, then only the first taker wins and the old reservation can no longer answer or free it', async () => {
+      const t1 = new Date(t0.getTime() + 600_000);
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h1', t0)).toBeNull();
+      expect(await store.takeOverIdempotencyKey(org, 'k', t0, 'h2', t1)).toBe(true);
+      expect(await store.takeOverIdempotencyKey(org, 'k', t0, 'h3', t1)).toBe(false);
+      // The first request finishing late must not overwrite or free the new reservation.
+      await store.completeIdempotencyKey(org, 'k', { status: 201, body: '{"old":true}', location: null }, t0);
+      await store.releaseIdempotencyKey(org, 'k', t0);
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h2', t1)).toEqual({ requestHash: 'h2', status: null, body: null, location: null, createdAt: t1 });
+      await store.completeIdempotencyKey(org, 'k', { status: 201, body: '{}', location: null }, t1);
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h2', t1)).toMatchObject({ status: 201, body: '{}' });
+      expect(await store.takeOverIdempotencyKey(org, 'k', t1, 'h4', new Date(t1.getTime() + 86_400_000))).toBe(true);
+      expect(await store.reserveIdempotencyKey(org, 'k', 'h4', t1)).toMatchObject({ requestHash: 'h4', status: null, body: null });
+    });
+
+    test('when idempotency keys are pruned, then those reserved before the cutoff are gone and newer ones stay', async () => {
+      await store.reserveIdempotencyKey(org, 'old', 'h', t0);
+      await store.completeIdempotencyKey(org, 'old', { status: 201, body: '{}', location: null });
+      await store.reserveIdempotencyKey(org, 'new', 'h', new Date(t0.getTime() + 2000));
+      expect(await store.pruneIdempotencyKeys(new Date(t0.getTime() + 1000))).toBe(1);
+      expect(await store.reserveIdempotencyKey(org, 'old', 'h', t0)).toBeNull();
+      expect(await store.reserveIdempotencyKey(org, 'new', 'h', t0)).toMatchObject({ requestHash: 'h' });
+    });
+
+    test('when a provider event id is recorded twice, then the second is recognised; forgotten or pruned, it counts again', async () => {
+      expect(await store.recordProviderEvent('sendgrid', 'ev1', t0)).toBe(true);
+      expect(await store.recordProviderEvent('sendgrid', 'ev1', t0)).toBe(false);
+      expect(await store.recordProviderEvent('twilio', 'ev1', t0)).toBe(true);
+      await store.forgetProviderEvent('sendgrid', 'ev1');
+      expect(await store.recordProviderEvent('sendgrid', 'ev1', t0)).toBe(true);
+      expect(await store.recordProviderEvent('sendgrid', 'ev2', new Date(t0.getTime() + 2000))).toBe(true);
+      expect(await store.pruneProviderEvents(new Date(t0.getTime() + 1000))).toBe(2);
+      expect(await store.recordProviderEvent('sendgrid', 'ev1', t0)).toBe(true);
+      expect(await store.recordProviderEvent('sendgrid', 'ev2', t0)).toBe(false);
+    });
+
+    test('when a request is created decided, then request, events, decisions and document exist together and it is never open', async () => {
+      const r = request({ recipient: { name: 'Ans', channel: 'paper', address: null, maskedAddress: 'paper' }, expiresAt: t0 });
+      const decision = {
+        status: 'signed' as const,
+        at: t0,
+        signerName: 'Ans de Vries',
+        decisions: [{ purposeId: 'a', granted: true }],
+        requiredPurposes: ['a'],
+        signature: null,
+        document: { id: newId('doc', t0), requestId: r.id, organisationId: org, kind: 'paper-record' as const, contentType: 'application/pdf', sha256: 'cd', content: Buffer.from('%PDF paper'), createdAt: t0 },
+        event: event(r, 'signed'),
+      };
+      await store.createDecidedRequest({ request: r, event: event(r, 'created'), form: { formId: 'f', version: 'v1', content: '{"id":"f"}' }, decision });
+      expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'signed', signerName: 'Ans de Vries', decisions: decision.decisions, version: 1 });
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'signed']);
+      expect((await store.getDocument(org, r.id, 'paper-record'))?.content.toString()).toBe('%PDF paper');
+      expect(await store.currentDecisions(org, 'S-1')).toEqual([{ requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() }]);
+      expect(await store.listExpired(new Date(t0.getTime() + 1000), 10)).toEqual([]);
+
+      // All or nothing: a second one whose document id is taken leaves no request behind.
+      const second = request({ recipient: r.recipient, subject: { ...r.subject, reference: 'S-2' } });
+      const failure = await store
+        .createDecidedRequest({ request: second, event: event(second, 'created'), form: { formId: 'f', version: 'v1', content: '{"id":"f"}' }, decision: { ...decision, event: event(second, 'signed'), document: { ...decision.document, requestId: second.id } } })
+        .then(() => null, (error: unknown) => error);
+      expect(failure).not.toBeNull();
+      expect(await store.getConsentRequest(org, second.id)).toBeNull();
+      expect(await store.listEvents(org, second.id)).toEqual([]);
+      expect(await store.currentDecisions(org, 'S-2')).toEqual([]);
+    });
+
+    test('when a request changes, then its version goes up; a withdrawal computed from an older version writes nothing', async () => {
+      const r = await insert();
+      expect((await store.getConsentRequest(org, r.id))?.version).toBe(0);
+      await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'opened', at: t0, event: event(r, 'opened') });
+      expect((await store.getConsentRequest(org, r.id))?.version).toBe(1);
+      const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }];
+      const doc = (kind: 'consent-pdf' | 'withdrawal-receipt') => ({ id: newId('doc', t0), requestId: r.id, organisationId: org, kind, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: t0 });
+      await store.decide({ requestId: r.id, fromStatuses: ['opened'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc('consent-pdf'), event: event(r, 'signed') });
+      const signed = (await store.getConsentRequest(org, r.id))!;
+      expect(signed.version).toBe(2);
+      const withdrawA = { requestId: r.id, expectedVersion: signed.version, at: t0, decisions: [{ purposeId: 'a', granted: false }, { purposeId: 'b', granted: true }], withdrawn: ['a'], status: 'signed' as const, document: doc('withdrawal-receipt'), event: event(r, 'withdrawn') };
+      expect(await store.withdraw(withdrawA)).toBe(true);
+      // Computed from version 2 as well: it would put `a` back to granted. Refused, nothing written.
+      const withdrawB = { ...withdrawA, decisions: [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: false }], withdrawn: ['b'], document: doc('withdrawal-receipt'), event: event(r, 'withdrawn') };
+      expect(await store.withdraw(withdrawB)).toBe(false);
+      const after = (await store.getConsentRequest(org, r.id))!;
+      expect(after).toMatchObject({ version: 3, decisions: withdrawA.decisions });
+      expect((await store.listDocuments(org, r.id)).map((d) => d.kind)).toEqual(['consent-pdf', 'withdrawal-receipt']);
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'opened', 'signed', 'withdrawn']);
+      expect(await store.withdraw({ ...withdrawB, expectedVersion: after.version })).toBe(true);
+      expect((await store.currentDecisions(org, 'S-1')).map((d) => [d.purposeId, d.granted])).toEqual([['a', false], ['b', false]]);
+    });
+
+    test('when a time-stamp is completed for a version that no longer holds, then nothing is written', async () => {
+      const r = await insert();
+      const doc = { id: newId('doc', t0), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: t0 };
+      await store.decide({ requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: [], signature: null, document: doc, event: event(r, 'signed'), sealState: 'sealed_without_timestamp' });
+      const [missing] = await store.listMissingTimestamps(10);
+      expect(missing).toEqual({ id: r.id, organisationId: org, version: 1 });
+      const complete = () => store.completeTimestamp({ requestId: r.id, expectedVersion: missing!.version, document: { ...doc, id: newId('doc', t0) }, event: event(r, 'timestamp_added') });
+      expect(await complete()).toBe(true);
+      expect(await complete()).toBe(false);
+      expect(await store.listMissingTimestamps(10)).toEqual([]);
+      expect((await store.listDocuments(org, r.id)).map((d) => d.kind)).toEqual(['consent-pdf', 'consent-pdf']);
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'signed', 'timestamp_added']);
+    });
+
+    test('when a message fails, then the request fails only from the statuses the caller names', async () => {
+      const r = await insert();
+      const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+      await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'delivered', at: t0, event: event(r, 'delivered') });
+      await store.failMessage({ messageId: m!.id, error: 'bounced', at: t0, event: event(r, 'failed'), failRequestFrom: ['pending', 'sent'] });
+      expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'delivered', failureReason: null });
+      expect(await store.getOutboxMessage(m!.id)).toMatchObject({ state: 'failed', lastError: 'bounced' });
+      expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'delivered', 'failed']);
     });
   });
 }

@@ -159,7 +159,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     if (state.kind !== 'done') return res.redirect(303, back);
     const chosen = ([] as unknown[]).concat(body.purpose ?? []).filter((v): v is string => typeof v === 'string');
     const result = await withdrawConsent(deps, state.request, state.form, { purposes: body.action === 'all' ? 'all' : chosen, userAgent: req.get('user-agent'), language: lang });
-    if (!result.ok) return fail(422, result.problems.map((p) => p.key));
+    if (!result.ok) return fail(result.conflict ? 409 : 422, result.problems.map((p) => p.key));
     res.redirect(303, back);
   });
 

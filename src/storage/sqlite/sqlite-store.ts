@@ -255,28 +255,39 @@ export class SqliteStore implements Store {
   }
 
   async createConsentRequest(input: { request: ConsentRequestRecord; event: EventRecord; message: OutboxMessage | null; form: FormSnapshot }): Promise<void> {
+    this.db.transaction(() => this.insertRequest(input))();
+  }
+
+  async createDecidedRequest(input: { request: ConsentRequestRecord; event: EventRecord; form: FormSnapshot; decision: Omit<DecideInput, 'requestId' | 'fromStatuses'> }): Promise<void> {
+    this.db.transaction(() => {
+      this.insertRequest({ ...input, message: null });
+      if (!this.applyDecision({ ...input.decision, requestId: input.request.id, fromStatuses: [input.request.status] })) {
+        throw new Error(`request ${input.request.id} could not be decided as it was created`);
+      }
+    }).immediate();
+  }
+
+  private insertRequest(input: { request: ConsentRequestRecord; event: EventRecord; message: OutboxMessage | null; form: FormSnapshot }): void {
     const { request: r, event, message, form } = input;
     const c = this.cipher;
-    this.db.transaction(() => {
-      this.sql('INSERT OR IGNORE INTO form_versions (form_id, version, content) VALUES (?, ?, ?)').run(form.formId, form.version, form.content);
-      this.sql(
-          `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
-            subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
-            recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at,
-            reminder_after_days, reminder_automatic, reminder_max)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          r.id, r.organisationId, r.formId, r.formVersion, r.status, r.signerRole, r.language,
-          r.subject.reference, c.encrypt(r.subject.firstName, C.firstName), c.encryptOptional(r.subject.lastName, C.lastName),
-          c.encrypt(r.subject.dateOfBirth, C.dob), c.encrypt(r.recipient.name, C.recipientName),
-          r.recipient.channel, c.encryptOptional(r.recipient.address, C.address), r.recipient.maskedAddress,
-          r.tokenHash, iso(r.createdAt), iso(r.updatedAt), iso(r.expiresAt),
-          r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
-        );
-      this.insertEvent(event);
-      if (message) this.insertMessage(message);
-    })();
+    this.sql('INSERT OR IGNORE INTO form_versions (form_id, version, content) VALUES (?, ?, ?)').run(form.formId, form.version, form.content);
+    this.sql(
+        `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
+          subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
+          recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at,
+          reminder_after_days, reminder_automatic, reminder_max)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        r.id, r.organisationId, r.formId, r.formVersion, r.status, r.signerRole, r.language,
+        r.subject.reference, c.encrypt(r.subject.firstName, C.firstName), c.encryptOptional(r.subject.lastName, C.lastName),
+        c.encrypt(r.subject.dateOfBirth, C.dob), c.encrypt(r.recipient.name, C.recipientName),
+        r.recipient.channel, c.encryptOptional(r.recipient.address, C.address), r.recipient.maskedAddress,
+        r.tokenHash, iso(r.createdAt), iso(r.updatedAt), iso(r.expiresAt),
+        r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
+      );
+    this.insertEvent(event);
+    if (message) this.insertMessage(message);
   }
 
   private insertMessage(m: OutboxMessage): void {
@@ -354,6 +365,7 @@ export class SqliteStore implements Store {
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
       sealState: (row.seal_state as StoredSealState | null) ?? null,
       validUntil: dateOrNull(row.valid_until),
+      version: Number(row.version),
     };
   }
 
@@ -386,7 +398,7 @@ export class SqliteStore implements Store {
       const current = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as ConsentStatus | undefined;
       if (!current || !input.fromStatuses.includes(current)) return false;
       this.sql(
-          `UPDATE consent_requests SET status = ?, updated_at = ?, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?),
+          `UPDATE consent_requests SET status = ?, updated_at = ?, version = version + 1, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?),
              delivered_at = COALESCE(delivered_at, ?), failure_reason = COALESCE(?, failure_reason) WHERE id = ?`,
         )
         .run(input.status, iso(input.at), isoOrNull(input.patch?.sentAt), isoOrNull(input.patch?.openedAt), isoOrNull(input.patch?.deliveredAt), input.patch?.failureReason ?? null, input.requestId);
@@ -399,34 +411,35 @@ export class SqliteStore implements Store {
   }
 
   async decide(input: DecideInput): Promise<boolean> {
+    return this.db.transaction(() => this.applyDecision(input))();
+  }
+
+  private applyDecision(input: DecideInput): boolean {
     const c = this.cipher;
-    return this.db.transaction(() => {
-      const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
-      if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
-      const sig = input.signature;
-      const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
-      this.sql(
-          `UPDATE consent_requests SET status = ?, updated_at = ?, decided_at = ?, decisions = ?, signer_name_enc = ?,
-             signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ? WHERE id = ?`,
-        )
-        .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
-          sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, input.requestId);
-      const insertDecision = this.sql(
-        'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      const validUntil = input.validUntil ? iso(input.validUntil) : null;
-      for (const d of input.decisions) {
-        insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
-          input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at), validUntil);
-      }
-      this.sql('UPDATE consent_requests SET valid_until = ? WHERE id = ?').run(validUntil, input.requestId);
-      this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
-      this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
-      // The record carries the request's seal state.
-      this.insertDocument({ ...input.document, sealState: input.document.sealState ?? input.sealState ?? null });
-      this.insertEvent(input.event);
-      return true;
-    })();
+    const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+    if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
+    const sig = input.signature;
+    const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
+    const validUntil = input.validUntil ? iso(input.validUntil) : null;
+    this.sql(
+        `UPDATE consent_requests SET status = ?, updated_at = ?, version = version + 1, decided_at = ?, decisions = ?, signer_name_enc = ?,
+           signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ?, valid_until = ? WHERE id = ?`,
+      )
+      .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
+        sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, validUntil, input.requestId);
+    const insertDecision = this.sql(
+      'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const d of input.decisions) {
+      insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
+        input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at), validUntil);
+    }
+    this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
+    this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+    // The record carries the request's seal state.
+    this.insertDocument({ ...input.document, sealState: input.document.sealState ?? input.sealState ?? null });
+    this.insertEvent(input.event);
+    return true;
   }
 
   private insertDocument(d: DocumentRecord): void {
@@ -545,17 +558,20 @@ export class SqliteStore implements Store {
     return rows.map((r) => this.toDocumentMeta(r));
   }
 
-  async listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string }[]> {
-    const rows = this.sql("SELECT id, organisation_id FROM consent_requests WHERE seal_state = 'sealed_without_timestamp' LIMIT ?").all(limit) as Row[];
-    return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id) }));
+  async listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string; version: number }[]> {
+    const rows = this.sql("SELECT id, organisation_id, version FROM consent_requests WHERE seal_state = 'sealed_without_timestamp' LIMIT ?").all(limit) as Row[];
+    return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), version: Number(r.version) }));
   }
 
-  async completeTimestamp(input: { requestId: string; document: DocumentRecord; event: EventRecord }): Promise<void> {
-    this.db.transaction(() => {
-      this.sql("UPDATE consent_requests SET seal_state = 'timestamped' WHERE id = ?").run(input.requestId);
+  async completeTimestamp(input: { requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    return this.db.transaction(() => {
+      const version = this.sql('SELECT version FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as number | undefined;
+      if (version === undefined || (input.expectedVersion !== undefined && version !== input.expectedVersion)) return false;
+      this.sql("UPDATE consent_requests SET seal_state = 'timestamped', version = version + 1 WHERE id = ?").run(input.requestId);
       this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE request_id = ? AND kind = ? AND seal_state = 'sealed_without_timestamp'").run(input.requestId, input.document.kind);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
+      return true;
     }).immediate();
   }
 
@@ -574,11 +590,11 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async withdraw(input: { requestId: string; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+  async withdraw(input: { requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
     return this.db.transaction(() => {
-      const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
-      if (!row || row.status !== 'signed') return false;
-      this.sql('UPDATE consent_requests SET status = ?, decisions = ?, updated_at = ? WHERE id = ?').run(input.status, JSON.stringify(input.decisions), iso(input.at), input.requestId);
+      const row = this.sql('SELECT version, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+      if (!row || Number(row.version) !== input.expectedVersion) return false;
+      this.sql('UPDATE consent_requests SET status = ?, decisions = ?, updated_at = ?, version = version + 1 WHERE id = ?').run(input.status, JSON.stringify(input.decisions), iso(input.at), input.requestId);
       // A later "not granted" row per withdrawn purpose: the status API takes the latest row, and
       // the rows of the original decision stay as they were.
       const insert = this.sql(
@@ -674,7 +690,7 @@ export class SqliteStore implements Store {
         .run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
       this.sql(
           `UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?),
-             reminder_count = reminder_count + ?, updated_at = ? WHERE id = ?`,
+             reminder_count = reminder_count + ?, updated_at = ?, version = version + 1 WHERE id = ?`,
         )
         .run(iso(input.at), row.kind === 'reminder' ? 1 : 0, iso(input.at), row.request_id);
       this.insertEvent(input.event);
@@ -734,17 +750,16 @@ export class SqliteStore implements Store {
     this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = ? WHERE id = ?").run(reason, messageId);
   }
 
-  async failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord }): Promise<void> {
+  async failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<void> {
     this.db.transaction(() => {
       this.sql("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?").run(input.error, input.messageId);
-      // A reminder that cannot be delivered does not undo the invite that was.
-      this.sql(
-          `UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?
-           WHERE id = ? AND status IN ('pending','sent','delivered') AND (SELECT kind FROM outbox WHERE id = ?) = 'invite'`,
-        )
-        .run(input.error, iso(input.at), input.event.requestId, input.messageId);
+      const status = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.event.requestId) as ConsentStatus | undefined;
+      if (status && input.failRequestFrom.includes(status)) {
+        this.sql("UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?")
+          .run(input.error, iso(input.at), input.event.requestId);
+      }
       this.insertEvent(input.event);
-    })();
+    }).immediate();
   }
 
   async addDevOutboxEntry(e: DevOutboxEntry): Promise<void> {
@@ -765,19 +780,42 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const row = this.sql('SELECT * FROM idempotency_keys WHERE organisation_id = ? AND key = ?').get(organisationId, key) as Row | undefined;
       if (row) {
-        return { requestHash: String(row.request_hash), status: (row.status as number | null) ?? null, body: (row.body as string | null) ?? null, location: (row.location as string | null) ?? null };
+        return { requestHash: String(row.request_hash), status: (row.status as number | null) ?? null, body: (row.body as string | null) ?? null, location: (row.location as string | null) ?? null, createdAt: date(row.created_at) };
       }
       this.sql('INSERT INTO idempotency_keys (organisation_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)').run(organisationId, key, requestHash, iso(at));
       return null;
-    })();
+    }).immediate();
   }
 
-  async completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }): Promise<void> {
-    this.sql('UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE organisation_id = ? AND key = ?')
-      .run(response.status, response.body, response.location, organisationId, key);
+  async takeOverIdempotencyKey(organisationId: string, key: string, reservedAt: Date, requestHash: string, at: Date): Promise<boolean> {
+    const result = this.sql('UPDATE idempotency_keys SET request_hash = ?, status = NULL, body = NULL, location = NULL, created_at = ? WHERE organisation_id = ? AND key = ? AND created_at = ?')
+      .run(requestHash, iso(at), organisationId, key, iso(reservedAt));
+    return result.changes === 1;
   }
 
-  async releaseIdempotencyKey(organisationId: string, key: string): Promise<void> {
-    this.sql('DELETE FROM idempotency_keys WHERE organisation_id = ? AND key = ? AND status IS NULL').run(organisationId, key);
+  async completeIdempotencyKey(organisationId: string, key: string, response: { status: number; body: string; location: string | null }, reservedAt?: Date): Promise<void> {
+    this.sql('UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE organisation_id = ? AND key = ? AND (? IS NULL OR created_at = ?)')
+      .run(response.status, response.body, response.location, organisationId, key, isoOrNull(reservedAt), isoOrNull(reservedAt));
+  }
+
+  async releaseIdempotencyKey(organisationId: string, key: string, reservedAt?: Date): Promise<void> {
+    this.sql('DELETE FROM idempotency_keys WHERE organisation_id = ? AND key = ? AND status IS NULL AND (? IS NULL OR created_at = ?)')
+      .run(organisationId, key, isoOrNull(reservedAt), isoOrNull(reservedAt));
+  }
+
+  async pruneIdempotencyKeys(before: Date): Promise<number> {
+    return this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(iso(before)).changes;
+  }
+
+  async recordProviderEvent(provider: string, eventId: string, at: Date): Promise<boolean> {
+    return this.sql('INSERT OR IGNORE INTO provider_events (provider, event_id, received_at) VALUES (?, ?, ?)').run(provider, eventId, iso(at)).changes === 1;
+  }
+
+  async forgetProviderEvent(provider: string, eventId: string): Promise<void> {
+    this.sql('DELETE FROM provider_events WHERE provider = ? AND event_id = ?').run(provider, eventId);
+  }
+
+  async pruneProviderEvents(before: Date): Promise<number> {
+    return this.sql('DELETE FROM provider_events WHERE received_at < ?').run(iso(before)).changes;
   }
 }

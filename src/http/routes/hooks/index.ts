@@ -4,7 +4,7 @@ import twilio from 'twilio';
 import type { Logger } from 'pino';
 
 import type { SendGridConfig, TwilioConfig } from '../../../config';
-import { applyProviderReport, sendgridOutcome, twilioOutcome } from '../../../delivery/provider-status';
+import { applyProviderReport, sendgridEventId, sendgridOutcome, twilioEventId, twilioOutcome, withinSignedWindow } from '../../../delivery/provider-status';
 import type { Clock } from '../../../shared/clock';
 import type { Store } from '../../../storage/store';
 import { sendProblem } from '../../middleware/problem';
@@ -21,7 +21,9 @@ export interface HooksDeps {
 /**
  * Provider callbacks. Each is verified before anything is read: Twilio's X-Twilio-Signature over
  * PUBLIC_BASE_URL + path + form fields, SendGrid's ECDSA signature over timestamp + raw body.
- * A wrong or missing signature is a 403 and changes nothing.
+ * A wrong or missing signature is a 403 and changes nothing; so is a SendGrid batch whose signed
+ * timestamp is more than 10 minutes from now. A replayed report (same SendGrid `sg_event_id`, same
+ * Twilio message, status and error) is answered 204 and changes nothing.
  */
 export function hooksRouter(deps: HooksDeps): Router {
   const router = Router();
@@ -44,6 +46,7 @@ export function hooksRouter(deps: HooksDeps): Router {
         outcome,
         providerStatus: String(params.MessageStatus),
         reason: params.ErrorCode ? `twilio error ${params.ErrorCode}` : null,
+        eventId: twilioEventId(params),
       });
     }
     res.status(204).end();
@@ -67,6 +70,11 @@ export function hooksRouter(deps: HooksDeps): Router {
       deps.logger.warn({ requestId: res.locals.requestId }, 'sendgrid events with a wrong signature');
       return sendProblem(res, 403, 'forbidden', 'Signature check failed');
     }
+    // A valid signature on an old batch is a replay (or a clock far off): refused, nothing read.
+    if (!withinSignedWindow(timestamp, deps.clock.now())) {
+      deps.logger.warn({ requestId: res.locals.requestId }, 'sendgrid events with a signed timestamp outside the window');
+      return sendProblem(res, 403, 'forbidden', 'Signature too old or too new', 'The signed timestamp is more than 10 minutes from now.');
+    }
     let events: unknown;
     try {
       events = JSON.parse(raw.toString('utf8'));
@@ -85,6 +93,7 @@ export function hooksRouter(deps: HooksDeps): Router {
         outcome,
         providerStatus: String(e.event),
         reason: typeof e.reason === 'string' ? e.reason : null,
+        eventId: sendgridEventId(e),
       });
     }
     res.status(204).end();
