@@ -332,7 +332,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'signed', signerName: 'Ans de Vries', decisions: decision.decisions, version: 1 });
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'signed']);
       expect((await store.getDocument(org, r.id, 'paper-record'))?.content.toString()).toBe('%PDF paper');
-      expect(await store.currentDecisions(org, 'S-1')).toEqual([{ requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString() }]);
+      expect(await store.currentDecisions(org, 'S-1')).toEqual([{ requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null }]);
       expect(await store.listExpired(new Date(t0.getTime() + 1000), 10)).toEqual([]);
 
       // All or nothing: a second one whose document id is taken leaves no request behind.
