@@ -192,6 +192,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     renderPdf: renderConsentPdf,
     renderReceiptPdf: renderWithdrawalReceiptPdf,
     renderPaperRecordPdf,
+    auditChain,
     sealer,
     trustedCertificatePems,
     trustedTsaCertificates,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
+import { type AuditChainKey, GENESIS_HASH } from '../evidence/audit-chain';
 import { auditEntry, auditTrailFor } from '../evidence/audit-trail';
 import { pdfScanProblem } from '../evidence/inspect-pdf-scan';
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
@@ -31,6 +32,8 @@ export interface PaperDeps {
   sealer: Sealer;
   reminderDefaults: ConsentRequestRecord['reminders'];
   renderPaperRecordPdf: (cover: PaperCoverPdfInput, scan: Buffer, contentType: ScanType) => Promise<Buffer>;
+  /** The audit chain's key: a new request's record prints the hash its `created` event will be stored with. */
+  auditChain: Pick<AuditChainKey, 'eventHash'>;
 }
 
 export interface PaperFields {
@@ -153,8 +156,8 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     };
   }
 
-  // A new request's `created` event is stored with its decision, after sealing: the record's
-  // trail shows it (without a hash, like the final event, as it is not chained yet).
+  // A new request's `created` event is stored with its decision, after sealing; it starts the
+  // request's chain, so the hash it will be stored with is known now and printed in the trail.
   const created: EventRecord | null = existing
     ? null
     : { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } };
@@ -180,7 +183,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         recordedByName: actorName,
         // The event this record completes is stored after sealing; it is shown without its hash.
         auditTrail: [
-          ...(created ? [auditEntry(created, '')] : []),
+          ...(created ? [auditEntry(created, deps.auditChain.eventHash(GENESIS_HASH, created))] : []),
           ...auditTrailFor(existing ? await deps.store.listEvents(organisationId, request.id) : [], { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
         ],
         scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },

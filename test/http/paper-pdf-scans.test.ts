@@ -117,6 +117,26 @@ describe('paper consent with a PDF scan', () => {
     expect(readFileSync(join(app.dataDir, 'attached.pdf')).equals(scan)).toBe(true);
   });
 
+  popplerTest('when paper consent creates a new request, then its record prints the hash its created event was stored with (the hash of the final event covers the record, so it is not printed)', async () => {
+    const res = await app.http
+      .post('/api/v1/subjects/REG-77/paper-consents')
+      .set(auth(app.apiKey))
+      .field('formId', 'activiteit-onder-16')
+      .field('firstName', 'Sam')
+      .field('dateOfBirth', '2014-04-02')
+      .field('signedBy', 'Ans de Vries')
+      .field('signedOn', '2026-11-20')
+      .field('decisions', childDecisions)
+      .attach('file', await scanPdf(1), { filename: 'scan.pdf', contentType: 'application/pdf' });
+    expect(res.status).toBe(201);
+    const events = (await app.http.get(`/api/v1/consent-requests/${res.body.id}/events`).set(auth(app.apiKey))).body.data as { type: string; hash: string }[];
+    expect(events.map((e) => e.type)).toEqual(['created', 'signed']);
+    const trail = flat(textOf(await record(res.body.id)).split('\f').at(-2)!);
+
+    expect(trail).toContain(events[0]!.hash.slice(0, 16));
+    expect(trail).not.toContain(events[1]!.hash.slice(0, 16));
+  });
+
   qpdfTest('when a paper record is sealed, then qpdf --check finds it clean and pdfsig finds the seal valid', async () => {
     const id = await create();
     expect((await paper(id, await scanPdf(1))).status).toBe(200);
