@@ -20,6 +20,7 @@ import { FieldCipher, parseKeyRing } from './privacy/field-cipher';
 import { checkKeyRing, type KeySource } from './privacy/key-check';
 import { maskedError } from './privacy/log-masking';
 import { systemClock, type Clock } from './shared/clock';
+import { WorkLimit } from './shared/work-limit';
 import { projectPath } from './shared/paths';
 import { SqliteStore } from './storage/sqlite/sqlite-store';
 import type { Store } from './storage/store';
@@ -58,6 +59,8 @@ export interface ContainerOverrides {
   signingIdentity?: SigningIdentity;
   /** Tests put a sealer around the real one, e.g. to hold a seal open while something else runs. */
   wrapSealer?: (sealer: Sealer) => Sealer;
+  /** The limit on scan work (tests fill it to see the refusal). */
+  scanWork?: WorkLimit;
 }
 
 /** TSA_TRUSTED_CERTS: read once at start-up; an unreadable file or one without certificates stops the start. */
@@ -192,6 +195,8 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     renderPdf: renderConsentPdf,
     renderReceiptPdf: renderWithdrawalReceiptPdf,
     renderPaperRecordPdf,
+    // Two scans at once (two cores; a 50-megapixel decode takes ~200 MB), eight more may wait.
+    scanWork: overrides.scanWork ?? new WorkLimit(2, 8),
     auditChain,
     sealer,
     trustedCertificatePems,

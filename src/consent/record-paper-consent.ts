@@ -10,9 +10,10 @@ import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
 import { prepareScanImage } from '../evidence/scan-image';
 import { isCompleteScan, sniffScanType, type ScanType } from '../evidence/scan-type';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
+import { type WorkLimit, WorkLimitFull } from '../shared/work-limit';
 import { cleanText, stripToVisible, TEXT_PROBLEM_MESSAGES } from '../shared/text';
 import type { ConsentRequestRecord, DecideInput, Decision, EventRecord, Store } from '../storage/store';
 import { amsterdamDate, compareDates, parseIsoDate } from './age';
@@ -32,6 +33,8 @@ export interface PaperDeps {
   sealer: Sealer;
   reminderDefaults: ConsentRequestRecord['reminders'];
   renderPaperRecordPdf: (cover: PaperCoverPdfInput, scan: Buffer, contentType: ScanType) => Promise<Buffer>;
+  /** Checking, decoding and drawing scans: a few at once, a few waiting, the rest refused (503). */
+  scanWork: WorkLimit;
   /** The audit chain's key: a new request's record prints the hash its `created` event will be stored with. */
   auditChain: Pick<AuditChainKey, 'eventHash'>;
 }
@@ -80,6 +83,16 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
   return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: stripToVisible(fields.file?.fileName ?? '') };
 }
 
+/** Runs scan work within the limit; when too much waits already, a 503 that says to retry. */
+async function scanWork<T>(deps: Pick<PaperDeps, 'scanWork'>, job: () => Promise<T>): Promise<T> {
+  try {
+    return await deps.scanWork.run(job);
+  } catch (error) {
+    if (error instanceof WorkLimitFull) throw new AppError('unavailable', 'Too many scans are being processed right now; retry in a minute.');
+    throw error;
+  }
+}
+
 /**
  * What the record shows of the scan: a JPEG or PNG decoded in full and converted to sRGB for
  * PDF/A (refused as a 422 on `file` when too large or damaged); a PDF as it came.
@@ -115,9 +128,11 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const dayName = `the day the paper was signed (${paper.signedOn})`;
   const signerRole = existing ? signerRoleOn(existing.subject.dateOfBirth, signedOn, 'signedOn', dayName) : signerRoleOn((target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth', dayName);
   assertAudience(form.audience, signerRole, form.id, paper.signedOn);
-  const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
-  if (pdfProblem) throw AppError.validation('file', pdfProblem);
-  const embedded = await scanForRecord(paper.scan, paper.type);
+  const embedded = await scanWork(deps, async () => {
+    const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
+    if (pdfProblem) throw AppError.validation('file', pdfProblem);
+    return scanForRecord(paper.scan, paper.type);
+  });
   // A new request is only allocated here: it is written together with its decision, after the
   // record is sealed, so an expiry sweep or a reader never meets it half-made.
   let request: ConsentRequestRecord;
@@ -164,9 +179,10 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const organisation = await deps.store.getOrganisation(organisationId);
   const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
+  const history = existing ? await deps.store.listEvents(organisationId, request.id) : [];
   let record: Buffer;
   try {
-    record = await deps.renderPaperRecordPdf(
+    record = await scanWork(deps, () => deps.renderPaperRecordPdf(
       {
         organisationName: organisation?.name ?? '',
         requestId: request.id,
@@ -181,17 +197,18 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         recordedAt: now,
         recordedBy: actor,
         recordedByName: actorName,
-        // The event this record completes is stored after sealing; it is shown without its hash.
+        // The event this record completes is stored after sealing: its hash covers this record, so it is shown without one.
         auditTrail: [
           ...(created ? [auditEntry(created, deps.auditChain.eventHash(GENESIS_HASH, created))] : []),
-          ...auditTrailFor(existing ? await deps.store.listEvents(organisationId, request.id) : [], { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
+          ...auditTrailFor(history, { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
         ],
         scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
       },
       embedded,
       paper.type,
-    );
+    ));
   } catch (error) {
+    if (isAppError(error)) throw error;
     if (error instanceof ScanRenderError) throw AppError.validation('file', error.message);
     // The first bytes said PDF, JPEG or PNG, but the file cannot be read as one.
     throw AppError.validation('file', `The file cannot be read as a ${paper.type === 'application/pdf' ? 'PDF' : paper.type === 'image/png' ? 'PNG' : 'JPEG'}: it may be damaged. Scan it again.`);

@@ -6,7 +6,8 @@ import sharp from 'sharp';
 
 import { prepareScanImage, readJpegSize } from '../../src/evidence/scan-image';
 import { bombPng, rgbaPng } from '../helpers/png';
-import { auth, createTestApp, type TestApp } from '../helpers/test-app';
+import { WorkLimit } from '../../src/shared/work-limit';
+import { auth, createTestApp, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
@@ -132,5 +133,27 @@ describe('paper uploads with hostile or unusual images', () => {
     expect(extracted).toHaveLength(1);
     expect(await sharp(join(app.dataDir, extracted[0]!)).metadata()).toMatchObject({ space: 'srgb', hasProfile: false });
     expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain(sha256);
+  });
+});
+
+describe('paper uploads when the scan work is full', () => {
+  test('when as many scans are being processed and waiting as allowed, then one more upload is a 503 with Retry-After, nothing is stored, and it goes through once there is room', async () => {
+    const scanWork = new WorkLimit(1, 0);
+    const app = await createTestApp({}, undefined, undefined, { scanWork });
+    try {
+      let release!: () => void;
+      const busy = scanWork.run(() => new Promise<void>((resolve) => (release = resolve)));
+      const refused = await uploadAdultPaperConsent(app, 'REG-BUSY', await plainJpeg());
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('30');
+      expect(refused.body.detail).toMatch(/Too many scans/);
+      expect((await app.http.get('/api/v1/consent-requests?subjectReference=REG-BUSY').set(auth(app.apiKey))).body.data).toEqual([]);
+
+      release();
+      await busy;
+      expect((await uploadAdultPaperConsent(app, 'REG-BUSY', await plainJpeg())).status).toBe(201);
+    } finally {
+      await app.close();
+    }
   });
 });

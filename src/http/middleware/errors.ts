@@ -32,6 +32,7 @@ export function errorHandler(logger: Logger, views?: Views): ErrorRequestHandler
     const sendProblem = (r: Response, status: number, ...rest: [string, string, string?, AppError['errors']?]) =>
       page ? sendErrorPage(views, req, r, status) : sendProblemJson(r, status, ...rest);
     if (isAppError(err)) {
+      if (err.code === 'unavailable') res.setHeader('Retry-After', '30');
       sendProblem(res, err.status, err.code, TITLES[err.code] ?? err.code, err.message, err.errors);
       return;
     }
