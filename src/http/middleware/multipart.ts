@@ -91,6 +91,11 @@ export function readMultipart(req: Request, options: MultipartOptions): Promise<
       if (received > maxBodyBytes) refuse(tooLarge());
     };
     req.on('data', count);
+    // A client that goes away mid-upload: busboy would wait for the rest forever; settle now so
+    // the route's clean-up (an Idempotency-Key reservation, buffered chunks) is not held.
+    req.once('close', () => {
+      if (!req.complete) refuse(AppError.validation(options.fileField, 'The upload was cut off before it was complete.'));
+    });
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
