@@ -11,6 +11,7 @@ export async function cancelConsent(deps: { store: Store; clock: Clock }, organi
   assertTransition(request.status, 'cancelled');
   const now = deps.clock.now();
   const changed = await deps.store.changeStatus({
+    organisationId,
     requestId: id,
     fromStatuses: OPEN_STATUSES,
     status: 'cancelled',
@@ -28,6 +29,7 @@ export async function expireDueRequests(deps: { store: Store; clock: Clock }, li
   let count = 0;
   for (const r of await deps.store.listExpired(now, limit)) {
     const changed = await deps.store.changeStatus({
+      organisationId: r.organisationId,
       requestId: r.id,
       fromStatuses: OPEN_STATUSES,
       status: 'expired',

@@ -216,7 +216,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const sealed = await deps.sealer.seal(record, { reason: sealReason('paper', request.language), name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
-  const decision: Omit<DecideInput, 'requestId' | 'fromStatuses'> = {
+  const decision: Omit<DecideInput, 'organisationId' | 'requestId' | 'fromStatuses'> = {
     sealState: sealStateOf(deps.sealer, sealed),
     status,
     at: now,
@@ -247,7 +247,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     return (await deps.store.getConsentRequest(organisationId, request.id))!;
   }
   // Paper for an open request racing a signature through the link: the first to be stored wins.
-  const decided = await deps.store.decide({ ...decision, requestId: request.id, fromStatuses: OPEN_STATUSES });
+  const decided = await deps.store.decide({ ...decision, organisationId, requestId: request.id, fromStatuses: OPEN_STATUSES });
   if (!decided) throw new AppError('conflict', 'The request changed at the same moment; fetch it again.');
   return (await deps.store.getConsentRequest(organisationId, request.id))!;
 }

@@ -44,6 +44,7 @@ export async function resolveLink(deps: SignDeps, token: string): Promise<LinkSt
   const now = deps.clock.now();
   if (OPEN_STATUSES.includes(request.status) && request.expiresAt.getTime() <= now.getTime()) {
     await deps.store.changeStatus({
+      organisationId: request.organisationId,
       requestId: request.id,
       fromStatuses: OPEN_STATUSES,
       status: 'expired',
@@ -65,6 +66,7 @@ export async function markOpened(deps: SignDeps, request: ConsentRequestRecord, 
   if (!from.includes(request.status)) return;
   const now = deps.clock.now();
   await deps.store.changeStatus({
+    organisationId: request.organisationId,
     requestId: request.id,
     fromStatuses: from,
     status: 'opened',
@@ -195,6 +197,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   // When two taps race, decide() lets only the first one through; both then show its outcome.
   await deps.store.decide({
     sealState: sealStateOf(deps.sealer, sealed),
+    organisationId: request.organisationId,
     requestId: request.id,
     fromStatuses: OPEN_STATUSES,
     status,

@@ -81,6 +81,7 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
   const sealed = await deps.sealer.seal(receipt, { reason: sealReason('withdrawn', language), name: organisation?.name ?? 'Akkoord', signedAt: now });
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   return deps.store.withdraw({
+    organisationId: request.organisationId,
     requestId: request.id,
     expectedVersion: request.version,
     at: now,

@@ -79,6 +79,8 @@ export function isRecordedCopy(recorded: string | null, reported: string | null)
  * 'replay' when a report with the same event id was processed before (nothing changes twice).
  */
 export async function applyProviderReport(deps: { store: Store; clock: Clock }, report: ProviderReport): Promise<'applied' | 'unknown' | 'replay'> {
+  // By our message id alone (a report carries no organisation); everything after this names the
+  // message's organisation.
   const message = await deps.store.getOutboxMessage(report.messageId);
   if (!message) return 'unknown';
   const request = await deps.store.getConsentRequest(message.organisationId, message.requestId);
@@ -111,6 +113,7 @@ async function recordReport(deps: { store: Store }, report: ProviderReport, mess
   if (!recordedCopy) Object.assign(detail, { duplicateCopy: true, recordedProviderMessageId: message.providerMessageId });
   if (target && target !== 'sent' && canTransition(request.status, target)) {
     const moved = await deps.store.changeStatus({
+      organisationId: request.organisationId,
       requestId: request.id,
       fromStatuses: FROM[target],
       status: target,

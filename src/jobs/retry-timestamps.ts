@@ -33,6 +33,7 @@ export async function retryTimestamps(deps: { store: Store; clock: Clock; sealer
     const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
     // Two workers (in-process and `npm run worker`) may re-seal the same record: the first one stored wins.
     const stored = await deps.store.completeTimestamp({
+      organisationId: r.organisationId,
       requestId: r.id,
       expectedVersion: r.version,
       document: { ...document, id: newId('doc', now), sha256, content: sealed.pdf, createdAt: now, sealState: 'timestamped' },
@@ -57,6 +58,7 @@ async function retryReceipts(deps: { store: Store; clock: Clock; sealer: Sealer;
     }
     const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
     const stored = await deps.store.completeReceiptTimestamp({
+      organisationId: receipt.organisationId,
       previousDocumentId: receipt.id,
       // Same receipt, now time-stamped: it keeps its place among the receipts (the event says
       // when the time-stamp came), so a later withdrawal's receipt stays the latest one.

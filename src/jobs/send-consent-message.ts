@@ -65,11 +65,11 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
   const { store, clock, logger } = deps;
   const request = await store.getConsentRequest(message.organisationId, message.requestId);
   if (!request || !isOpen(request.status) || request.recipient.address === null) {
-    await store.dropMessage(message.id, 'request no longer open');
+    await store.dropMessage(message.organisationId, message.id, 'request no longer open');
     return;
   }
   if (message.channel === 'sms' && inQuietHours(clock.now())) {
-    await store.deferMessage(message.id, smsSendableAt(clock.now()));
+    await store.deferMessage(message.organisationId, message.id, smsSendableAt(clock.now()));
     return;
   }
   const log = { consentRequestId: request.id, messageId: message.id, kind: message.kind, attempt: message.attempts };
@@ -88,6 +88,7 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
     const result = content.sms !== undefined ? await deps.sms.sendSms({ ...base, body: content.sms }) : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email! });
     const now = clock.now();
     const outcome = await store.completeMessage({
+      organisationId: message.organisationId,
       messageId: message.id,
       provider: sender.provider,
       providerMessageId: result.providerMessageId,
@@ -118,6 +119,7 @@ async function handleFailure(deps: SendMessageDeps, request: ConsentRequestRecor
   const permanent = error instanceof PermanentDeliveryError;
   if (permanent || message.attempts >= sendConsentMessageJob.maxAttempts) {
     await store.failMessage({
+      organisationId: message.organisationId,
       messageId: message.id,
       // A reminder that cannot be delivered does not undo the invite that was.
       failRequestFrom: message.kind === 'invite' ? statusesThatCanBecome('failed') : [],
@@ -130,6 +132,6 @@ async function handleFailure(deps: SendMessageDeps, request: ConsentRequestRecor
   }
   const retryAfter = error instanceof TransientDeliveryError ? (error.retryAfterMs ?? 0) : 0;
   const dueAt = new Date(now.getTime() + Math.max(sendConsentMessageJob.backoffMs(message.attempts), retryAfter));
-  await store.retryMessage(message.id, dueAt, reason);
+  await store.retryMessage(message.organisationId, message.id, dueAt, reason);
   logger.warn({ ...log, dueAt }, 'message will be retried');
 }

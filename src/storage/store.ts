@@ -5,6 +5,11 @@ import type { Language, SignerRole } from '../consent/form-types';
  * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
  * must change several things at once does so atomically. Personal fields arrive here in plain
  * text and the adapter encrypts them with the field cipher it was built with.
+ *
+ * Organisations: every read and write keyed by a request, message or document id also takes the
+ * organisation id, and a write naming another organisation's id changes nothing. The few lookups
+ * that must work across organisations (link token, provider report, public verify, the worker's
+ * queues) say why where they are declared.
  */
 export type Channel = 'sms' | 'email';
 /** How a request reached its signer: a message, or a paper form recorded afterwards. */
@@ -241,6 +246,8 @@ export interface Page<T> {
 }
 
 export interface DecideInput {
+  /** The request's organisation: a request of another organisation is not changed (false). */
+  organisationId: string;
   requestId: string;
   fromStatuses: readonly ConsentStatus[];
   status: 'signed' | 'declined';
@@ -259,6 +266,8 @@ export interface DecideInput {
 }
 
 export interface StatusChangeInput {
+  /** The request's organisation: a request of another organisation is not changed (false). */
+  organisationId: string;
   requestId: string;
   fromStatuses: readonly ConsentStatus[];
   status: ConsentStatus;
@@ -323,16 +332,21 @@ export interface Store {
     request: ConsentRequestRecord;
     event: EventRecord;
     form: FormSnapshot;
-    decision: Omit<DecideInput, 'requestId' | 'fromStatuses'>;
+    decision: Omit<DecideInput, 'organisationId' | 'requestId' | 'fromStatuses'>;
   }): Promise<void>;
   getConsentRequest(organisationId: string, id: string): Promise<ConsentRequestRecord | null>;
+  /**
+   * Across organisations on purpose: the personal link carries no organisation, its token is the
+   * key. Every write that follows names the organisation of the request found here.
+   */
   findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null>;
   listConsentRequests(organisationId: string, filter: ListFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
   /** Moves the status when it is still one of `fromStatuses`; false when it was not. */
   changeStatus(input: StatusChangeInput): Promise<boolean>;
   /** Signs or declines: decisions, signature, document and event together; false when the status had moved on. */
   decide(input: DecideInput): Promise<boolean>;
-  appendEvent(event: EventRecord): Promise<void>;
+  /** Appends to the chain of the event's request; false, and nothing written, when that request is not of the event's organisation. */
+  appendEvent(event: EventRecord): Promise<boolean>;
   listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]>;
   /**
    * Every request's chain with what must agree with it, one request at a time (each read as one
@@ -343,13 +357,17 @@ export interface Store {
   auditTotals(): Promise<AuditTotals | null>;
   /** Per subject, its stored status projection and the decision rows it is made from (for `audit verify`). */
   statusProjections(): AsyncIterable<StatusProjectionRows>;
-  getSignature(requestId: string): Promise<SignatureRecord | null>;
+  getSignature(organisationId: string, requestId: string): Promise<SignatureRecord | null>;
   /** The newest document of that kind (default: the signed consent record). */
   getDocument(organisationId: string, requestId: string, kind?: DocumentKind): Promise<DocumentRecord | null>;
   listDocuments(organisationId: string, requestId: string): Promise<Omit<DocumentRecord, 'content'>[]>;
   /** One document of one request of one organisation, with its content; null for any other. */
   getDocumentById(organisationId: string, requestId: string, documentId: string): Promise<DocumentRecord | null>;
-  /** Documents whose SHA-256 matches (for verification of an uploaded file); no content. */
+  /**
+   * Documents whose SHA-256 matches (for verification of an uploaded file); no content. Across
+   * organisations on purpose: the public /verify page has no organisation; with an API key the
+   * use case keeps only that organisation's documents (evidence/verify-record.ts).
+   */
   findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]>;
   /** Requests whose record still waits for a time-stamp. */
   listMissingTimestamps(limit: number): Promise<{ id: string; organisationId: string; version: number }[]>;
@@ -359,21 +377,21 @@ export interface Store {
    * `expectedVersion`: nothing is written, and false returned, when the request changed since
    * (another worker came first).
    */
-  completeTimestamp(input: { requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
+  completeTimestamp(input: { organisationId: string; requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /** Withdrawal receipts sealed while the TSA failed ('sealed_without_timestamp'), oldest first, with content. */
   listReceiptsMissingTimestamps(limit: number): Promise<DocumentRecord[]>;
   /**
    * Stores the time-stamped version of a receipt with its event and marks the earlier version
    * 'timestamp_added_later'; false (nothing stored) when that version no longer waits.
    */
-  completeReceiptTimestamp(input: { previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
+  completeReceiptTimestamp(input: { organisationId: string; previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**
    * Withdraws purposes of a signed request: new decisions, "not granted" rows for the withdrawn
    * purposes (so they win in the status API), the receipt and the event, together. The earlier
    * evidence stays. False, and nothing written, when the request's version is no longer
    * `expectedVersion` (another write came first: read again and redo).
    */
-  withdraw(input: { requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
+  withdraw(input: { organisationId: string; requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
   /**
    * The latest decision per (form, purpose) of one subject, in the order each was first decided.
    * Kept by the adapter in the same transaction that records decisions; read on the hot path.
@@ -382,7 +400,10 @@ export interface Store {
   /** Open requests whose expiry has passed. */
   listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]>;
 
-  /** Due outbox messages, leased to this worker until `leaseUntil`. */
+  /**
+   * Due outbox messages, leased to this worker until `leaseUntil`; across organisations on purpose
+   * (one worker serves all): each message names its organisation, and the writes that follow carry it.
+   */
   claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]>;
   /**
    * Marks a message sent with the provider's id; an invite moves the request pending → sent, a
@@ -390,26 +411,32 @@ export interface Store {
    * 'duplicate' when another worker had already completed it (lease ran out mid-send): then only
    * the event is kept, nothing is counted twice. 'late' when it was dropped or given up while the
    * send was under way: the event and provider id are kept, nothing is counted or queued.
+   * 'duplicate', and nothing written, when the message is not of that organisation.
    */
-  completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate' | 'late'>;
+  completeMessage(input: { organisationId: string; messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate' | 'late'>;
   /** Schedules another attempt after a failure. */
-  retryMessage(messageId: string, dueAt: Date, error: string): Promise<void>;
+  retryMessage(organisationId: string, messageId: string, dueAt: Date, error: string): Promise<void>;
   /** Moves a claimed message to later without counting the attempt (quiet hours). */
-  deferMessage(messageId: string, dueAt: Date): Promise<void>;
+  deferMessage(organisationId: string, messageId: string, dueAt: Date): Promise<void>;
+  /**
+   * Across organisations on purpose: a provider's delivery report names only our message id. The
+   * writes that follow name the organisation of the message found here.
+   */
   getOutboxMessage(messageId: string): Promise<OutboxState | null>;
-  listOutboxMessages(requestId: string): Promise<OutboxState[]>;
+  listOutboxMessages(organisationId: string, requestId: string): Promise<OutboxState[]>;
   /**
    * Queues a reminder with the invite's link, replacing queued reminders, with its event; false
-   * when the request is no longer waiting for an answer.
+   * when the request is no longer waiting for an answer or is not of the message's organisation.
    */
   enqueueReminder(input: { message: Omit<OutboxMessage, 'link'>; event: EventRecord }): Promise<boolean>;
   /** The request closed before the message went out: drop it without touching the request. */
-  dropMessage(messageId: string, reason: string): Promise<void>;
+  dropMessage(organisationId: string, messageId: string, reason: string): Promise<void>;
   /**
    * Gives a message up with its event; the request becomes `failed` only when its status is one
-   * of `failRequestFrom` (empty: the request stays as it is, e.g. for a reminder).
+   * of `failRequestFrom` (empty: the request stays as it is, e.g. for a reminder). False, and
+   * nothing written, when the message is not of that organisation.
    */
-  failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<void>;
+  failMessage(input: { organisationId: string; messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<boolean>;
 
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
   listDevOutbox(limit: number): Promise<DevOutboxEntry[]>;
@@ -428,7 +455,10 @@ export interface Store {
   /** Deletes keys reserved before `before` (answered or not); returns how many. */
   pruneIdempotencyKeys(before: Date): Promise<number>;
 
-  /** Records a provider callback event id; false when it was recorded before (a replay). */
+  /**
+   * Records a provider callback event id; false when it was recorded before (a replay). Not per
+   * organisation: the ids are the provider's, unique across all our messages.
+   */
   recordProviderEvent(provider: string, eventId: string, at: Date): Promise<boolean>;
   /** Forgets an event id whose report could not be applied, so the provider's retry counts. */
   forgetProviderEvent(provider: string, eventId: string): Promise<void>;

@@ -94,7 +94,7 @@ run('signing on a phone (Chromium, 390×844)', () => {
     const got = await api(`/api/v1/consent-requests/${id}`);
     expect(got.body.status).toBe('signed');
     expect(got.body.decisions).toEqual(expect.arrayContaining([{ purposeId: 'registratie', granted: true }, { purposeId: 'medische-gegevens', granted: false }]));
-    const signature = await app.container.store.getSignature(id);
+    const signature = await app.container.store.getSignature(app.organisationId, id);
     expect(signature?.kind).toBe('drawn');
     expect(signature?.image?.subarray(1, 4).toString()).toBe('PNG');
 
@@ -150,7 +150,7 @@ run('signing on a phone (Chromium, 390×844)', () => {
     await page.waitForURL(url);
     const got = await api(`/api/v1/consent-requests/${id}`);
     expect(got.body.status).toBe('signed');
-    expect(await app.container.store.getSignature(id)).toEqual({ kind: 'typed', text: 'Noor Bakker', image: null });
+    expect(await app.container.store.getSignature(app.organisationId, id)).toEqual({ kind: 'typed', text: 'Noor Bakker', image: null });
     const text = pdfText((await api(`/api/v1/consent-requests/${id}/document`)).body as Buffer);
     expect(text).toContain('Noor Bakker');
     expect((await api('/api/v1/subjects/REG-2001/consent')).body.mayRegister).toBe(true);

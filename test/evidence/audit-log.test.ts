@@ -319,7 +319,7 @@ describe('migration 008 on a database from before the audit key', () => {
       expect(await check()).toEqual({ problems: [], summary: { chains: 2, events: 5, problems: 0, brokenChains: 0 } });
 
       const at = new Date(t0.getTime() + 3_600_000);
-      expect(await store.changeStatus({ requestId: 'cr_open', fromStatuses: ['sent'], status: 'cancelled', at, event: { id: 'evt_new', requestId: 'cr_open', organisationId: 'org_old', type: 'cancelled', at, actor: 'api:key_1', detail: { previousStatus: 'sent' } } })).toBe(true);
+      expect(await store.changeStatus({ organisationId: 'org_old', requestId: 'cr_open', fromStatuses: ['sent'], status: 'cancelled', at, event: { id: 'evt_new', requestId: 'cr_open', organisationId: 'org_old', type: 'cancelled', at, actor: 'api:key_1', detail: { previousStatus: 'sent' } } })).toBe(true);
       expect(store.db.prepare("SELECT hash_alg FROM events WHERE request_id = 'cr_open' ORDER BY seq").pluck().all()).toEqual(['sha256', 'sha256', 'hmac-sha256']);
       expect(await check()).toEqual({ problems: [], summary: { chains: 2, events: 6, problems: 0, brokenChains: 0 } });
 

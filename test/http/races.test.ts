@@ -141,7 +141,7 @@ describe('races and lost updates', () => {
       await hold.reached;
       // Another writer changes the request between this attempt's read and its write (here: a
       // time-stamp added to the record by the worker).
-      await store.completeTimestamp({ requestId: id, document: { ...record, id: newId('doc', app.clock.now()) }, event: { id: newId('evt', app.clock.now()), requestId: id, organisationId: app.organisationId, type: 'timestamp_added', at: app.clock.now(), actor: 'system', detail: {} } });
+      await store.completeTimestamp({ organisationId: app.organisationId, requestId: id, document: { ...record, id: newId('doc', app.clock.now()) }, event: { id: newId('evt', app.clock.now()), requestId: id, organisationId: app.organisationId, type: 'timestamp_added', at: app.clock.now(), actor: 'system', detail: {} } });
       const current = hold;
       if (attempt < 5) hold = gate.holdNext();
       current.release();

@@ -76,7 +76,7 @@ describe('sqlite migrations', () => {
     const decide = async (r: ConsentRequestRecord, timestamped: boolean, sealState: StoredSealState | null) => {
       const document = { id: newId('doc', t0), requestId: r.id, organisationId: 'org_a', kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: randomBytes(32).toString('hex'), content: Buffer.from('%PDF-1.7'), createdAt: t0 };
       const detail = { documentSha256: document.sha256, timestamped, ...(sealState ? { sealNote: 'sealed without timestamp' } : {}) };
-      await store.decide({ requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Sam', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: ['a'], signature: null, document, event: { id: newId('evt', t0), requestId: r.id, organisationId: 'org_a', type: 'signed', at: t0, actor: 'recipient', detail }, sealState });
+      await store.decide({ organisationId: 'org_a', requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Sam', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: ['a'], signature: null, document, event: { id: newId('evt', t0), requestId: r.id, organisationId: 'org_a', type: 'signed', at: t0, actor: 'recipient', detail }, sealState });
       return document;
     };
     const stamped = await create('S-1');
@@ -88,7 +88,7 @@ describe('sqlite migrations', () => {
     const stampedLater = await create('S-4');
     const first = await decide(stampedLater, false, 'sealed_without_timestamp');
     const second = randomBytes(32).toString('hex');
-    await store.completeTimestamp({ requestId: stampedLater.id, document: { ...first, id: newId('doc', t0), sha256: second }, event: { id: newId('evt', t0), requestId: stampedLater.id, organisationId: 'org_a', type: 'timestamp_added', at: t0, actor: 'system', detail: { previousDocumentSha256: first.sha256, documentSha256: second } } });
+    await store.completeTimestamp({ organisationId: 'org_a', requestId: stampedLater.id, document: { ...first, id: newId('doc', t0), sha256: second }, event: { id: newId('evt', t0), requestId: stampedLater.id, organisationId: 'org_a', type: 'timestamp_added', at: t0, actor: 'system', detail: { previousDocumentSha256: first.sha256, documentSha256: second } } });
     const open = await create('S-5');
     await store.close();
     // As before 009: NULL for every request but the one still waiting, no seal state for documents.

@@ -93,8 +93,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
 
     test('when the status changes from an allowed status, then it moves; from another, then it does not', async () => {
       const r = await insert();
-      expect(await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: event(r, 'cancelled'), dropPendingMessages: true })).toBe(true);
-      expect(await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'expired', at: t0, event: event(r, 'expired') })).toBe(false);
+      expect(await store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: event(r, 'cancelled'), dropPendingMessages: true })).toBe(true);
+      expect(await store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'expired', at: t0, event: event(r, 'expired') })).toBe(false);
       expect((await store.getConsentRequest(org, r.id))?.status).toBe('cancelled');
       expect(await store.claimMessages(t0, new Date(t0.getTime() + 1000), 10)).toEqual([]);
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'cancelled']);
@@ -103,6 +103,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a request is decided, then decisions, signature, document and event are stored together, and only once', async () => {
       const r = await insert();
       const input = {
+        organisationId: org,
         requestId: r.id,
         fromStatuses: ['pending'] as const,
         status: 'signed' as const,
@@ -118,7 +119,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.decide({ ...input, document: { ...input.document, id: newId('doc', t0) }, event: event(r, 'signed') })).toBe(false);
       const got = await store.getConsentRequest(org, r.id);
       expect(got).toMatchObject({ status: 'signed', signerName: 'Ans de Vries', signatureKind: 'typed', decisions: input.decisions });
-      expect(await store.getSignature(r.id)).toEqual({ kind: 'typed', text: 'Ans de Vries', image: null });
+      expect(await store.getSignature(org, r.id)).toEqual({ kind: 'typed', text: 'Ans de Vries', image: null });
       expect((await store.getDocument(org, r.id))?.content.toString()).toBe('%PDF-1.7 x');
       expect(await store.getDocument('org_other', r.id)).toBeNull();
       expect((await store.getDocumentById(org, r.id, input.document.id))?.content.toString()).toBe('%PDF-1.7 x');
@@ -138,11 +139,11 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.currentDecisions(org, 'S-1')).toEqual([]);
       const first = await insert();
       const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }, { purposeId: 'c', granted: false }];
-      await store.decide({ requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
+      await store.decide({ organisationId: org, requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
       const { version } = (await store.getConsentRequest(org, first.id))!;
-      expect(await store.withdraw({ requestId: first.id, expectedVersion: version, at: t1, decisions: decisions.map((d) => (d.purposeId === 'b' ? { ...d, granted: false } : d)), withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) })).toBe(true);
+      expect(await store.withdraw({ organisationId: org, requestId: first.id, expectedVersion: version, at: t1, decisions: decisions.map((d) => (d.purposeId === 'b' ? { ...d, granted: false } : d)), withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) })).toBe(true);
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
-      await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'c', granted: true }], requiredPurposes: [], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
+      await store.decide({ organisationId: org, requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'c', granted: true }], requiredPurposes: [], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
       expect(await store.currentDecisions(org, 'S-1')).toEqual([
         { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null },
         { requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null },
@@ -160,16 +161,16 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const until2 = new Date('2027-11-23T23:00:00.000Z');
       const first = await insert();
       const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }];
-      await store.decide({ requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, validUntil: until1, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
+      await store.decide({ organisationId: org, requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, validUntil: until1, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
       expect((await store.getConsentRequest(org, first.id))?.validUntil).toEqual(until1);
       expect(await store.currentDecisions(org, 'S-1')).toEqual([
         { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: until1.toISOString() },
         { requestId: first.id, formId: 'f', purposeId: 'b', granted: true, required: false, since: t0.toISOString(), validUntil: until1.toISOString() },
       ]);
-      await store.withdraw({ requestId: first.id, expectedVersion: (await store.getConsentRequest(org, first.id))!.version, at: t1, decisions: [decisions[0]!, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) });
+      await store.withdraw({ organisationId: org, requestId: first.id, expectedVersion: (await store.getConsentRequest(org, first.id))!.version, at: t1, decisions: [decisions[0]!, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) });
       expect((await store.currentDecisions(org, 'S-1'))[1]).toEqual({ requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null });
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
-      await store.decide({ requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], validUntil: until2, requiredPurposes: ['a'], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
+      await store.decide({ organisationId: org, requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], validUntil: until2, requiredPurposes: ['a'], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
       expect((await store.currentDecisions(org, 'S-1'))[0]).toEqual({ requestId: second.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t2.toISOString(), validUntil: until2.toISOString() });
       expect((await store.getConsentRequest(org, first.id))?.validUntil).toEqual(until1);
     });
@@ -178,12 +179,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const r = await insert();
       const [claimed] = await store.claimMessages(t0, new Date(t0.getTime() + 60_000), 1);
       expect(claimed?.id).toBeDefined();
-      await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: event(r, 'cancelled'), dropPendingMessages: true });
+      await store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: event(r, 'cancelled'), dropPendingMessages: true });
       const followUp = { ...message(r), id: newId('msg', t0), kind: 'reminder' as const };
-      expect(await store.completeMessage({ messageId: claimed!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp })).toBe('late');
+      expect(await store.completeMessage({ organisationId: org, messageId: claimed!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp })).toBe('late');
       expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'cancelled', reminderCount: 0 });
       expect(await store.getOutboxMessage(claimed!.id)).toMatchObject({ state: 'dropped', providerMessageId: 'SM1' });
-      expect(await store.listOutboxMessages(r.id)).toHaveLength(1);
+      expect(await store.listOutboxMessages(org, r.id)).toHaveLength(1);
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'cancelled', 'sent']);
     });
 
@@ -204,7 +205,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a message is completed, then the request is sent and the message is not claimed again', async () => {
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
-      expect(await store.completeMessage({ messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: null })).toBe('completed');
+      expect(await store.completeMessage({ organisationId: org, messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: null })).toBe('completed');
       expect((await store.getConsentRequest(org, r.id))?.status).toBe('sent');
       expect(await store.claimMessages(new Date(t0.getTime() + 5000), new Date(t0.getTime() + 6000), 10)).toEqual([]);
       expect(await store.getOutboxMessage(m!.id)).toMatchObject({ state: 'sent', provider: 'twilio', providerMessageId: 'SM1', kind: 'invite' });
@@ -214,10 +215,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
       const reminder = { ...message(r), id: newId('msg', t0), kind: 'reminder' as const, dueAt: new Date(t0.getTime() + 3 * 86_400_000) };
-      await store.completeMessage({ messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: reminder });
-      expect(await store.completeMessage({ messageId: m!.id, provider: 'twilio', providerMessageId: 'SM2', at: t0, event: event(r, 'sent'), followUp: { ...reminder, id: newId('msg', t0) } })).toBe('duplicate');
+      await store.completeMessage({ organisationId: org, messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: reminder });
+      expect(await store.completeMessage({ organisationId: org, messageId: m!.id, provider: 'twilio', providerMessageId: 'SM2', at: t0, event: event(r, 'sent'), followUp: { ...reminder, id: newId('msg', t0) } })).toBe('duplicate');
       expect((await store.getOutboxMessage(m!.id))?.providerMessageId).toBe('SM1');
-      const queued = (await store.listOutboxMessages(r.id)).filter((x) => x.state === 'queued');
+      const queued = (await store.listOutboxMessages(org, r.id)).filter((x) => x.state === 'queued');
       expect(queued).toHaveLength(1);
       expect(queued[0]).toMatchObject({ kind: 'reminder', dueAt: reminder.dueAt });
     });
@@ -226,13 +227,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
       const auto = { ...message(r), id: newId('msg', t0), kind: 'reminder' as const, dueAt: new Date(t0.getTime() + 86_400_000) };
-      await store.completeMessage({ messageId: m!.id, provider: 'dev', providerMessageId: 'x', at: t0, event: event(r, 'sent'), followUp: auto });
+      await store.completeMessage({ organisationId: org, messageId: m!.id, provider: 'dev', providerMessageId: 'x', at: t0, event: event(r, 'sent'), followUp: auto });
       const manualId = newId('msg', t0);
       expect(await store.enqueueReminder({ message: { id: manualId, requestId: r.id, organisationId: org, kind: 'reminder', channel: 'sms', attempts: 0, dueAt: t0, createdAt: t0 }, event: event(r, 'reminder_requested') })).toBe(true);
       expect((await store.getOutboxMessage(auto.id))?.state).toBe('dropped');
       const [claimed] = await store.claimMessages(new Date(t0.getTime() + 1), new Date(t0.getTime() + 1000), 5);
       expect(claimed).toMatchObject({ id: manualId, kind: 'reminder', link: 'https://x/c/t' });
-      await store.completeMessage({ messageId: manualId, provider: 'dev', providerMessageId: 'y', at: t0, event: event(r, 'reminder_sent'), followUp: null });
+      await store.completeMessage({ organisationId: org, messageId: manualId, provider: 'dev', providerMessageId: 'y', at: t0, event: event(r, 'reminder_sent'), followUp: null });
       expect((await store.getConsentRequest(org, r.id))?.reminderCount).toBe(1);
     });
 
@@ -245,7 +246,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
       const later = new Date(t0.getTime() + 3_600_000);
-      await store.deferMessage(m!.id, later);
+      await store.deferMessage(org, m!.id, later);
       expect(await store.getOutboxMessage(m!.id)).toMatchObject({ attempts: 0, dueAt: later, state: 'queued' });
       expect((await store.getConsentRequest(org, r.id))?.status).toBe('pending');
     });
@@ -253,11 +254,11 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a message is retried or fails, then it is due later or the request is failed', async () => {
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
-      await store.retryMessage(m!.id, new Date(t0.getTime() + 10_000), 'HTTP 500');
+      await store.retryMessage(org, m!.id, new Date(t0.getTime() + 10_000), 'HTTP 500');
       expect(await store.claimMessages(new Date(t0.getTime() + 5000), new Date(t0.getTime() + 6000), 1)).toEqual([]);
       const [again] = await store.claimMessages(new Date(t0.getTime() + 10_000), new Date(t0.getTime() + 11_000), 1);
       expect(again?.id).toBe(m!.id);
-      await store.failMessage({ messageId: m!.id, error: 'invalid number', at: t0, event: event(r, 'failed'), failRequestFrom: ['pending', 'sent'] });
+      await store.failMessage({ organisationId: org, messageId: m!.id, error: 'invalid number', at: t0, event: event(r, 'failed'), failRequestFrom: ['pending', 'sent'] });
       expect((await store.getConsentRequest(org, r.id))?.status).toBe('failed');
     });
 
@@ -349,14 +350,14 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a request changes, then its version goes up; a withdrawal computed from an older version writes nothing', async () => {
       const r = await insert();
       expect((await store.getConsentRequest(org, r.id))?.version).toBe(0);
-      await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'opened', at: t0, event: event(r, 'opened') });
+      await store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'opened', at: t0, event: event(r, 'opened') });
       expect((await store.getConsentRequest(org, r.id))?.version).toBe(1);
       const decisions = [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }];
       const doc = (kind: 'consent-pdf' | 'withdrawal-receipt') => ({ id: newId('doc', t0), requestId: r.id, organisationId: org, kind, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: t0 });
-      await store.decide({ requestId: r.id, fromStatuses: ['opened'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc('consent-pdf'), event: event(r, 'signed') });
+      await store.decide({ organisationId: org, requestId: r.id, fromStatuses: ['opened'], status: 'signed', at: t0, signerName: 'Ans', decisions, requiredPurposes: ['a'], signature: null, document: doc('consent-pdf'), event: event(r, 'signed') });
       const signed = (await store.getConsentRequest(org, r.id))!;
       expect(signed.version).toBe(2);
-      const withdrawA = { requestId: r.id, expectedVersion: signed.version, at: t0, decisions: [{ purposeId: 'a', granted: false }, { purposeId: 'b', granted: true }], withdrawn: ['a'], status: 'signed' as const, document: doc('withdrawal-receipt'), event: event(r, 'withdrawn') };
+      const withdrawA = { organisationId: org, requestId: r.id, expectedVersion: signed.version, at: t0, decisions: [{ purposeId: 'a', granted: false }, { purposeId: 'b', granted: true }], withdrawn: ['a'], status: 'signed' as const, document: doc('withdrawal-receipt'), event: event(r, 'withdrawn') };
       expect(await store.withdraw(withdrawA)).toBe(true);
       // Computed from version 2 as well: it would put `a` back to granted. Refused, nothing written.
       const withdrawB = { ...withdrawA, decisions: [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: false }], withdrawn: ['b'], document: doc('withdrawal-receipt'), event: event(r, 'withdrawn') };
@@ -372,10 +373,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a time-stamp is completed for a version that no longer holds, then nothing is written', async () => {
       const r = await insert();
       const doc = { id: newId('doc', t0), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: t0 };
-      await store.decide({ requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: [], signature: null, document: doc, event: event(r, 'signed'), sealState: 'sealed_without_timestamp' });
+      await store.decide({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: [], signature: null, document: doc, event: event(r, 'signed'), sealState: 'sealed_without_timestamp' });
       const [missing] = await store.listMissingTimestamps(10);
       expect(missing).toEqual({ id: r.id, organisationId: org, version: 1 });
-      const complete = () => store.completeTimestamp({ requestId: r.id, expectedVersion: missing!.version, document: { ...doc, id: newId('doc', t0) }, event: event(r, 'timestamp_added') });
+      const complete = () => store.completeTimestamp({ organisationId: org, requestId: r.id, expectedVersion: missing!.version, document: { ...doc, id: newId('doc', t0) }, event: event(r, 'timestamp_added') });
       expect(await complete()).toBe(true);
       expect(await complete()).toBe(false);
       expect(await store.listMissingTimestamps(10)).toEqual([]);
@@ -386,8 +387,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     test('when a message fails, then the request fails only from the statuses the caller names', async () => {
       const r = await insert();
       const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
-      await store.changeStatus({ requestId: r.id, fromStatuses: ['pending'], status: 'delivered', at: t0, event: event(r, 'delivered') });
-      await store.failMessage({ messageId: m!.id, error: 'bounced', at: t0, event: event(r, 'failed'), failRequestFrom: ['pending', 'sent'] });
+      await store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'delivered', at: t0, event: event(r, 'delivered') });
+      await store.failMessage({ organisationId: org, messageId: m!.id, error: 'bounced', at: t0, event: event(r, 'failed'), failRequestFrom: ['pending', 'sent'] });
       expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'delivered', failureReason: null });
       expect(await store.getOutboxMessage(m!.id)).toMatchObject({ state: 'failed', lastError: 'bounced' });
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'delivered', 'failed']);

@@ -100,6 +100,16 @@ export interface SqliteStoreOptions {
   auditChain?: AuditChainKey;
 }
 
+/**
+ * A scoped write must not carry an event, document or message of another organisation into the
+ * request's chain: that is a caller's bug, so it throws before anything is written.
+ */
+function sameOrganisation(organisationId: string, ...records: ({ organisationId: string } | null | undefined)[]): void {
+  for (const r of records) {
+    if (r && r.organisationId !== organisationId) throw new Error('a scoped write carries a record of another organisation');
+  }
+}
+
 /** The migration that keys the audit chain; its chain heads for existing events are sealed in code. */
 const AUDIT_CHAIN_MIGRATION = '008_audit_chain.sql';
 
@@ -258,10 +268,10 @@ export class SqliteStore implements Store {
     this.db.transaction(() => this.insertRequest(input))();
   }
 
-  async createDecidedRequest(input: { request: ConsentRequestRecord; event: EventRecord; form: FormSnapshot; decision: Omit<DecideInput, 'requestId' | 'fromStatuses'> }): Promise<void> {
+  async createDecidedRequest(input: { request: ConsentRequestRecord; event: EventRecord; form: FormSnapshot; decision: Omit<DecideInput, 'organisationId' | 'requestId' | 'fromStatuses'> }): Promise<void> {
     this.db.transaction(() => {
       this.insertRequest({ ...input, message: null });
-      if (!this.applyDecision({ ...input.decision, requestId: input.request.id, fromStatuses: [input.request.status] })) {
+      if (!this.applyDecision({ ...input.decision, organisationId: input.request.organisationId, requestId: input.request.id, fromStatuses: [input.request.status] })) {
         throw new Error(`request ${input.request.id} could not be decided as it was created`);
       }
     }).immediate();
@@ -374,6 +384,7 @@ export class SqliteStore implements Store {
     return row ? this.toRequest(row) : null;
   }
 
+  /** By token alone: the personal link names no organisation (see Store.findConsentRequestByTokenHash). */
   async findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null> {
     const row = this.stmts.requestByToken.get(tokenHash) as Row | undefined;
     return row ? this.toRequest(row) : null;
@@ -394,16 +405,17 @@ export class SqliteStore implements Store {
   }
 
   async changeStatus(input: StatusChangeInput): Promise<boolean> {
+    sameOrganisation(input.organisationId, input.event);
     return this.db.transaction(() => {
-      const current = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as ConsentStatus | undefined;
+      const current = this.sql('SELECT status FROM consent_requests WHERE organisation_id = ? AND id = ?').pluck().get(input.organisationId, input.requestId) as ConsentStatus | undefined;
       if (!current || !input.fromStatuses.includes(current)) return false;
       this.sql(
           `UPDATE consent_requests SET status = ?, updated_at = ?, version = version + 1, sent_at = COALESCE(sent_at, ?), opened_at = COALESCE(opened_at, ?),
-             delivered_at = COALESCE(delivered_at, ?), failure_reason = COALESCE(?, failure_reason) WHERE id = ?`,
+             delivered_at = COALESCE(delivered_at, ?), failure_reason = COALESCE(?, failure_reason) WHERE organisation_id = ? AND id = ?`,
         )
-        .run(input.status, iso(input.at), isoOrNull(input.patch?.sentAt), isoOrNull(input.patch?.openedAt), isoOrNull(input.patch?.deliveredAt), input.patch?.failureReason ?? null, input.requestId);
+        .run(input.status, iso(input.at), isoOrNull(input.patch?.sentAt), isoOrNull(input.patch?.openedAt), isoOrNull(input.patch?.deliveredAt), input.patch?.failureReason ?? null, input.organisationId, input.requestId);
       if (input.dropPendingMessages) {
-        this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+        this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE organisation_id = ? AND request_id = ? AND state = 'queued'").run(input.organisationId, input.requestId);
       }
       this.insertEvent(input.event);
       return true;
@@ -416,17 +428,18 @@ export class SqliteStore implements Store {
 
   private applyDecision(input: DecideInput): boolean {
     const c = this.cipher;
-    const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+    sameOrganisation(input.organisationId, input.event, input.document);
+    const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
     if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
     const sig = input.signature;
     const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
     const validUntil = input.validUntil ? iso(input.validUntil) : null;
     this.sql(
         `UPDATE consent_requests SET status = ?, updated_at = ?, version = version + 1, decided_at = ?, decisions = ?, signer_name_enc = ?,
-           signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ?, valid_until = ? WHERE id = ?`,
+           signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ?, valid_until = ? WHERE organisation_id = ? AND id = ?`,
       )
       .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
-        sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, validUntil, input.requestId);
+        sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, validUntil, input.organisationId, input.requestId);
     const insertDecision = this.sql(
       'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -435,7 +448,7 @@ export class SqliteStore implements Store {
         input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at), validUntil);
     }
     this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
-    this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE request_id = ? AND state = 'queued'").run(input.requestId);
+    this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE organisation_id = ? AND request_id = ? AND state = 'queued'").run(input.organisationId, input.requestId);
     // The record carries the request's seal state.
     this.insertDocument({ ...input.document, sealState: input.document.sealState ?? input.sealState ?? null });
     this.insertEvent(input.event);
@@ -447,8 +460,12 @@ export class SqliteStore implements Store {
       .run(d.id, d.requestId, d.organisationId, d.kind, d.contentType, d.sha256, this.cipher.encryptBytes(d.content, C.document), iso(d.createdAt), d.sealState ?? null);
   }
 
-  async appendEvent(event: EventRecord): Promise<void> {
-    this.db.transaction(() => this.insertEvent(event))();
+  async appendEvent(event: EventRecord): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.sql('SELECT 1 FROM consent_requests WHERE organisation_id = ? AND id = ?').get(event.organisationId, event.requestId) === undefined) return false;
+      this.insertEvent(event);
+      return true;
+    })();
   }
 
   async listEvents(organisationId: string, requestId: string): Promise<StoredEvent[]> {
@@ -518,8 +535,8 @@ export class SqliteStore implements Store {
     };
   }
 
-  async getSignature(requestId: string): Promise<SignatureRecord | null> {
-    const row = this.sql('SELECT signature_kind, signature_enc FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
+  async getSignature(organisationId: string, requestId: string): Promise<SignatureRecord | null> {
+    const row = this.sql('SELECT signature_kind, signature_enc FROM consent_requests WHERE organisation_id = ? AND id = ?').get(organisationId, requestId) as Row | undefined;
     if (!row || !row.signature_enc) return null;
     const parsed = JSON.parse(this.cipher.decryptBytes(row.signature_enc as Buffer, C.signature).toString('utf8')) as { text: string | null; image: string | null };
     return { kind: row.signature_kind as 'drawn' | 'typed', text: parsed.text, image: parsed.image ? Buffer.from(parsed.image, 'base64') : null };
@@ -553,6 +570,7 @@ export class SqliteStore implements Store {
     return row ? { ...this.toDocumentMeta(row), content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document) } : null;
   }
 
+  /** All organisations: the public /verify page has none; with an API key the use case filters (Store.findDocumentsBySha256). */
   async findDocumentsBySha256(sha256: string): Promise<Omit<DocumentRecord, 'content'>[]> {
     const rows = this.sql('SELECT id, request_id, organisation_id, kind, content_type, sha256, created_at, seal_state FROM documents WHERE sha256 = ?').all(sha256) as Row[];
     return rows.map((r) => this.toDocumentMeta(r));
@@ -563,12 +581,13 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), version: Number(r.version) }));
   }
 
-  async completeTimestamp(input: { requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+  async completeTimestamp(input: { organisationId: string; requestId: string; expectedVersion?: number; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    sameOrganisation(input.organisationId, input.event, input.document);
     return this.db.transaction(() => {
-      const version = this.sql('SELECT version FROM consent_requests WHERE id = ?').pluck().get(input.requestId) as number | undefined;
+      const version = this.sql('SELECT version FROM consent_requests WHERE organisation_id = ? AND id = ?').pluck().get(input.organisationId, input.requestId) as number | undefined;
       if (version === undefined || (input.expectedVersion !== undefined && version !== input.expectedVersion)) return false;
-      this.sql("UPDATE consent_requests SET seal_state = 'timestamped', version = version + 1 WHERE id = ?").run(input.requestId);
-      this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE request_id = ? AND kind = ? AND seal_state = 'sealed_without_timestamp'").run(input.requestId, input.document.kind);
+      this.sql("UPDATE consent_requests SET seal_state = 'timestamped', version = version + 1 WHERE organisation_id = ? AND id = ?").run(input.organisationId, input.requestId);
+      this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE organisation_id = ? AND request_id = ? AND kind = ? AND seal_state = 'sealed_without_timestamp'").run(input.organisationId, input.requestId, input.document.kind);
       this.insertDocument(input.document);
       this.insertEvent(input.event);
       return true;
@@ -580,9 +599,10 @@ export class SqliteStore implements Store {
     return rows.map((row) => ({ ...this.toDocumentMeta(row), content: this.cipher.decryptBytes(row.content_enc as Buffer, C.document) }));
   }
 
-  async completeReceiptTimestamp(input: { previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+  async completeReceiptTimestamp(input: { organisationId: string; previousDocumentId: string; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    sameOrganisation(input.organisationId, input.event, input.document);
     return this.db.transaction(() => {
-      const waited = this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE id = ? AND seal_state = 'sealed_without_timestamp'").run(input.previousDocumentId).changes === 1;
+      const waited = this.sql("UPDATE documents SET seal_state = 'timestamp_added_later' WHERE organisation_id = ? AND id = ? AND request_id = ? AND seal_state = 'sealed_without_timestamp'").run(input.organisationId, input.previousDocumentId, input.document.requestId).changes === 1;
       if (!waited) return false;
       this.insertDocument(input.document);
       this.insertEvent(input.event);
@@ -590,19 +610,20 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async withdraw(input: { requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+  async withdraw(input: { organisationId: string; requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
+    sameOrganisation(input.organisationId, input.event, input.document);
     return this.db.transaction(() => {
-      const row = this.sql('SELECT version, organisation_id, subject_reference, form_id FROM consent_requests WHERE id = ?').get(input.requestId) as Row | undefined;
+      const row = this.sql('SELECT version, organisation_id, subject_reference, form_id FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
       if (!row || Number(row.version) !== input.expectedVersion) return false;
-      this.sql('UPDATE consent_requests SET status = ?, decisions = ?, updated_at = ?, version = version + 1 WHERE id = ?').run(input.status, JSON.stringify(input.decisions), iso(input.at), input.requestId);
+      this.sql('UPDATE consent_requests SET status = ?, decisions = ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?').run(input.status, JSON.stringify(input.decisions), iso(input.at), input.organisationId, input.requestId);
       // A later "not granted" row per withdrawn purpose: the status API takes the latest row, and
       // the rows of the original decision stay as they were.
       const insert = this.sql(
         `INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at)
          SELECT request_id, organisation_id, subject_reference, form_id, purpose_id, 0, required, ? FROM decisions
-         WHERE request_id = ? AND purpose_id = ? ORDER BY decided_at DESC LIMIT 1`,
+         WHERE organisation_id = ? AND request_id = ? AND purpose_id = ? ORDER BY decided_at DESC LIMIT 1`,
       );
-      for (const purposeId of input.withdrawn) insert.run(iso(input.at), input.requestId, purposeId);
+      for (const purposeId of input.withdrawn) insert.run(iso(input.at), input.organisationId, input.requestId, purposeId);
       this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
       this.insertDocument(input.document);
       this.insertEvent(input.event);
@@ -651,6 +672,7 @@ export class SqliteStore implements Store {
 
   async claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
     // IMMEDIATE: the write lock is taken before reading, so two worker processes never lease the same row.
+    // All organisations: one worker serves them all; each message carries its organisation on.
     return this.db.transaction(() => {
       const rows = this.sql(
           "SELECT * FROM outbox WHERE state = 'queued' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at LIMIT ?",
@@ -672,35 +694,38 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async completeMessage(input: { messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate' | 'late'> {
+  async completeMessage(input: { organisationId: string; messageId: string; provider: string; providerMessageId: string; at: Date; event: EventRecord; followUp: OutboxMessage | null }): Promise<'completed' | 'duplicate' | 'late'> {
+    sameOrganisation(input.organisationId, input.event, input.followUp);
     return this.db.transaction(() => {
-      const row = this.sql('SELECT state, kind, request_id FROM outbox WHERE id = ?').get(input.messageId) as Row | undefined;
-      if (!row || row.state === 'sent') {
+      const row = this.sql('SELECT state, kind, request_id FROM outbox WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.messageId) as Row | undefined;
+      // Not a message of this organisation: nothing is written.
+      if (!row) return 'duplicate' as const;
+      if (row.state === 'sent') {
         this.insertEvent(input.event);
         return 'duplicate' as const;
       }
       // Dropped (cancelled, expired, replaced by a manual reminder) or given up while this send was
       // under way: it did go out, so the event is kept, but it counts as no reminder and queues nothing.
       if (row.state === 'dropped' || row.state === 'failed') {
-        this.sql('UPDATE outbox SET provider = ?, provider_message_id = ?, sent_at = ? WHERE id = ?').run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
+        this.sql('UPDATE outbox SET provider = ?, provider_message_id = ?, sent_at = ? WHERE organisation_id = ? AND id = ?').run(input.provider, input.providerMessageId, iso(input.at), input.organisationId, input.messageId);
         this.insertEvent(input.event);
         return 'late' as const;
       }
-      this.sql("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE id = ?")
-        .run(input.provider, input.providerMessageId, iso(input.at), input.messageId);
+      this.sql("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE organisation_id = ? AND id = ?")
+        .run(input.provider, input.providerMessageId, iso(input.at), input.organisationId, input.messageId);
       this.sql(
           `UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?),
-             reminder_count = reminder_count + ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+             reminder_count = reminder_count + ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?`,
         )
-        .run(iso(input.at), row.kind === 'reminder' ? 1 : 0, iso(input.at), row.request_id);
+        .run(iso(input.at), row.kind === 'reminder' ? 1 : 0, iso(input.at), input.organisationId, row.request_id);
       this.insertEvent(input.event);
       if (input.followUp) this.insertMessage(input.followUp);
       return 'completed' as const;
     }).immediate();
   }
 
-  async deferMessage(messageId: string, dueAt: Date): Promise<void> {
-    this.sql('UPDATE outbox SET due_at = ?, lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ?').run(iso(dueAt), messageId);
+  async deferMessage(organisationId: string, messageId: string, dueAt: Date): Promise<void> {
+    this.sql('UPDATE outbox SET due_at = ?, lease_until = NULL, attempts = MAX(attempts - 1, 0) WHERE organisation_id = ? AND id = ?').run(iso(dueAt), organisationId, messageId);
   }
 
   private toOutboxState(r: Row): OutboxState {
@@ -719,22 +744,24 @@ export class SqliteStore implements Store {
     };
   }
 
+  /** By id alone: a provider's report names only our message id (see Store.getOutboxMessage). */
   async getOutboxMessage(messageId: string): Promise<OutboxState | null> {
     const row = this.sql('SELECT * FROM outbox WHERE id = ?').get(messageId) as Row | undefined;
     return row ? this.toOutboxState(row) : null;
   }
 
-  async listOutboxMessages(requestId: string): Promise<OutboxState[]> {
-    return (this.sql('SELECT * FROM outbox WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[]).map((r) => this.toOutboxState(r));
+  async listOutboxMessages(organisationId: string, requestId: string): Promise<OutboxState[]> {
+    return (this.sql('SELECT * FROM outbox WHERE organisation_id = ? AND request_id = ? ORDER BY created_at, rowid').all(organisationId, requestId) as Row[]).map((r) => this.toOutboxState(r));
   }
 
   async enqueueReminder(input: { message: Omit<OutboxMessage, 'link'>; event: EventRecord }): Promise<boolean> {
     const m = input.message;
+    sameOrganisation(m.organisationId, input.event);
     return this.db.transaction(() => {
-      const status = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(m.requestId) as ConsentStatus | undefined;
-      const link = this.sql("SELECT link_enc FROM outbox WHERE request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(m.requestId) as string | undefined;
+      const status = this.sql('SELECT status FROM consent_requests WHERE organisation_id = ? AND id = ?').pluck().get(m.organisationId, m.requestId) as ConsentStatus | undefined;
+      const link = this.sql("SELECT link_enc FROM outbox WHERE organisation_id = ? AND request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(m.organisationId, m.requestId) as string | undefined;
       if (!status || !link || !['sent', 'delivered', 'opened'].includes(status)) return false;
-      this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = 'replaced by a manual reminder' WHERE request_id = ? AND kind = 'reminder' AND state = 'queued'").run(m.requestId);
+      this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = 'replaced by a manual reminder' WHERE organisation_id = ? AND request_id = ? AND kind = 'reminder' AND state = 'queued'").run(m.organisationId, m.requestId);
       this.sql('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, link, m.attempts, iso(m.dueAt), iso(m.createdAt));
       this.insertEvent(input.event);
@@ -742,23 +769,27 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async retryMessage(messageId: string, dueAt: Date, error: string): Promise<void> {
-    this.sql('UPDATE outbox SET due_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(iso(dueAt), error, messageId);
+  async retryMessage(organisationId: string, messageId: string, dueAt: Date, error: string): Promise<void> {
+    this.sql('UPDATE outbox SET due_at = ?, lease_until = NULL, last_error = ? WHERE organisation_id = ? AND id = ?').run(iso(dueAt), error, organisationId, messageId);
   }
 
-  async dropMessage(messageId: string, reason: string): Promise<void> {
-    this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = ? WHERE id = ?").run(reason, messageId);
+  async dropMessage(organisationId: string, messageId: string, reason: string): Promise<void> {
+    this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL, last_error = ? WHERE organisation_id = ? AND id = ?").run(reason, organisationId, messageId);
   }
 
-  async failMessage(input: { messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<void> {
-    this.db.transaction(() => {
-      this.sql("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE id = ?").run(input.error, input.messageId);
-      const status = this.sql('SELECT status FROM consent_requests WHERE id = ?').pluck().get(input.event.requestId) as ConsentStatus | undefined;
+  async failMessage(input: { organisationId: string; messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<boolean> {
+    sameOrganisation(input.organisationId, input.event);
+    return this.db.transaction(() => {
+      const failed = this.sql("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE organisation_id = ? AND id = ? AND request_id = ?")
+        .run(input.error, input.organisationId, input.messageId, input.event.requestId).changes === 1;
+      if (!failed) return false;
+      const status = this.sql('SELECT status FROM consent_requests WHERE organisation_id = ? AND id = ?').pluck().get(input.organisationId, input.event.requestId) as ConsentStatus | undefined;
       if (status && input.failRequestFrom.includes(status)) {
-        this.sql("UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?")
-          .run(input.error, iso(input.at), input.event.requestId);
+        this.sql("UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?")
+          .run(input.error, iso(input.at), input.organisationId, input.event.requestId);
       }
       this.insertEvent(input.event);
+      return true;
     }).immediate();
   }
 
@@ -807,6 +838,7 @@ export class SqliteStore implements Store {
     return this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(iso(before)).changes;
   }
 
+  /** Keyed by provider and the provider's event id, not by organisation: the ids are the provider's own. */
   async recordProviderEvent(provider: string, eventId: string, at: Date): Promise<boolean> {
     return this.sql('INSERT OR IGNORE INTO provider_events (provider, event_id, received_at) VALUES (?, ?, ?)').run(provider, eventId, iso(at)).changes === 1;
   }
