@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { GENESIS_HASH, legacyEventHash } from '../../src/evidence/audit-chain';
 import { newId } from '../../src/shared/ids';
-import type { ConsentRequestRecord, EventRecord, OutboxMessage, Store } from '../../src/storage/store';
+import type { ConsentRequestRecord, DecideInput, DocumentKind, EventRecord, OutboxMessage, Store, StoredSealState } from '../../src/storage/store';
 
 /**
  * The behaviour every Store adapter must have. Each adapter's test file calls this with a
@@ -392,6 +392,95 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'delivered', failureReason: null });
       expect(await store.getOutboxMessage(m!.id)).toMatchObject({ state: 'failed', lastError: 'bounced' });
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'delivered', 'failed']);
+    });
+
+    describe('organisations: a write naming another organisation changes nothing', () => {
+      const other = 'org_intruder';
+      beforeEach(async () => {
+        await store.createOrganisation({ id: other, name: 'Intruder', createdAt: t0 });
+      });
+      /** The same event, document or message, labelled as the other organisation's. */
+      const as = <T extends { organisationId: string }>(x: T): T => ({ ...x, organisationId: other });
+      const pdf = (r: ConsentRequestRecord, kind: DocumentKind = 'consent-pdf', sealState: StoredSealState | null = null) => ({ id: newId('doc', t0), requestId: r.id, organisationId: org, kind, contentType: 'application/pdf', sha256: randomBytes(32).toString('hex'), content: Buffer.from('%PDF x'), createdAt: t0, sealState });
+      const decideInput = (r: ConsentRequestRecord): DecideInput => ({ organisationId: org, requestId: r.id, fromStatuses: ['pending', 'sent'], status: 'signed', at: t0, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: true }], requiredPurposes: ['a'], signature: { kind: 'typed', text: 'Ans', image: null }, document: pdf(r, 'consent-pdf', 'sealed_without_timestamp'), event: event(r, 'signed'), sealState: 'sealed_without_timestamp' });
+      /** Everything of the request that a write could touch, read as its own organisation. */
+      async function everything(r: ConsentRequestRecord) {
+        return {
+          request: await store.getConsentRequest(org, r.id),
+          events: await store.listEvents(org, r.id),
+          outbox: await store.listOutboxMessages(org, r.id),
+          documents: await store.listDocuments(org, r.id),
+          signature: await store.getSignature(org, r.id),
+          status: await store.currentDecisions(org, r.subject.reference),
+          otherStatus: await store.currentDecisions(other, r.subject.reference),
+          totals: await store.auditTotals(),
+          missing: await store.listMissingTimestamps(10),
+          receipts: (await store.listReceiptsMissingTimestamps(10)).map((d) => d.id),
+        };
+      }
+
+      test('when another organisation changes the status, decides, appends an event or queues a reminder for a request, then each says no and nothing changes', async () => {
+        const r = await insert();
+        await store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'sent', at: t0, event: event(r, 'sent') });
+        const before = await everything(r);
+        expect(await store.changeStatus({ organisationId: other, requestId: r.id, fromStatuses: ['sent'], status: 'cancelled', at: t0, dropPendingMessages: true, event: as(event(r, 'cancelled')) })).toBe(false);
+        const decision = decideInput(r);
+        expect(await store.decide({ ...decision, organisationId: other, document: as(decision.document), event: as(decision.event) })).toBe(false);
+        expect(await store.appendEvent(as(event(r, 'opened')))).toBe(false);
+        expect(await store.enqueueReminder({ message: { id: newId('msg', t0), requestId: r.id, organisationId: other, kind: 'reminder', channel: 'sms', attempts: 0, dueAt: t0, createdAt: t0 }, event: as(event(r, 'reminder_requested')) })).toBe(false);
+        expect(await store.getSignature(other, r.id)).toBeNull();
+        expect(await store.listOutboxMessages(other, r.id)).toEqual([]);
+        expect(await everything(r)).toEqual(before);
+        // The same writes by the request's own organisation do go through.
+        expect(await store.appendEvent(event(r, 'opened'))).toBe(true);
+        expect(await store.enqueueReminder({ message: { id: newId('msg', t0), requestId: r.id, organisationId: org, kind: 'reminder', channel: 'sms', attempts: 0, dueAt: t0, createdAt: t0 }, event: event(r, 'reminder_requested') })).toBe(true);
+        expect(await store.decide(decision)).toBe(true);
+      });
+
+      test('when another organisation withdraws or completes the time-stamp of a decided request or receipt, then each says no and nothing changes', async () => {
+        const r = await insert();
+        expect(await store.decide(decideInput(r))).toBe(true);
+        const version = (await store.getConsentRequest(org, r.id))!.version;
+        const receipt = pdf(r, 'withdrawal-receipt', 'sealed_without_timestamp');
+        expect(await store.withdraw({ organisationId: org, requestId: r.id, expectedVersion: version, at: t0, decisions: [{ purposeId: 'a', granted: true }, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: receipt, event: event(r, 'withdrawn') })).toBe(true);
+        const before = await everything(r);
+        expect(before.missing).toHaveLength(1);
+        expect(before.receipts).toEqual([receipt.id]);
+        const current = before.request!.version;
+        expect(await store.withdraw({ organisationId: other, requestId: r.id, expectedVersion: current, at: t0, decisions: [{ purposeId: 'a', granted: false }, { purposeId: 'b', granted: false }], withdrawn: ['a'], status: 'withdrawn', document: as(pdf(r, 'withdrawal-receipt')), event: as(event(r, 'withdrawn')) })).toBe(false);
+        expect(await store.completeTimestamp({ organisationId: other, requestId: r.id, expectedVersion: current, document: as(pdf(r, 'consent-pdf', 'timestamped')), event: as(event(r, 'timestamp_added')) })).toBe(false);
+        expect(await store.completeTimestamp({ organisationId: other, requestId: r.id, document: as(pdf(r, 'consent-pdf', 'timestamped')), event: as(event(r, 'timestamp_added')) })).toBe(false);
+        expect(await store.completeReceiptTimestamp({ organisationId: other, previousDocumentId: receipt.id, document: as(pdf(r, 'withdrawal-receipt', 'timestamped')), event: as(event(r, 'timestamp_added')) })).toBe(false);
+        expect(await store.getSignature(other, r.id)).toBeNull();
+        expect(await everything(r)).toEqual(before);
+        expect(await store.completeTimestamp({ organisationId: org, requestId: r.id, expectedVersion: current, document: pdf(r, 'consent-pdf', 'timestamped'), event: event(r, 'timestamp_added') })).toBe(true);
+        expect(await store.completeReceiptTimestamp({ organisationId: org, previousDocumentId: receipt.id, document: pdf(r, 'withdrawal-receipt', 'timestamped'), event: event(r, 'timestamp_added') })).toBe(true);
+      });
+
+      test('when another organisation completes, fails, retries, defers or drops a message, then nothing of the message or its request changes', async () => {
+        const r = await insert();
+        const [m] = await store.claimMessages(t0, new Date(t0.getTime() + 1000), 1);
+        const before = await everything(r);
+        expect(before.outbox[0]).toMatchObject({ id: m!.id, state: 'queued', attempts: 1 });
+        expect(await store.completeMessage({ organisationId: other, messageId: m!.id, provider: 'twilio', providerMessageId: 'SMx', at: t0, event: as(event(r, 'sent')), followUp: null })).toBe('duplicate');
+        expect(await store.failMessage({ organisationId: other, messageId: m!.id, error: 'bounced', at: t0, event: as(event(r, 'failed')), failRequestFrom: ['pending', 'sent'] })).toBe(false);
+        await store.retryMessage(other, m!.id, new Date(t0.getTime() + 60_000), 'HTTP 500');
+        await store.deferMessage(other, m!.id, new Date(t0.getTime() + 60_000));
+        await store.dropMessage(other, m!.id, 'not yours');
+        expect(await everything(r)).toEqual(before);
+        expect(await store.getOutboxMessage(m!.id)).toEqual(before.outbox[0]);
+        expect(await store.completeMessage({ organisationId: org, messageId: m!.id, provider: 'twilio', providerMessageId: 'SM1', at: t0, event: event(r, 'sent'), followUp: null })).toBe('completed');
+      });
+
+      test('when a scoped write carries an event or document of another organisation, then it throws and writes nothing', async () => {
+        const r = await insert();
+        const before = await everything(r);
+        const decision = decideInput(r);
+        await expect(store.decide({ ...decision, event: as(decision.event) })).rejects.toThrow();
+        await expect(store.decide({ ...decision, document: as(decision.document) })).rejects.toThrow();
+        await expect(store.changeStatus({ organisationId: org, requestId: r.id, fromStatuses: ['pending'], status: 'cancelled', at: t0, event: as(event(r, 'cancelled')) })).rejects.toThrow();
+        expect(await everything(r)).toEqual(before);
+      });
     });
   });
 }
