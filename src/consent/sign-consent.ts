@@ -38,6 +38,7 @@ export type LinkState =
 export async function resolveLink(deps: SignDeps, token: string): Promise<LinkState> {
   const hash = deps.tokens.verify(token);
   if (!hash) return { kind: 'unknown' };
+  // By the token alone: the link names no organisation. Every write below names the request's.
   const request = await deps.store.findConsentRequestByTokenHash(hash);
   if (!request || request.status === 'failed') return { kind: 'unknown' };
   if (request.status === 'expired' || request.status === 'cancelled') return { kind: 'gone', reason: request.status };

@@ -91,18 +91,18 @@ describe('organisation isolation', () => {
     // Every route keyed by a request id: 404 for A's ids.
     for (const id of aIds) {
       const base = `/api/v1/consent-requests/${id}`;
-      const answers = [
-        await B.get(base),
-        await B.get(`${base}/events`),
-        await B.get(`${base}/documents`),
-        await B.get(`${base}/documents/${aDocumentId}`),
-        await B.get(`${base}/document`),
-        await B.post(`${base}/remind`),
-        await B.post(`${base}/cancel`),
-        await B.post(`${base}/paper`).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png'),
+      const answers: [string, import('superagent').Response][] = [
+        ['GET', await B.get(base)],
+        ['GET /events', await B.get(`${base}/events`)],
+        ['GET /documents', await B.get(`${base}/documents`)],
+        ['GET /documents/:documentId', await B.get(`${base}/documents/${aDocumentId}`)],
+        ['GET /document', await B.get(`${base}/document`)],
+        ['POST /remind', await B.post(`${base}/remind`)],
+        ['POST /cancel', await B.post(`${base}/cancel`)],
+        ['POST /paper', await B.post(`${base}/paper`).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png')],
       ];
-      for (const res of answers) {
-        expect({ path: res.req.path, status: res.status, code: res.body?.code }).toEqual({ path: res.req.path, status: 404, code: 'not_found' });
+      for (const [route, res] of answers) {
+        expect({ route, status: res.status, code: (res.body as { code?: string }).code }).toEqual({ route, status: 404, code: 'not_found' });
       }
     }
     // A's document id under B's own request.
