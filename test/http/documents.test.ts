@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
 
 import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
+import { binary } from '../helpers/http';
 import { adultRequest, auth, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 interface Listed {
   id: string;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { otherCaCertificatePem, startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { greyPng } from '../helpers/png';
+import { binary } from '../helpers/http';
 import { adultRequest, auth, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
 import { hasCommand, requireTool } from '../helpers/tools';
 
@@ -28,12 +29,6 @@ async function postToVerifyPage(app: TestApp, pdf: Buffer, lang: 'nl' | 'en' = '
   expect(res.status).toBe(200);
   return res.text;
 }
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('sealed evidence and verification', () => {
   let app: TestApp;

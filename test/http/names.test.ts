@@ -1,3 +1,4 @@
+import { binary } from '../helpers/http';
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,11 +139,7 @@ describe('the scan\'s file name on the paper record', () => {
       .field('decisions', childDecisions)
       .attach('file', greyPng(), { filename: 'toestemming-Zoë-Çelik.png', contentType: 'image/png' });
     expect(res.status).toBe(201);
-    const doc = await app.http.get(`/api/v1/consent-requests/${res.body.id}/document`).set(auth(app.apiKey)).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const doc = await app.http.get(`/api/v1/consent-requests/${res.body.id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
     const file = join(app.dataDir, 'paper-name.pdf');
     writeFileSync(file, doc.body as Buffer);
     expect(flat(textOf(file))).toContain('toestemming-Zoë-Çelik.png');

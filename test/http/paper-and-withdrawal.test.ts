@@ -2,17 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { binary } from '../helpers/http';
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
 import { greyPng } from '../helpers/png';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 

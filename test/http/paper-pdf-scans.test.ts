@@ -5,13 +5,8 @@ import { join } from 'node:path';
 import { PDFDocument, PDFName, PDFString, rgb } from 'pdf-lib';
 
 import { flat, pageCount, popplerTest, qpdfCheck, qpdfTest, runTool, textOf } from '../helpers/pdf-tools';
+import { binary } from '../helpers/http';
 import { auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const childDecisions = JSON.stringify([
   { purposeId: 'registratie', granted: true },

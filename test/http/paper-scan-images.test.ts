@@ -7,16 +7,11 @@ import sharp from 'sharp';
 import { prepareScanImage, readJpegSize } from '../../src/evidence/scan-image';
 import { bombPng, rgbaPng } from '../helpers/png';
 import { WorkLimit } from '../../src/shared/work-limit';
+import { binary } from '../helpers/http';
 import { auth, createTestApp, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const photo = () => sharp({ create: { width: 320, height: 400, channels: 3, background: { r: 210, g: 60, b: 40 } } });
 const cmykJpeg = () => photo().toColourspace('cmyk').jpeg().toBuffer();

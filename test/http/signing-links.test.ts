@@ -3,16 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { greyPng } from '../helpers/png';
+import { binary } from '../helpers/http';
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, openSigningPage } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
 describe('the personal link after a decision', () => {
   let app: TestApp;
   beforeEach(async () => {
