@@ -2,17 +2,10 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
+import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, ADULT_DECISIONS, ADULT_PAPER, CHILD_DECISIONS, CHILD_PAPER, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
 import { greyPng } from '../helpers/png';
 
 const SHIPPED_FORMS = join(__dirname, '..', '..', 'consent-forms');
-const adultDecisions = JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]);
-const childDecisions = JSON.stringify([
-  { purposeId: 'registratie', granted: true },
-  { purposeId: 'contact-ouder', granted: false },
-  { purposeId: 'gegevens-delen', granted: false },
-  { purposeId: 'medische-gegevens', granted: false },
-]);
 
 describe('consent validity (today is 2026-11-22 10:00 UTC)', () => {
   let app: TestApp;
@@ -28,16 +21,8 @@ describe('consent validity (today is 2026-11-22 10:00 UTC)', () => {
 
   /** Paper for a subject without a request: the form, the person and the date written on the paper. */
   function paper(reference: string, fields: { formId: string; dateOfBirth: string; signedOn: string; decisions?: string }) {
-    return app.http
-      .post(`/api/v1/subjects/${reference}/paper-consents`)
-      .set(auth(app.apiKey))
-      .field('formId', fields.formId)
-      .field('firstName', 'Noor')
-      .field('dateOfBirth', fields.dateOfBirth)
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', fields.signedOn)
-      .field('decisions', fields.decisions ?? (fields.formId === 'inloop-16-plus' ? adultDecisions : childDecisions))
-      .attach('file', greyPng(), 'scan.png');
+    const decisions = fields.decisions ?? (fields.formId === 'inloop-16-plus' ? ADULT_DECISIONS : CHILD_DECISIONS);
+    return uploadPaperConsent(app, reference, { ...ADULT_PAPER, formId: fields.formId, dateOfBirth: fields.dateOfBirth, signedOn: fields.signedOn, decisions }, greyPng());
   }
 
   test('when a parent signs today, then mayRegister is true until the end of the same date 12 months later, and false from then on', async () => {
@@ -91,17 +76,8 @@ describe('paper consent follows the age rule on the date the paper was signed', 
   });
 
   function paper(reference: string, formId: string, dateOfBirth: string, signedOn: string) {
-    const decisions = formId === 'inloop-16-plus' ? adultDecisions : childDecisions;
-    return app.http
-      .post(`/api/v1/subjects/${reference}/paper-consents`)
-      .set(auth(app.apiKey))
-      .field('formId', formId)
-      .field('firstName', 'Sam')
-      .field('dateOfBirth', dateOfBirth)
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', signedOn)
-      .field('decisions', decisions)
-      .attach('file', greyPng(), 'scan.png');
+    const decisions = formId === 'inloop-16-plus' ? ADULT_DECISIONS : CHILD_DECISIONS;
+    return uploadPaperConsent(app, reference, { ...CHILD_PAPER, formId, dateOfBirth, signedOn, decisions }, greyPng());
   }
 
   test('when a 16+ form is recorded for a 12-year-old, then 422 on formId says a parent signs an under-16 form, and nothing is stored', async () => {
@@ -140,10 +116,10 @@ describe('paper consent follows the age rule on the date the paper was signed', 
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest({ subject: { reference: 'AGE-OPEN', firstName: 'Sam', dateOfBirth: '2010-11-25' } }));
     expect(created.status).toBe(201);
     app.clock.set('2026-11-28T10:00:00Z');
-    const late = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-26').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png');
+    const late = await uploadRequestPaper(app, created.body.id, { ...CHILD_PAPER, signedOn: '2026-11-26' }, greyPng());
     expect(late.status).toBe(422);
     expect(late.body.errors).toEqual([{ path: 'formId', message: expect.stringContaining('on 2026-11-26') }]);
-    const early = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-24').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png');
+    const early = await uploadRequestPaper(app, created.body.id, { ...CHILD_PAPER, signedOn: '2026-11-24' }, greyPng());
     expect(early.status).toBe(200);
   });
 });

@@ -71,22 +71,7 @@ describe('paper uploads with hostile or unusual images', () => {
     await app.close();
   });
 
-  const decisions = JSON.stringify([
-    { purposeId: 'registratie', granted: true },
-    { purposeId: 'contact', granted: false },
-    { purposeId: 'gegevens-delen', granted: false },
-  ]);
-  const upload = (reference: string, scan: Buffer, name: string) =>
-    app.http
-      .post(`/api/v1/subjects/${reference}/paper-consents`)
-      .set(auth(app.apiKey))
-      .field('formId', 'inloop-16-plus')
-      .field('firstName', 'Noor')
-      .field('dateOfBirth', '2008-01-15')
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', '2026-11-01')
-      .field('decisions', decisions)
-      .attach('file', scan, name);
+  const upload = (reference: string, scan: Buffer, name: string) => uploadAdultPaperConsent(app, reference, scan, name);
 
   test.each([
     ['a PNG declaring 40000 × 40000 pixels', () => Promise.resolve(bombPng(40_000, 40_000)), 'scan.png', /at most 50,000,000 pixels/],

@@ -12,7 +12,7 @@ import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { greyPng } from '../helpers/png';
 import { SealGate } from '../helpers/seal-gate';
 import { binary } from '../helpers/http';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, testSigningIdentity, uploadAdultPaperConsent } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, testSigningIdentity, uploadAdultPaperConsent, CHILD_PAPER, uploadRequestPaper } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
@@ -60,14 +60,8 @@ describe('races and lost updates', () => {
     const link = await deliverAndGetLink(app, id);
     const { csrf, cookie } = await openSigningPage(app, link);
     const hold = gate.holdNext();
-    const paper = app.http
-      .post(`/api/v1/consent-requests/${id}/paper`)
-      .set(auth(app.apiKey))
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: false }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-      .attach('file', greyPng(), 'scan.png')
-      .then((r) => r);
+    const refusals = JSON.stringify([{ purposeId: 'registratie', granted: false }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]);
+    const paper = uploadRequestPaper(app, id, { signedBy: 'Noor Bakker', signedOn: '2026-11-20', decisions: refusals }, greyPng()).then((r) => r);
     await hold.reached;
     const signed = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
     expect(signed.status).toBe(303);
@@ -180,21 +174,7 @@ describe('Idempotency-Key that outlives its request', () => {
     await app.close();
   });
 
-  const childDecisions = JSON.stringify([
-    { purposeId: 'registratie', granted: true },
-    { purposeId: 'contact-ouder', granted: false },
-    { purposeId: 'gegevens-delen', granted: false },
-    { purposeId: 'medische-gegevens', granted: false },
-  ]);
-  const paper = (id: string, key: string) =>
-    app.http
-      .post(`/api/v1/consent-requests/${id}/paper`)
-      .set(auth(app.apiKey))
-      .set('Idempotency-Key', key)
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', childDecisions)
-      .attach('file', greyPng(), 'scan.png');
+  const paper = (id: string, key: string) => uploadRequestPaper(app, id, CHILD_PAPER, greyPng()).set('Idempotency-Key', key);
 
   test('when the first request with a key never answers, then a retry is a 409 for 10 minutes and after that it runs; the late first one cannot overwrite the answer', async () => {
     const id = (await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest())).body.id as string;
