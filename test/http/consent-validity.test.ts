@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, ADULT_DECISIONS, ADULT_PAPER, CHILD_DECISIONS, CHILD_PAPER, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
+import { auth, childRequest, createTestApp, type TestApp, ADULT_DECISIONS, ADULT_PAPER, CHILD_DECISIONS, CHILD_PAPER, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 
 const SHIPPED_FORMS = join(__dirname, '..', '..', 'consent-forms');
@@ -26,19 +27,17 @@ describe('consent validity (today is 2026-11-22 10:00 UTC)', () => {
   }
 
   test('when a parent signs today, then mayRegister is true until the end of the same date 12 months later, and false from then on', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
     const answers = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
-    expect((await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' })).status).toBe(303);
+    const { id, signed } = await createAndSign(app, childRequest(), { ...answers, declaration: 'yes', signerName: 'Ans de Vries' });
+    expect(signed.status).toBe(303);
 
     // 22 November 2027 is the last day; it ends at 00:00 in Amsterdam (CET, UTC+1).
     const validUntil = '2027-11-22T23:00:00.000Z';
     const now = await status('REG-1042');
     expect(now.mayRegister).toBe(true);
-    expect(registratie(now)).toEqual({ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: created.body.id, validUntil, lapsed: false });
+    expect(registratie(now)).toEqual({ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil, lapsed: false });
     expect(now.purposes.find((p: { purposeId: string }) => p.purposeId === 'contact-ouder')).toMatchObject({ granted: false, validUntil: null, lapsed: false });
-    expect((await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey))).body.validUntil).toBe(validUntil);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.validUntil).toBe(validUntil);
 
     app.clock.set('2027-11-22T22:59:59.999Z');
     expect((await status('REG-1042')).mayRegister).toBe(true);
@@ -143,11 +142,8 @@ describe('a form with a last day (validUntil: YYYY-MM-DD)', () => {
   test('when it ends before the 12 months do, then a signature today counts until the end of that day', async () => {
     await appWithFormEnding('2027-07-31');
     expect((await app.http.get('/api/v1/forms/activiteit-onder-16').set(auth(app.apiKey))).body).toMatchObject({ validForMonths: 12, validUntil: '2027-07-31' });
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
     const answers = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    await createAndSign(app, childRequest(), { ...answers, declaration: 'yes', signerName: 'Ans de Vries' });
     const body = (await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey))).body;
     expect(body).toMatchObject({ mayRegister: true, purposes: expect.arrayContaining([expect.objectContaining({ purposeId: 'registratie', validUntil: '2027-07-31T22:00:00.000Z' })]) });
   });

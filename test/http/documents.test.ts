@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { binary } from '../helpers/http';
-import { adultRequest, auth, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
+import { adultRequest, auth, createTestApp, type TestApp } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 
 interface Listed {
   id: string;
@@ -30,11 +31,8 @@ describe('every stored document of a request', () => {
 
   /** Signs a 16+ request granting all three purposes; returns its id and the link with a session. */
   async function signedAll(reference = 'REG-2001') {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest({ subject: { reference, firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' } }));
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
-    return { id: created.body.id as string, link, cookie };
+    const { id, link, cookie } = await createAndSign(app, adultRequest({ subject: { reference, firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' } }), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker' });
+    return { id, link, cookie };
   }
 
   async function withdraw(link: string, cookie: string, purpose: string) {

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { binary } from '../helpers/http';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, type ScanName, uploadRequestPaper } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, type ScanName, uploadRequestPaper } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 import { hasPoppler } from '../helpers/tools';
 
@@ -121,11 +122,8 @@ describe('withdrawal through the same link', () => {
   });
 
   async function signedLink() {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).set('User-Agent', IPHONE).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
-    return { id: created.body.id as string, link, csrf, cookie };
+    const { id, link, csrf, cookie } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' }, { 'User-Agent': IPHONE });
+    return { id, link, csrf, cookie };
   }
 
   (poppler ? test : test.skip)('when consent is signed through the link, then the sealed record ends with the audit trail of every event, the text fingerprint and the browser', async () => {

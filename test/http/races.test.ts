@@ -13,6 +13,7 @@ import { greyPng } from '../helpers/png';
 import { SealGate } from '../helpers/seal-gate';
 import { binary } from '../helpers/http';
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, testSigningIdentity, uploadAdultPaperConsent, CHILD_PAPER, uploadRequestPaper } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
@@ -73,11 +74,7 @@ describe('races and lost updates', () => {
   });
 
   test('when two withdrawals from the same link overlap (the first one\'s seal is slow), then both count in the request and in the status API, with two receipts', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const signing = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker' });
     // Two tabs on the done page.
     const { csrf, cookie } = await openSigningPage(app, link);
     const withdraw = (purpose: string) => app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose, action: 'selected' });
@@ -116,11 +113,7 @@ describe('races and lost updates', () => {
   });
 
   test('when the request changes under a withdrawal five times in a row, then the page answers 409 in Dutch and nothing is stored', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const signing = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
     const { csrf, cookie } = await openSigningPage(app, link);
     const store = app.container.store;
     const record = (await store.getDocument(app.organisationId, id, 'consent-pdf'))!;
@@ -144,11 +137,7 @@ describe('races and lost updates', () => {
   });
 
   test('when the same purpose is withdrawn twice at once (a double tap), then one receipt is made and both taps end on the done page', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const signing = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
     const { csrf, cookie } = await openSigningPage(app, link);
     const withdraw = () => app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'contact', action: 'selected' });
     const hold = gate.holdNext();
@@ -284,11 +273,7 @@ describe('time-stamp retry by two workers at once', () => {
     gate = new SealGate();
     app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' }, undefined, undefined, { wrapSealer: gate.wrap });
     tsa.failAlways(true);
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
     expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.sealState).toBe('timestamp_pending');
     tsa.failAlways(false);
     app.clock.advance(10 * MINUTE);
