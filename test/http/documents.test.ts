@@ -82,6 +82,17 @@ describe('every stored document of a request', () => {
     expect(createHash('sha256').update(current.body as Buffer).digest('hex')).toBe(docs[1]!.sha256);
   });
 
+  test('when the current record is fetched from …/document, then it is a download named akkoord-{id}.pdf with its SHA-256 in Digest and no-store', async () => {
+    app = await createTestApp();
+    const { id } = await signedAll();
+    const res = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers.digest).toBe(`sha-256=${createHash('sha256').update(res.body as Buffer).digest('base64')}`);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="akkoord-${id}.pdf"`);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
   test('when a document id belongs to another request, another organisation or nothing, then the answer is 404; an over-long id is a 422 naming it', async () => {
     app = await createTestApp();
     const first = await signedAll('REG-3001');
