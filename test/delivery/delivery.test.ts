@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { sendConsentMessageJob } from '../../src/jobs/send-consent-message';
-import { startServer, type RunningServer } from '../../src/http/server';
+import type { RunningServer } from '../../src/http/server';
 import { projectPath } from '../../src/shared/paths';
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
-import { adultRequest, auth, childRequest, createTestApp, freePort, type TestApp, openSigningPage } from '../helpers/test-app';
+import { startWithFakeProviders } from '../helpers/providers';
+import { adultRequest, auth, childRequest, type TestApp, openSigningPage } from '../helpers/test-app';
 
 /**
  * Real delivery through the real twilio and @sendgrid/mail SDKs, against fake provider servers
@@ -28,30 +29,8 @@ describe('delivery through Twilio and SendGrid', () => {
     await sendgrid.close();
   });
 
-  // 10:00 UTC on a Monday in November is 11:00 in Amsterdam: outside SMS quiet hours.
-  async function start(at = '2026-11-23T10:00:00Z', env: Record<string, string> = {}) {
-    twilio.reset();
-    sendgrid.reset();
-    const port = await freePort();
-    app = await createTestApp(
-      {
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: 'Akkoord',
-        TWILIO_API_BASE_URL: twilio.url,
-        SENDGRID_API_KEY: sendgrid.apiKey,
-        SENDGRID_FROM: 'Buurtwerk Demo <noreply@akkoord.example.nl>',
-        SENDGRID_API_BASE_URL: sendgrid.url,
-        SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.publicKeyBase64,
-        PROVIDER_TIMEOUT_MS: '5000',
-        ...env,
-      },
-      at,
-    );
-    server = await startServer(app.container.app, port);
-    // SendGrid signs each batch with its time; the service refuses batches 10 minutes off its clock.
-    sendgrid.clock = () => app.clock.now();
+  async function start(at?: string, env?: Record<string, string>) {
+    ({ app, server } = await startWithFakeProviders(twilio, sendgrid, at, env));
   }
   afterEach(async () => {
     await server?.stop();

@@ -1,7 +1,8 @@
-import { startServer, type RunningServer } from '../../src/http/server';
+import type { RunningServer } from '../../src/http/server';
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
-import { adultRequest, auth, childRequest, createTestApp, freePort, type TestApp } from '../helpers/test-app';
+import { startWithFakeProviders } from '../helpers/providers';
+import { adultRequest, auth, childRequest, type TestApp } from '../helpers/test-app';
 
 /**
  * Provider callbacks that come late or twice: a bounce after delivery, a replayed signed callback,
@@ -22,28 +23,8 @@ describe('late and replayed provider callbacks', () => {
     await sendgrid.close();
   });
 
-  // 10:00 UTC on a Monday in November is 11:00 in Amsterdam: outside SMS quiet hours.
   beforeEach(async () => {
-    twilio.reset();
-    sendgrid.reset();
-    const port = await freePort();
-    app = await createTestApp(
-      {
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: 'Akkoord',
-        TWILIO_API_BASE_URL: twilio.url,
-        SENDGRID_API_KEY: sendgrid.apiKey,
-        SENDGRID_FROM: 'Buurtwerk Demo <noreply@akkoord.example.nl>',
-        SENDGRID_API_BASE_URL: sendgrid.url,
-        SENDGRID_WEBHOOK_PUBLIC_KEY: sendgrid.publicKeyBase64,
-        PROVIDER_TIMEOUT_MS: '5000',
-      },
-      '2026-11-23T10:00:00Z',
-    );
-    server = await startServer(app.container.app, port);
-    sendgrid.clock = () => app.clock.now();
+    ({ app, server } = await startWithFakeProviders(twilio, sendgrid, '2026-11-23T10:00:00Z'));
   });
   afterEach(async () => {
     await server?.stop();

@@ -11,7 +11,8 @@ import { verifyAuditLog, type AuditProblem } from '../../src/evidence/verify-aud
 import { FieldCipher, parseKeyRing } from '../../src/privacy/field-cipher';
 import { applyMigrations, MIGRATIONS_DIR } from '../../src/storage/sqlite/migrate';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, uploadAdultPaperConsent } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, uploadAdultPaperConsent } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 
 /**
@@ -27,17 +28,14 @@ const copies: string[] = [];
 beforeAll(async () => {
   const app = await createTestApp();
   const a = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-  const b = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-  const link = await deliverAndGetLink(app, b.body.id);
-  const { csrf, cookie } = await openSigningPage(app, link);
-  await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+  const { id: b, link, cookie } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
   const done = await app.http.get(link).set('Cookie', cookie);
   const csrf2 = /name="_csrf"\s+value="([^"]+)"/.exec(done.text)![1]!;
   expect((await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf2, purpose: 'contact', action: 'selected' })).status).toBe(303);
   expect((await app.http.post(`/api/v1/consent-requests/${a.body.id}/cancel`).set(auth(app.apiKey))).status).toBe(200);
   const c = await uploadAdultPaperConsent(app, 'REG-PAPER-1', greyPng());
   expect(c.status).toBe(201);
-  Object.assign(ids, { a: a.body.id, b: b.body.id, c: c.body.id });
+  Object.assign(ids, { a: a.body.id, b, c: c.body.id });
   await app.container.close();
   template = app.dataDir;
   // The first verify also makes the development seal in DATA_DIR, so the copies need not.

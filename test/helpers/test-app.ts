@@ -100,21 +100,61 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Decisions on a paper form, as the JSON text the multipart field carries. Registration granted, the rest refused. */
+export const ADULT_DECISIONS = JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]);
+export const CHILD_DECISIONS = JSON.stringify([
+  { purposeId: 'registratie', granted: true },
+  { purposeId: 'contact-ouder', granted: false },
+  { purposeId: 'gegevens-delen', granted: false },
+  { purposeId: 'medische-gegevens', granted: false },
+]);
+/** As CHILD_DECISIONS, with medical details granted as well. */
+export const CHILD_DECISIONS_MEDICAL = JSON.stringify([
+  { purposeId: 'registratie', granted: true },
+  { purposeId: 'contact-ouder', granted: false },
+  { purposeId: 'gegevens-delen', granted: false },
+  { purposeId: 'medische-gegevens', granted: true },
+]);
+
+/** What is written on a paper form (the fields of a paper upload other than the scan). */
+export interface PaperFields {
+  signedBy: string;
+  signedOn: string;
+  decisions: string;
+}
+/** A paper form for a subject without a request also names the form and the person. */
+export interface SubjectPaperFields extends PaperFields {
+  formId: string;
+  firstName: string;
+  lastName?: string;
+  dateOfBirth: string;
+}
+/** The scan's file name, or its name and content type. */
+export type ScanName = string | { filename: string; contentType: string };
+
+/** The 16+ drop-in form, signed by Noor herself on 2026-11-01. */
+export const ADULT_PAPER: SubjectPaperFields = { formId: 'inloop-16-plus', firstName: 'Noor', dateOfBirth: '2008-01-15', signedBy: 'Noor Bakker', signedOn: '2026-11-01', decisions: ADULT_DECISIONS };
+/** The under-16 form for Sam (born 2014-04-02), signed by the parent Ans de Vries on 2026-11-20. */
+export const CHILD_PAPER: SubjectPaperFields = { formId: 'activiteit-onder-16', firstName: 'Sam', dateOfBirth: '2014-04-02', signedBy: 'Ans de Vries', signedOn: '2026-11-20', decisions: CHILD_DECISIONS };
+
+/** `POST /subjects/{reference}/paper-consents` with these fields and the scan; the caller may add headers before awaiting it. */
+export function uploadPaperConsent(app: TestApp, reference: string, fields: SubjectPaperFields, scan: Buffer, name: ScanName = 'scan.png') {
+  const req = app.http.post(`/api/v1/subjects/${reference}/paper-consents`).set(auth(app.apiKey)).field('formId', fields.formId).field('firstName', fields.firstName);
+  if (fields.lastName !== undefined) req.field('lastName', fields.lastName);
+  return req.field('dateOfBirth', fields.dateOfBirth).field('signedBy', fields.signedBy).field('signedOn', fields.signedOn).field('decisions', fields.decisions).attach('file', scan, name);
+}
+
+/** `POST /consent-requests/{id}/paper`: only signedBy, signedOn and decisions of `fields` are sent, then the scan; the caller may add headers before awaiting it. */
+export function uploadRequestPaper(app: TestApp, id: string, fields: PaperFields, scan: Buffer, name: ScanName = 'scan.png') {
+  return app.http.post(`/api/v1/consent-requests/${id}/paper`).set(auth(app.apiKey)).field('signedBy', fields.signedBy).field('signedOn', fields.signedOn).field('decisions', fields.decisions).attach('file', scan, name);
+}
+
 /**
- * `POST /subjects/{reference}/paper-consents` for the 16+ drop-in form with a PNG scan and every
+ * `POST /subjects/{reference}/paper-consents` for the 16+ drop-in form with a scan and every
  * purpose decided (registration granted); the caller may add headers before awaiting it.
  */
-export function uploadAdultPaperConsent(app: TestApp, reference: string, scan: Buffer) {
-  return app.http
-    .post(`/api/v1/subjects/${reference}/paper-consents`)
-    .set(auth(app.apiKey))
-    .field('formId', 'inloop-16-plus')
-    .field('firstName', 'Noor')
-    .field('dateOfBirth', '2008-01-15')
-    .field('signedBy', 'Noor Bakker')
-    .field('signedOn', '2026-11-01')
-    .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-    .attach('file', scan, 'scan.png');
+export function uploadAdultPaperConsent(app: TestApp, reference: string, scan: Buffer, name: ScanName = 'scan.png') {
+  return uploadPaperConsent(app, reference, ADULT_PAPER, scan, name);
 }
 
 /** Opens a signing page as a browser would: its HTML, the CSRF field value and the cookie to send back. */

@@ -2,17 +2,11 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
+import { auth, childRequest, createTestApp, type TestApp, ADULT_DECISIONS, ADULT_PAPER, CHILD_DECISIONS, CHILD_PAPER, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 
 const SHIPPED_FORMS = join(__dirname, '..', '..', 'consent-forms');
-const adultDecisions = JSON.stringify([{ purposeId: 'registratie', granted: true }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]);
-const childDecisions = JSON.stringify([
-  { purposeId: 'registratie', granted: true },
-  { purposeId: 'contact-ouder', granted: false },
-  { purposeId: 'gegevens-delen', granted: false },
-  { purposeId: 'medische-gegevens', granted: false },
-]);
 
 describe('consent validity (today is 2026-11-22 10:00 UTC)', () => {
   let app: TestApp;
@@ -28,32 +22,22 @@ describe('consent validity (today is 2026-11-22 10:00 UTC)', () => {
 
   /** Paper for a subject without a request: the form, the person and the date written on the paper. */
   function paper(reference: string, fields: { formId: string; dateOfBirth: string; signedOn: string; decisions?: string }) {
-    return app.http
-      .post(`/api/v1/subjects/${reference}/paper-consents`)
-      .set(auth(app.apiKey))
-      .field('formId', fields.formId)
-      .field('firstName', 'Noor')
-      .field('dateOfBirth', fields.dateOfBirth)
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', fields.signedOn)
-      .field('decisions', fields.decisions ?? (fields.formId === 'inloop-16-plus' ? adultDecisions : childDecisions))
-      .attach('file', greyPng(), 'scan.png');
+    const decisions = fields.decisions ?? (fields.formId === 'inloop-16-plus' ? ADULT_DECISIONS : CHILD_DECISIONS);
+    return uploadPaperConsent(app, reference, { ...ADULT_PAPER, formId: fields.formId, dateOfBirth: fields.dateOfBirth, signedOn: fields.signedOn, decisions }, greyPng());
   }
 
   test('when a parent signs today, then mayRegister is true until the end of the same date 12 months later, and false from then on', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
     const answers = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
-    expect((await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' })).status).toBe(303);
+    const { id, signed } = await createAndSign(app, childRequest(), { ...answers, declaration: 'yes', signerName: 'Ans de Vries' });
+    expect(signed.status).toBe(303);
 
     // 22 November 2027 is the last day; it ends at 00:00 in Amsterdam (CET, UTC+1).
     const validUntil = '2027-11-22T23:00:00.000Z';
     const now = await status('REG-1042');
     expect(now.mayRegister).toBe(true);
-    expect(registratie(now)).toEqual({ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: created.body.id, validUntil, lapsed: false });
+    expect(registratie(now)).toEqual({ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil, lapsed: false });
     expect(now.purposes.find((p: { purposeId: string }) => p.purposeId === 'contact-ouder')).toMatchObject({ granted: false, validUntil: null, lapsed: false });
-    expect((await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey))).body.validUntil).toBe(validUntil);
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.validUntil).toBe(validUntil);
 
     app.clock.set('2027-11-22T22:59:59.999Z');
     expect((await status('REG-1042')).mayRegister).toBe(true);
@@ -91,17 +75,8 @@ describe('paper consent follows the age rule on the date the paper was signed', 
   });
 
   function paper(reference: string, formId: string, dateOfBirth: string, signedOn: string) {
-    const decisions = formId === 'inloop-16-plus' ? adultDecisions : childDecisions;
-    return app.http
-      .post(`/api/v1/subjects/${reference}/paper-consents`)
-      .set(auth(app.apiKey))
-      .field('formId', formId)
-      .field('firstName', 'Sam')
-      .field('dateOfBirth', dateOfBirth)
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', signedOn)
-      .field('decisions', decisions)
-      .attach('file', greyPng(), 'scan.png');
+    const decisions = formId === 'inloop-16-plus' ? ADULT_DECISIONS : CHILD_DECISIONS;
+    return uploadPaperConsent(app, reference, { ...CHILD_PAPER, formId, dateOfBirth, signedOn, decisions }, greyPng());
   }
 
   test('when a 16+ form is recorded for a 12-year-old, then 422 on formId says a parent signs an under-16 form, and nothing is stored', async () => {
@@ -140,10 +115,10 @@ describe('paper consent follows the age rule on the date the paper was signed', 
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest({ subject: { reference: 'AGE-OPEN', firstName: 'Sam', dateOfBirth: '2010-11-25' } }));
     expect(created.status).toBe(201);
     app.clock.set('2026-11-28T10:00:00Z');
-    const late = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-26').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png');
+    const late = await uploadRequestPaper(app, created.body.id, { ...CHILD_PAPER, signedOn: '2026-11-26' }, greyPng());
     expect(late.status).toBe(422);
     expect(late.body.errors).toEqual([{ path: 'formId', message: expect.stringContaining('on 2026-11-26') }]);
-    const early = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-24').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png');
+    const early = await uploadRequestPaper(app, created.body.id, { ...CHILD_PAPER, signedOn: '2026-11-24' }, greyPng());
     expect(early.status).toBe(200);
   });
 });
@@ -167,11 +142,8 @@ describe('a form with a last day (validUntil: YYYY-MM-DD)', () => {
   test('when it ends before the 12 months do, then a signature today counts until the end of that day', async () => {
     await appWithFormEnding('2027-07-31');
     expect((await app.http.get('/api/v1/forms/activiteit-onder-16').set(auth(app.apiKey))).body).toMatchObject({ validForMonths: 12, validUntil: '2027-07-31' });
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
     const answers = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    await createAndSign(app, childRequest(), { ...answers, declaration: 'yes', signerName: 'Ans de Vries' });
     const body = (await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey))).body;
     expect(body).toMatchObject({ mayRegister: true, purposes: expect.arrayContaining([expect.objectContaining({ purposeId: 'registratie', validUntil: '2027-07-31T22:00:00.000Z' })]) });
   });

@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
 
 import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
-import { adultRequest, auth, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+import { binary } from '../helpers/http';
+import { adultRequest, auth, createTestApp, type TestApp } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 
 interface Listed {
   id: string;
@@ -35,11 +31,8 @@ describe('every stored document of a request', () => {
 
   /** Signs a 16+ request granting all three purposes; returns its id and the link with a session. */
   async function signedAll(reference = 'REG-2001') {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest({ subject: { reference, firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' } }));
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
-    return { id: created.body.id as string, link, cookie };
+    const { id, link, cookie } = await createAndSign(app, adultRequest({ subject: { reference, firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' } }), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker' });
+    return { id, link, cookie };
   }
 
   async function withdraw(link: string, cookie: string, purpose: string) {
@@ -87,6 +80,17 @@ describe('every stored document of a request', () => {
     // The newest record is what …/document answers; the earlier one is still there, byte for byte.
     const current = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
     expect(createHash('sha256').update(current.body as Buffer).digest('hex')).toBe(docs[1]!.sha256);
+  });
+
+  test('when the current record is fetched from …/document, then it is a download named akkoord-{id}.pdf with its SHA-256 in Digest and no-store', async () => {
+    app = await createTestApp();
+    const { id } = await signedAll();
+    const res = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers.digest).toBe(`sha-256=${createHash('sha256').update(res.body as Buffer).digest('base64')}`);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="akkoord-${id}.pdf"`);
+    expect(res.headers['cache-control']).toBe('no-store');
   });
 
   test('when a document id belongs to another request, another organisation or nothing, then the answer is 404; an over-long id is a 422 naming it', async () => {

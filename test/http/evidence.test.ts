@@ -5,18 +5,17 @@ import { join } from 'node:path';
 
 import { otherCaCertificatePem, startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { greyPng } from '../helpers/png';
-import { adultRequest, auth, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
+import { binary } from '../helpers/http';
+import { adultRequest, auth, createTestApp, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { hasCommand, requireTool } from '../helpers/tools';
 
 const hasPdfsig = requireTool(hasCommand('pdfsig'), 'poppler-utils (pdfsig)');
 
 /** Signs a 16+ request through its link with a typed name and returns the request id and link path. */
 async function signed(app: TestApp): Promise<{ id: string; link: string }> {
-  const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-  const link = await deliverAndGetLink(app, created.body.id);
-  const { csrf, cookie } = await openSigningPage(app, link);
-  await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
-  return { id: created.body.id, link };
+  const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker' });
+  return { id, link };
 }
 
 /** Uploads a PDF on the public /verify page (with its CSRF value) and returns the page. */
@@ -28,12 +27,6 @@ async function postToVerifyPage(app: TestApp, pdf: Buffer, lang: 'nl' | 'en' = '
   expect(res.status).toBe(200);
   return res.text;
 }
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 describe('sealed evidence and verification', () => {
   let app: TestApp;

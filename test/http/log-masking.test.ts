@@ -1,22 +1,9 @@
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 
 import { maskCredentials, maskedPath } from '../../src/privacy/log-masking';
+import { captureLogs } from '../helpers/log-capture';
 import { auth, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
-
-/** Every line the service logs at debug level, as written. */
-function capture(): { logger: pino.Logger; lines: string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, sink), lines };
-}
 
 /** A GET with the path exactly as written: no client normalises `//`, `..` or escapes on the way. */
 function rawGet(server: Server, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -50,7 +37,7 @@ describe('link tokens in logs, however the path is spelled', () => {
   });
 
   test('when a link is requested as /C/, //c/, /%63/, with .., percent-encoded or in the query string, then no log line holds the token or any 20 characters of it, and only the exact /c/ spelling reaches the store', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     app = await createTestApp({}, undefined, logger);
     server = app.container.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -82,7 +69,7 @@ describe('link tokens in logs, however the path is spelled', () => {
 
 describe('error logs', () => {
   test('when a public route fails with an error whose text quotes the link, then the error is logged with the token masked', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const app = await createTestApp({}, undefined, logger);
     try {
       const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());

@@ -1,19 +1,5 @@
-import pino from 'pino';
-import { Writable } from 'node:stream';
-
+import { captureLogs } from '../helpers/log-capture';
 import { auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, openSigningPage } from '../helpers/test-app';
-
-/** Every line the service logs at debug level, as written. */
-function capture(): { logger: pino.Logger; lines: string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, sink), lines };
-}
 
 describe('logs', () => {
   let app: TestApp;
@@ -22,7 +8,7 @@ describe('logs', () => {
   });
 
   test('when a request is created, delivered, opened, signed and looked up, then every step is logged and no log line holds a name, a number, an address or the link token', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     app = await createTestApp({}, undefined, logger);
     const body = childRequest({
       subject: { reference: 'REG-LOG-1', firstName: 'Fleurtje', lastName: 'Zonneveld', dateOfBirth: '2014-04-02' },

@@ -1,16 +1,11 @@
-import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
+import { binary } from '../helpers/http';
+import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, CHILD_PAPER, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { flat, popplerTest, textOf } from '../helpers/pdf-tools';
 import { greyPng } from '../helpers/png';
 
-const childDecisions = JSON.stringify([
-  { purposeId: 'registratie', granted: true },
-  { purposeId: 'contact-ouder', granted: false },
-  { purposeId: 'gegevens-delen', granted: false },
-  { purposeId: 'medische-gegevens', granted: false },
-]);
 const answers = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
 
 const BAD = [
@@ -80,36 +75,17 @@ describe('names and free text', () => {
   });
 
   test.each(BAD_IN_BYTES)('when paper is recorded with %s in signedBy, firstName and lastName, then 422 names each field', async (_what, bad, message) => {
-    const res = await app.http
-      .post('/api/v1/subjects/NAME-PAPER/paper-consents')
-      .set(auth(app.apiKey))
-      .field('formId', 'activiteit-onder-16')
-      .field('firstName', bad)
-      .field('lastName', bad)
-      .field('dateOfBirth', '2014-04-02')
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', childDecisions)
-      .attach('file', greyPng(), 'scan.png');
+    const res = await uploadPaperConsent(app, 'NAME-PAPER', { ...CHILD_PAPER, firstName: bad, lastName: bad }, greyPng());
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual(['firstName', 'lastName'].map((path) => ({ path, message: expect.stringMatching(message) })));
     const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest({ subject: { reference: 'NAME-PAPER2', firstName: 'Sam', dateOfBirth: '2014-04-02' } }));
-    const paper = await app.http.post(`/api/v1/consent-requests/${created.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', bad).field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', greyPng(), 'scan.png');
+    const paper = await uploadRequestPaper(app, created.body.id, { ...CHILD_PAPER, signedBy: bad }, greyPng());
     expect(paper.status).toBe(422);
     expect(paper.body.errors).toEqual([{ path: 'signedBy', message: bad.startsWith('\u200B') ? expect.stringMatching(/2–100 characters/) : expect.stringMatching(message) }]);
   });
 
   test('when paper names are padded, then they are stored trimmed and collapsed', async () => {
-    const res = await app.http
-      .post('/api/v1/subjects/NAME-PAPER-OK/paper-consents')
-      .set(auth(app.apiKey))
-      .field('formId', 'activiteit-onder-16')
-      .field('firstName', '  Sam\u200B ')
-      .field('dateOfBirth', '2014-04-02')
-      .field('signedBy', '  Ans   de Vries ')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', childDecisions)
-      .attach('file', greyPng(), 'scan.png');
+    const res = await uploadPaperConsent(app, 'NAME-PAPER-OK', { ...CHILD_PAPER, firstName: '  Sam\u200B ', signedBy: '  Ans   de Vries ' }, greyPng());
     expect(res.status).toBe(201);
     const request = await stored(res.body.id);
     expect(request?.subject.firstName).toBe('Sam');
@@ -127,22 +103,9 @@ describe('the scan\'s file name on the paper record', () => {
   });
 
   popplerTest('when the file name has letters outside ASCII, then the cover page shows them as sent (UTF-8)', async () => {
-    const res = await app.http
-      .post('/api/v1/subjects/NAME-FILE/paper-consents')
-      .set(auth(app.apiKey))
-      .field('formId', 'activiteit-onder-16')
-      .field('firstName', 'Sam')
-      .field('dateOfBirth', '2014-04-02')
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', childDecisions)
-      .attach('file', greyPng(), { filename: 'toestemming-Zoë-Çelik.png', contentType: 'image/png' });
+    const res = await uploadPaperConsent(app, 'NAME-FILE', CHILD_PAPER, greyPng(), { filename: 'toestemming-Zoë-Çelik.png', contentType: 'image/png' });
     expect(res.status).toBe(201);
-    const doc = await app.http.get(`/api/v1/consent-requests/${res.body.id}/document`).set(auth(app.apiKey)).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const doc = await app.http.get(`/api/v1/consent-requests/${res.body.id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
     const file = join(app.dataDir, 'paper-name.pdf');
     writeFileSync(file, doc.body as Buffer);
     expect(flat(textOf(file))).toContain('toestemming-Zoë-Çelik.png');

@@ -2,26 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, uploadAdultPaperConsent, openSigningPage } from '../helpers/test-app';
+import { binary } from '../helpers/http';
+import { adultRequest, auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, type ScanName, uploadRequestPaper } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
 
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
-
-const childDecisions = JSON.stringify([
-  { purposeId: 'registratie', granted: true },
-  { purposeId: 'contact-ouder', granted: false },
-  { purposeId: 'gegevens-delen', granted: false },
-  { purposeId: 'medische-gegevens', granted: true },
-]);
 
 describe('paper consent', () => {
   let app: TestApp;
@@ -33,13 +22,13 @@ describe('paper consent', () => {
   });
 
   const create = async () => (await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest())).body.id as string;
-  const paper = (id: string) => app.http.post(`/api/v1/consent-requests/${id}/paper`).set(auth(app.apiKey));
+  const paper = (id: string, scan: Buffer, name: ScanName) => uploadRequestPaper(app, id, { ...CHILD_PAPER, decisions: CHILD_DECISIONS_MEDICAL }, scan, name);
 
   test('when a scan of a signed paper form is uploaded, then the request is signed, the status counts and the record holds the cover and the scan', async () => {
     const id = await create();
-    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', greyPng(), { filename: 'scan.png', contentType: 'image/png' });
+    const res = await paper(id, greyPng(), { filename: 'scan.png', contentType: 'image/png' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'signed', decisions: JSON.parse(childDecisions) });
+    expect(res.body).toMatchObject({ status: 'signed', decisions: JSON.parse(CHILD_DECISIONS_MEDICAL) });
     const status = await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey));
     expect(status.body.mayRegister).toBe(true);
     const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
@@ -60,7 +49,7 @@ describe('paper consent', () => {
   test('when the file is a renamed .exe, then 422 names the file field and nothing is recorded', async () => {
     const id = await create();
     const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 1)]);
-    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', exe, { filename: 'scan.pdf', contentType: 'application/pdf' });
+    const res = await paper(id, exe, { filename: 'scan.pdf', contentType: 'application/pdf' });
     expect(res.status).toBe(422);
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     expect(res.body.errors).toEqual([{ path: 'file', message: expect.stringMatching(/PDF, JPEG or PNG/) }]);
@@ -77,7 +66,7 @@ describe('paper consent', () => {
       { bytes: Buffer.concat([png, Buffer.alloc(300, 9), Buffer.from('IEND', 'latin1'), Buffer.alloc(4)]), name: 'scan.png' },
     ];
     for (const file of damaged) {
-      const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', file.bytes, file.name);
+      const res = await paper(id, file.bytes, file.name);
       expect(res.status).toBe(422);
       expect(res.body.errors).toEqual([{ path: 'file', message: expect.stringMatching(/damaged/) }]);
     }
@@ -87,14 +76,14 @@ describe('paper consent', () => {
   test('when the file is 11 MiB, then 422 says it is larger than 10 MiB (10,485,760 bytes)', async () => {
     const id = await create();
     const big = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(11 * 1024 * 1024, 0x20)]);
-    const res = await paper(id).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', big, { filename: 'scan.pdf', contentType: 'application/pdf' });
+    const res = await paper(id, big, { filename: 'scan.pdf', contentType: 'application/pdf' });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([{ path: 'file', message: 'The file is larger than 10 MiB (10,485,760 bytes).' }]);
   });
 
   test('when the paper facts are incomplete, then each field is named', async () => {
     const id = await create();
-    const res = await paper(id).field('signedOn', '2027-01-01').field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }])).attach('file', greyPng(), 'scan.png');
+    const res = await app.http.post(`/api/v1/consent-requests/${id}/paper`).set(auth(app.apiKey)).field('signedOn', '2027-01-01').field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: true }])).attach('file', greyPng(), 'scan.png');
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['decisions', 'signedBy', 'signedOn']);
   });
@@ -133,11 +122,8 @@ describe('withdrawal through the same link', () => {
   });
 
   async function signedLink() {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).set('User-Agent', IPHONE).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
-    return { id: created.body.id as string, link, csrf, cookie };
+    const { id, link, csrf, cookie } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' }, { 'User-Agent': IPHONE });
+    return { id, link, csrf, cookie };
   }
 
   (poppler ? test : test.skip)('when consent is signed through the link, then the sealed record ends with the audit trail of every event, the text fingerprint and the browser', async () => {

@@ -5,20 +5,8 @@ import { join } from 'node:path';
 import { PDFDocument, PDFName, PDFString, rgb } from 'pdf-lib';
 
 import { flat, pageCount, popplerTest, qpdfCheck, qpdfTest, runTool, textOf } from '../helpers/pdf-tools';
-import { auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
-const childDecisions = JSON.stringify([
-  { purposeId: 'registratie', granted: true },
-  { purposeId: 'contact-ouder', granted: false },
-  { purposeId: 'gegevens-delen', granted: false },
-  { purposeId: 'medische-gegevens', granted: true },
-]);
+import { binary } from '../helpers/http';
+import { auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
 
 /** A scanner's PDF: pages filled with one colour each, written by pdf-lib (with object streams). */
 async function scanPdf(pages = 2, change?: (doc: PDFDocument) => void | Promise<void>): Promise<Buffer> {
@@ -73,8 +61,7 @@ describe('paper consent with a PDF scan', () => {
   });
 
   const create = async () => (await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest())).body.id as string;
-  const paper = (id: string, scan: Buffer) =>
-    app.http.post(`/api/v1/consent-requests/${id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', scan, { filename: 'scan.pdf', contentType: 'application/pdf' });
+  const paper = (id: string, scan: Buffer) => uploadRequestPaper(app, id, { ...CHILD_PAPER, decisions: CHILD_DECISIONS_MEDICAL }, scan, { filename: 'scan.pdf', contentType: 'application/pdf' });
   const record = async (id: string) => {
     const doc = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
     const file = join(app.dataDir, `${id}.pdf`);
@@ -118,16 +105,7 @@ describe('paper consent with a PDF scan', () => {
   });
 
   popplerTest('when paper consent creates a new request, then its record prints the hash its created event was stored with (the hash of the final event covers the record, so it is not printed)', async () => {
-    const res = await app.http
-      .post('/api/v1/subjects/REG-77/paper-consents')
-      .set(auth(app.apiKey))
-      .field('formId', 'activiteit-onder-16')
-      .field('firstName', 'Sam')
-      .field('dateOfBirth', '2014-04-02')
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', childDecisions)
-      .attach('file', await scanPdf(1), { filename: 'scan.pdf', contentType: 'application/pdf' });
+    const res = await uploadPaperConsent(app, 'REG-77', { ...CHILD_PAPER, decisions: CHILD_DECISIONS_MEDICAL }, await scanPdf(1), { filename: 'scan.pdf', contentType: 'application/pdf' });
     expect(res.status).toBe(201);
     const events = (await app.http.get(`/api/v1/consent-requests/${res.body.id}/events`).set(auth(app.apiKey))).body.data as { type: string; hash: string }[];
     expect(events.map((e) => e.type)).toEqual(['created', 'signed']);

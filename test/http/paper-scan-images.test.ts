@@ -7,16 +7,11 @@ import sharp from 'sharp';
 import { prepareScanImage, readJpegSize } from '../../src/evidence/scan-image';
 import { bombPng, rgbaPng } from '../helpers/png';
 import { WorkLimit } from '../../src/shared/work-limit';
+import { binary } from '../helpers/http';
 import { auth, createTestApp, type TestApp, uploadAdultPaperConsent } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 const photo = () => sharp({ create: { width: 320, height: 400, channels: 3, background: { r: 210, g: 60, b: 40 } } });
 const cmykJpeg = () => photo().toColourspace('cmyk').jpeg().toBuffer();
@@ -76,22 +71,7 @@ describe('paper uploads with hostile or unusual images', () => {
     await app.close();
   });
 
-  const decisions = JSON.stringify([
-    { purposeId: 'registratie', granted: true },
-    { purposeId: 'contact', granted: false },
-    { purposeId: 'gegevens-delen', granted: false },
-  ]);
-  const upload = (reference: string, scan: Buffer, name: string) =>
-    app.http
-      .post(`/api/v1/subjects/${reference}/paper-consents`)
-      .set(auth(app.apiKey))
-      .field('formId', 'inloop-16-plus')
-      .field('firstName', 'Noor')
-      .field('dateOfBirth', '2008-01-15')
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', '2026-11-01')
-      .field('decisions', decisions)
-      .attach('file', scan, name);
+  const upload = (reference: string, scan: Buffer, name: string) => uploadAdultPaperConsent(app, reference, scan, name);
 
   test.each([
     ['a PNG declaring 40000 × 40000 pixels', () => Promise.resolve(bombPng(40_000, 40_000)), 'scan.png', /at most 50,000,000 pixels/],

@@ -11,17 +11,13 @@ import { newId } from '../../src/shared/ids';
 import { startFakeTsa, type FakeTsa } from '../evidence/fake-tsa';
 import { greyPng } from '../helpers/png';
 import { SealGate } from '../helpers/seal-gate';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, testSigningIdentity, uploadAdultPaperConsent } from '../helpers/test-app';
+import { binary } from '../helpers/http';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp, testSigningIdentity, uploadAdultPaperConsent, CHILD_PAPER, uploadRequestPaper } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
 const MINUTE = 60_000;
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /**
  * Races forced deterministically: a seal held open (SealGate) while the other party runs to its
@@ -65,14 +61,8 @@ describe('races and lost updates', () => {
     const link = await deliverAndGetLink(app, id);
     const { csrf, cookie } = await openSigningPage(app, link);
     const hold = gate.holdNext();
-    const paper = app.http
-      .post(`/api/v1/consent-requests/${id}/paper`)
-      .set(auth(app.apiKey))
-      .field('signedBy', 'Noor Bakker')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', JSON.stringify([{ purposeId: 'registratie', granted: false }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]))
-      .attach('file', greyPng(), 'scan.png')
-      .then((r) => r);
+    const refusals = JSON.stringify([{ purposeId: 'registratie', granted: false }, { purposeId: 'contact', granted: false }, { purposeId: 'gegevens-delen', granted: false }]);
+    const paper = uploadRequestPaper(app, id, { signedBy: 'Noor Bakker', signedOn: '2026-11-20', decisions: refusals }, greyPng()).then((r) => r);
     await hold.reached;
     const signed = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
     expect(signed.status).toBe(303);
@@ -84,11 +74,7 @@ describe('races and lost updates', () => {
   });
 
   test('when two withdrawals from the same link overlap (the first one\'s seal is slow), then both count in the request and in the status API, with two receipts', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const signing = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'yes', declaration: 'yes', signerName: 'Noor Bakker' });
     // Two tabs on the done page.
     const { csrf, cookie } = await openSigningPage(app, link);
     const withdraw = (purpose: string) => app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose, action: 'selected' });
@@ -127,11 +113,7 @@ describe('races and lost updates', () => {
   });
 
   test('when the request changes under a withdrawal five times in a row, then the page answers 409 in Dutch and nothing is stored', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const signing = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
     const { csrf, cookie } = await openSigningPage(app, link);
     const store = app.container.store;
     const record = (await store.getDocument(app.organisationId, id, 'consent-pdf'))!;
@@ -155,11 +137,7 @@ describe('races and lost updates', () => {
   });
 
   test('when the same purpose is withdrawn twice at once (a double tap), then one receipt is made and both taps end on the done page', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const signing = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', signing.cookie).type('form').send({ _csrf: signing.csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id, link } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
     const { csrf, cookie } = await openSigningPage(app, link);
     const withdraw = () => app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'contact', action: 'selected' });
     const hold = gate.holdNext();
@@ -185,21 +163,7 @@ describe('Idempotency-Key that outlives its request', () => {
     await app.close();
   });
 
-  const childDecisions = JSON.stringify([
-    { purposeId: 'registratie', granted: true },
-    { purposeId: 'contact-ouder', granted: false },
-    { purposeId: 'gegevens-delen', granted: false },
-    { purposeId: 'medische-gegevens', granted: false },
-  ]);
-  const paper = (id: string, key: string) =>
-    app.http
-      .post(`/api/v1/consent-requests/${id}/paper`)
-      .set(auth(app.apiKey))
-      .set('Idempotency-Key', key)
-      .field('signedBy', 'Ans de Vries')
-      .field('signedOn', '2026-11-20')
-      .field('decisions', childDecisions)
-      .attach('file', greyPng(), 'scan.png');
+  const paper = (id: string, key: string) => uploadRequestPaper(app, id, CHILD_PAPER, greyPng()).set('Idempotency-Key', key);
 
   test('when the first request with a key never answers, then a retry is a 409 for 10 minutes and after that it runs; the late first one cannot overwrite the answer', async () => {
     const id = (await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest())).body.id as string;
@@ -309,11 +273,7 @@ describe('time-stamp retry by two workers at once', () => {
     gate = new SealGate();
     app = await createTestApp({ TSA_URL: tsa.url, TSA_TIMEOUT_MS: '2000' }, undefined, undefined, { wrapSealer: gate.wrap });
     tsa.failAlways(true);
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
-    const id = created.body.id as string;
-    const link = await deliverAndGetLink(app, id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
+    const { id } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
     expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.sealState).toBe('timestamp_pending');
     tsa.failAlways(false);
     app.clock.advance(10 * MINUTE);

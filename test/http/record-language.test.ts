@@ -3,15 +3,10 @@ import { join } from 'node:path';
 
 import { signaturePng } from '../helpers/png';
 import { pageCount, popplerTest, textOf, flat } from '../helpers/pdf-tools';
+import { binary } from '../helpers/http';
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
 
 const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0.0.0 Safari/537.36';
-
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
 
 /** The /Reason of the newest seal: a PDF text string as UTF-16BE hex (`<FEFF…>`), as the seal writes it. */
 function sealReasonOf(pdf: Buffer): string {

@@ -2,7 +2,8 @@ import { deflateSync } from 'node:zlib';
 
 import { checkSignaturePng } from '../../src/evidence/signature-image';
 import { bombPng, pngChunk, rgbaPng, signaturePng } from '../helpers/png';
-import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
+import { createAndSign } from '../helpers/signing';
+import { auth, childRequest, createTestApp, type TestApp } from '../helpers/test-app';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -52,18 +53,11 @@ describe('signing with a hostile signature image', () => {
   const allYes = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' };
 
   test('when the posted form is over 1 MiB (a hand-made giant signature), then the signing page comes back as 422 with the signature error, not a bare 413', async () => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    const res = await app.http
-      .post(link)
-      .set('Cookie', cookie)
-      .type('form')
-      .send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${'A'.repeat(1024 * 1024)}`, action: 'sign' });
+    const { id, signed: res } = await createAndSign(app, childRequest(), { ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${'A'.repeat(1024 * 1024)}` });
     expect(res.status).toBe(422);
     expect(res.headers['content-type']).toMatch(/html/);
     expect(res.text).toContain('Uw handtekening is te groot om op te slaan.');
-    expect((await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey))).body.status).toBe('opened');
+    expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.status).toBe('opened');
   });
 
   test.each([
@@ -71,23 +65,16 @@ describe('signing with a hostile signature image', () => {
     ['a truncated PNG', () => signaturePng().subarray(0, 400), 'Wij konden uw handtekening niet lezen.'],
     ['a PNG with a bad CRC', badCrcPng, 'Wij konden uw handtekening niet lezen.'],
   ])('when the drawn signature is %s, then the page comes back as 422 with the error on the signature, the answers kept, and nothing is stored', async (_name, make, message) => {
-    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
-    const link = await deliverAndGetLink(app, created.body.id);
-    const { csrf, cookie } = await openSigningPage(app, link);
-    const res = await app.http
-      .post(link)
-      .set('Cookie', cookie)
-      .type('form')
-      .send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: dataUrl(make()), action: 'sign' });
+    const { id, link, csrf, cookie, signed: res } = await createAndSign(app, childRequest(), { ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: dataUrl(make()) });
     expect(res.status).toBe(422);
     expect(res.headers['content-type']).toMatch(/html/);
     expect(res.text).toContain('id="error-signature"');
     expect(res.text).toContain(message);
     expect(res.text).toMatch(/name="purpose_registratie" value="yes"[^>]*checked/);
     expect(res.text).toContain('value="Ans de Vries"');
-    const got = await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey));
+    const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
     expect(got.body.status).toBe('opened');
-    const events = await app.http.get(`/api/v1/consent-requests/${created.body.id}/events`).set(auth(app.apiKey));
+    const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
     expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['created', 'sent', 'opened']);
     // The same link still signs with a sound drawing.
     const ok = await app.http
@@ -96,7 +83,7 @@ describe('signing with a hostile signature image', () => {
       .type('form')
       .send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: dataUrl(signaturePng()), action: 'sign' });
     expect(ok.status).toBe(303);
-    const after = await app.http.get(`/api/v1/consent-requests/${created.body.id}/events`).set(auth(app.apiKey));
+    const after = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
     expect(after.body.data.at(-1)).toMatchObject({ type: 'signed', detail: { signature: 'drawn' } });
   });
 });

@@ -3,16 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { greyPng } from '../helpers/png';
-import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, openSigningPage } from '../helpers/test-app';
+import { binary } from '../helpers/http';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, type TestApp, openSigningPage, CHILD_PAPER, uploadRequestPaper } from '../helpers/test-app';
 import { hasPoppler } from '../helpers/tools';
 
 const poppler = hasPoppler();
-const binary = (res: import('superagent').Response, cb: (err: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
-
 describe('the personal link after a decision', () => {
   let app: TestApp;
   beforeEach(async () => {
@@ -55,8 +50,7 @@ describe('the personal link after a decision', () => {
 
     const paperRequest = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest());
     const paperLink = await deliverAndGetLink(app, paperRequest.body.id);
-    const decisions = JSON.stringify(['registratie', 'contact-ouder', 'gegevens-delen', 'medische-gegevens'].map((purposeId, i) => ({ purposeId, granted: i === 0 })));
-    const recorded = await app.http.post(`/api/v1/consent-requests/${paperRequest.body.id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', decisions).attach('file', greyPng(), 'scan.png');
+    const recorded = await uploadRequestPaper(app, paperRequest.body.id, CHILD_PAPER, greyPng());
     expect(recorded.status).toBe(200);
     const paperDoc = await app.http.get(`${paperLink}/document`).buffer(true).parse(binary);
     expect(paperDoc.status).toBe(200);

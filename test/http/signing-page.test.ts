@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { binary } from '../helpers/http';
 import { auth, adultRequest, childRequest, createTestApp, deliverAndGetLink, type TestApp } from '../helpers/test-app';
 
 /** Opens the signing page like a browser: returns the cookie and the CSRF field to post back. */
@@ -61,11 +62,7 @@ describe('signing page', () => {
     const status = await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey));
     expect(status.body.mayRegister).toBe(true);
     expect(status.body.purposes).toEqual(expect.arrayContaining([{ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil: '2027-11-22T23:00:00.000Z', lapsed: false }]));
-    const doc = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const doc = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
     expect(doc.status).toBe(200);
     expect(doc.headers['content-type']).toBe('application/pdf');
     expect((doc.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import sharp from 'sharp';
 
-import { auth, createTestApp, type TestApp } from '../helpers/test-app';
+import { auth, createTestApp, type TestApp, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, uploadRequestPaper } from '../helpers/test-app';
 
 /**
  * Upload limits are exact (10 MiB = 10,485,760 bytes for paper scans, 20 MiB = 20,971,520 bytes
@@ -33,13 +33,6 @@ async function jpegOfSize(size: number): Promise<Buffer> {
   return out;
 }
 
-const childDecisions = JSON.stringify([
-  { purposeId: 'registratie', granted: true },
-  { purposeId: 'contact-ouder', granted: false },
-  { purposeId: 'gegevens-delen', granted: false },
-  { purposeId: 'medische-gegevens', granted: true },
-]);
-
 describe('exact upload limits', () => {
   let app: TestApp;
   beforeEach(async () => {
@@ -56,8 +49,7 @@ describe('exact upload limits', () => {
         .set(auth(app.apiKey))
         .send({ formId: 'activiteit-onder-16', subject: { reference: 'REG-1042', firstName: 'Sam', dateOfBirth: '2014-04-02' }, recipient: { name: 'Ans de Vries', channel: 'sms', phone: '06 12345678', language: 'nl' } })
     ).body.id as string;
-  const paper = (id: string, file: Buffer) =>
-    app.http.post(`/api/v1/consent-requests/${id}/paper`).set(auth(app.apiKey)).field('signedBy', 'Ans de Vries').field('signedOn', '2026-11-20').field('decisions', childDecisions).attach('file', file, { filename: 'scan.jpg', contentType: 'image/jpeg' });
+  const paper = (id: string, file: Buffer) => uploadRequestPaper(app, id, { ...CHILD_PAPER, decisions: CHILD_DECISIONS_MEDICAL }, file, { filename: 'scan.jpg', contentType: 'image/jpeg' });
 
   test('when a paper scan is exactly 10 MiB (10,485,760 bytes), then it is accepted; one byte more is a 422 that states the exact limit', async () => {
     const id = await create();

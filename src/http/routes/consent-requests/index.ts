@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 
 import { cancelConsent } from '../../../consent/cancel-consent';
 import { getConsentDocument, listConsentDocuments, type ConsentDocument } from '../../../consent/consent-documents';
@@ -8,6 +8,7 @@ import { remindConsent } from '../../../consent/remind-consent';
 import { readMultipart } from '../../middleware/multipart';
 import { requestConsent, type RequestConsentDeps } from '../../../consent/request-consent';
 import { AppError } from '../../../errors';
+import type { DocumentRecord } from '../../../storage/store';
 import { authOf } from '../../middleware/auth';
 import { idempotency } from '../../middleware/idempotency';
 import { validate } from '../../middleware/validate';
@@ -25,6 +26,16 @@ const presentConsentDocument = (d: ConsentDocument) => ({ id: d.id, kind: d.kind
 const documentFileName = (d: ConsentDocument, requestId: string) =>
   `akkoord-${requestId}-${d.kind}-v${d.version}${d.contentType === 'application/pdf' ? '.pdf' : ''}`.replace(/[^A-Za-z0-9._-]/g, '_');
 const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
+/** A stored document as a download: its SHA-256 in `Digest`, never cached. */
+const sendDocument = (res: Response, doc: Pick<DocumentRecord, 'contentType' | 'sha256' | 'content'>, fileName: string): void => {
+  res
+    .status(200)
+    .type(doc.contentType)
+    .setHeader('Content-Disposition', `attachment; filename="${fileName}"`)
+    .setHeader('Digest', `sha-256=${Buffer.from(doc.sha256, 'hex').toString('base64')}`)
+    .setHeader('Cache-Control', 'no-store')
+    .send(doc.content);
+};
 
 export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Router {
   const router = Router();
@@ -69,13 +80,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
     const request = await find(organisationId, req.params.id as string);
     const doc = (await store.getDocument(organisationId, request.id, 'consent-pdf')) ?? (await store.getDocument(organisationId, request.id, 'paper-record'));
     if (!doc) throw new AppError('conflict', `There is no document yet: the request is ${request.status}.`);
-    res
-      .status(200)
-      .type(doc.contentType)
-      .setHeader('Content-Disposition', `attachment; filename="akkoord-${request.id}.pdf"`)
-      .setHeader('Digest', `sha-256=${Buffer.from(doc.sha256, 'hex').toString('base64')}`)
-      .setHeader('Cache-Control', 'no-store')
-      .send(doc.content);
+    sendDocument(res, doc, `akkoord-${request.id}.pdf`);
   });
 
   router.post('/:id/remind', validate('params', idParams), async (req, res) => {
@@ -98,13 +103,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
 
   router.get('/:id/documents/:documentId', validate('params', documentParams), async (req, res) => {
     const { document, listed } = await getConsentDocument(deps, authOf(res.locals).organisationId, req.params.id as string, req.params.documentId as string);
-    res
-      .status(200)
-      .type(document.contentType)
-      .setHeader('Content-Disposition', `attachment; filename="${documentFileName(listed, document.requestId)}"`)
-      .setHeader('Digest', `sha-256=${Buffer.from(document.sha256, 'hex').toString('base64')}`)
-      .setHeader('Cache-Control', 'no-store')
-      .send(document.content);
+    sendDocument(res, document, documentFileName(listed, document.requestId));
   });
 
   return router;
