@@ -16,7 +16,7 @@ import { newId } from '../shared/ids';
 import { type WorkLimit, WorkLimitFull } from '../shared/work-limit';
 import { cleanText, stripToVisible, TEXT_PROBLEM_MESSAGES } from '../shared/text';
 import type { ConsentRequestRecord, DecideInput, Decision, EventRecord, Store } from '../storage/store';
-import { amsterdamDate, compareDates, parseIsoDate } from './age';
+import { amsterdamDate, type CalendarDate, compareDates, parseIsoDate } from './age';
 import { formFromSnapshot, formSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import type { FormCatalog } from './forms';
@@ -83,6 +83,23 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
   return { signedBy, signedOn: fields.signedOn!, decisions, scan: scan!, type: type!, fileName: stripToVisible(fields.file?.fileName ?? '') };
 }
 
+/**
+ * A paper form tells what was decided on the day it was signed. A later decision for the same
+ * subject and form (a signature or a withdrawal through the link) must not be undone by recording
+ * an older paper afterwards: that paper is refused, with the date of the decision it would undo.
+ */
+async function assertNotOlderThanLatestDecision(deps: Pick<PaperDeps, 'store'>, organisationId: string, subjectReference: string, formId: string, signedOn: CalendarDate, signedOnText: string): Promise<void> {
+  const latest = (await deps.store.currentDecisions(organisationId, subjectReference))
+    .filter((d) => d.formId === formId)
+    .reduce<string | null>((max, d) => (max === null || d.since > max ? d.since : max), null);
+  if (latest === null) return;
+  const latestDay = amsterdamDate(new Date(latest));
+  if (compareDates(signedOn, latestDay) < 0) {
+    const day = `${latestDay.year}-${String(latestDay.month).padStart(2, '0')}-${String(latestDay.day).padStart(2, '0')}`;
+    throw AppError.validation('signedOn', `This paper was signed on ${signedOnText}, before the latest decision for this person on this form (${day}). An older paper form cannot replace a later choice; ask for a new consent instead.`);
+  }
+}
+
 /** Runs scan work within the limit; when too much waits already, a 503 that says to retry. */
 async function scanWork<T>(deps: Pick<PaperDeps, 'scanWork'>, job: () => Promise<T>): Promise<T> {
   try {
@@ -128,6 +145,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const dayName = `the day the paper was signed (${paper.signedOn})`;
   const signerRole = existing ? signerRoleOn(existing.subject.dateOfBirth, signedOn, 'signedOn', dayName) : signerRoleOn((target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth', dayName);
   assertAudience(form.audience, signerRole, form.id, paper.signedOn);
+  await assertNotOlderThanLatestDecision(deps, organisationId, existing ? existing.subject.reference : (target as { subjectReference: string }).subjectReference, form.id, signedOn, paper.signedOn);
   const embedded = await scanWork(deps, async () => {
     const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
     if (pdfProblem) throw AppError.validation('file', pdfProblem);

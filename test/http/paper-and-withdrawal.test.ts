@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { binary } from '../helpers/http';
-import { adultRequest, auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, type ScanName, uploadRequestPaper } from '../helpers/test-app';
+import { adultRequest, ADULT_PAPER, auth, childRequest, createTestApp, type TestApp, uploadAdultPaperConsent, uploadPaperConsent, CHILD_DECISIONS_MEDICAL, CHILD_PAPER, type ScanName, uploadRequestPaper } from '../helpers/test-app';
 import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 import { hasPoppler } from '../helpers/tools';
@@ -145,6 +145,25 @@ describe('withdrawal through the same link', () => {
     expect(text).toMatch(/SHA-256 van de tekst\s+[0-9a-f]{64}/);
     expect(text).toContain('dit document');
     expect(text).toMatch(/Browser van de ondertekenaar\s+Safari 17 (on|op) iOS/);
+  });
+
+  test('when everything was withdrawn through the link, then a paper form dated before that is refused on signedOn and the withdrawal keeps counting; a newer paper form counts', async () => {
+    const { link, csrf, cookie } = await signedLink();
+    expect((await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'all' })).status).toBe(303);
+    const reference = adultRequest().subject.reference;
+    const status = async () => (await app.http.get(`/api/v1/subjects/${reference}/consent`).set(auth(app.apiKey))).body;
+    expect((await status()).mayRegister).toBe(false);
+
+    // The clock is 2026-11-22; the helper's paper form says it was signed on 2026-11-01.
+    const older = await uploadAdultPaperConsent(app, reference, greyPng());
+    expect(older.status).toBe(422);
+    expect(older.body.errors).toEqual([{ path: 'signedOn', message: expect.stringMatching(/signed on 2026-11-01, before the latest decision for this person on this form \(2026-11-22\)/) }]);
+    expect((await status()).mayRegister).toBe(false);
+    expect((await app.http.get(`/api/v1/consent-requests?subjectReference=${reference}`).set(auth(app.apiKey))).body.data).toHaveLength(1);
+
+    const sameDay = await uploadPaperConsent(app, reference, { ...ADULT_PAPER, signedOn: '2026-11-22' }, greyPng());
+    expect(sameDay.status).toBe(201);
+    expect((await status()).mayRegister).toBe(true);
   });
 
   test('when one purpose is withdrawn, then the status API changes at once, a sealed receipt exists and the signed record stays', async () => {
