@@ -10,7 +10,7 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
 /**
  * `npm run akkoord -- <command>`:
  *   org create --name <name> [settings]                       prints the first API key as its last line
- *   org list | org update <org_id> [--name <name>] [settings]
+ *   org list | org show <org_id> | org update <org_id> [--name <name>] [settings]
  *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
  *   api-key list [--organisation <org_id>] | api-key revoke <key_id>
  *   forms check                                                validates every form in FORMS_DIR
@@ -19,6 +19,7 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
 const USAGE = `Usage: npm run akkoord -- <command>
   org create --name <name> [settings]
   org list
+  org show <org_id>
   org update <org_id> [--name <name>] [settings]
     settings: --contact-phone --contact-email --website --privacy-url --dpo-contact --sms-sender
               --email-sender-name --reply-to --language nl|en --reminder-after-days --expiry-days

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { AppError, isAppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
+import { readPngHeader } from '../evidence/png-header';
 import { listApiKeys, revokeApiKey } from './api-keys';
 import { LOGO_MAX_BYTES } from './organisation-logo';
 import { createOrganisation, type OrganisationInput, updateOrganisation } from './organisation-settings';
@@ -118,6 +119,26 @@ export async function runOrgCommand(deps: Deps, args: string[], io: Io): Promise
       if (options.size === 0) throw new UsageError('give at least one setting to change');
       const { organisation } = await updateOrganisation(deps, id, toInput(options));
       io.out(`Organisation "${organisation.name}" (${organisation.id}) updated: ${[...options.keys()].map((o) => `--${o}`).join(', ')}.\n`);
+      return 0;
+    });
+  }
+  if (command === 'show') {
+    return guarded('org show', io, async () => {
+      const [id, ...extra] = rest;
+      if (!id || id.startsWith('--') || extra.length > 0) throw new UsageError('give one organisation id: org show <org_id>');
+      const organisation = await deps.store.getOrganisation(id);
+      const settings = await deps.store.getOrganisationSettings(id);
+      if (!organisation || !settings) throw new UsageError(`there is no organisation ${id}`);
+      const logo = settings.logoPng ? readPngHeader(settings.logoPng) : null;
+      const rows: [string, string | number | null][] = [
+        ['id', organisation.id],
+        ['created', date(organisation.createdAt)],
+        ...Object.entries(OPTIONS).map(([option, field]): [string, string | number | null] => [
+          `--${option}`,
+          field === 'logo' ? (settings.logoPng ? `PNG ${logo?.width ?? '?'} × ${logo?.height ?? '?'} pixels, ${settings.logoPng.length} bytes` : null) : field === 'name' ? organisation.name : settings[field],
+        ]),
+      ];
+      for (const [label, value] of rows) io.out(`${label}\t${value ?? '-'}\n`);
       return 0;
     });
   }

@@ -60,6 +60,14 @@ describe('akkoord org and api-key commands', () => {
         defaultLanguage: 'en', reminderAfterDays: 5, expiryDays: 30, logoPng: null,
       });
     });
+    const shown = await cli(['org', 'show', org.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`id\t${org.id}\n`);
+    expect(shown.out).toContain('--name\tBuurtwerk Noord\n--contact-phone\t+31201234567\n');
+    expect(shown.out).toContain('--dpo-contact\tFatima El Amrani, fg@buurtwerk-noord.nl\n');
+    expect(shown.out).toContain('--reminder-after-days\t5\n--expiry-days\t30\n--logo\t-\n');
+    expect(shown.out).not.toMatch(/ak_live_/);
+    expect(await cli(['org', 'show', 'org_nope'])).toMatchObject({ code: 2, err: expect.stringContaining('there is no organisation org_nope') });
     // The data protection officer may be a person: not readable in the database file.
     const db = new Database(join(dir, 'akkoord.db'), { readonly: true });
     const row = db.prepare('SELECT * FROM organisations WHERE id = ?').get(org.id) as Record<string, unknown>;
@@ -167,6 +175,7 @@ describe('akkoord org and api-key commands', () => {
       const meta = await sharp(logo).metadata();
       expect(meta).toMatchObject({ format: 'png', width: 512, height: 128 });
       expect(meta.exif).toBeUndefined();
+      expect((await cli(['org', 'show', org.id])).out).toContain(`--logo\tPNG 512 × 128 pixels, ${logo.length} bytes\n`);
       expect(await cli(['org', 'update', org.id, '--logo', ''])).toMatchObject({ code: 0 });
       expect(await stored(org.id)).toBeNull();
     });
