@@ -4,16 +4,29 @@ import { FormValidationError, loadForms } from './consent/forms';
 import { verifyAuditLog } from './evidence/verify-audit-log';
 import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
+import { runApiKeyCommand, runOrgCommand } from './organisations/organisation-cli';
 import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
 
 /**
  * `npm run akkoord -- <command>`:
+ *   org create --name <name> [settings]                       prints the first API key as its last line
+ *   org list | org show <org_id> | org update <org_id> [--name <name>] [settings]
  *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
+ *   api-key list [--organisation <org_id>] | api-key revoke <key_id>
  *   forms check                                                validates every form in FORMS_DIR
  *   audit verify                                               checks every request's keyed event chain, its head, status, decisions and documents
  */
 const USAGE = `Usage: npm run akkoord -- <command>
+  org create --name <name> [settings]
+  org list
+  org show <org_id>
+  org update <org_id> [--name <name>] [settings]
+    settings: --contact-phone --contact-email --website --privacy-url --dpo-contact --sms-sender
+              --email-sender-name --reply-to --language nl|en --reminder-after-days --expiry-days
+              --logo <file.png|file.svg>   ("" clears a setting)
   api-key create --name <label> [--organisation <org_id>]
+  api-key list [--organisation <org_id>]
+  api-key revoke <key_id>
   forms check
   audit verify`;
 
@@ -61,6 +74,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       await container.close();
     }
   }
+  if (group === 'org' || (group === 'api-key' && (command === 'list' || command === 'revoke'))) {
+    const container = await openContainer({ ...config, logLevel: 'warn' });
+    try {
+      const code = group === 'org' ? await runOrgCommand(container, args.slice(1), io) : await runApiKeyCommand(container, args.slice(1), io);
+      if (code !== null) return code;
+    } finally {
+      await container.close();
+    }
+  }
   if (group === 'api-key' && command === 'create') {
     const raw = flag(args, 'name');
     if (!raw || raw.startsWith('--')) {
@@ -76,13 +98,13 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     const name = label.value;
     const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
-      const demo = await bootstrapDemo(container);
+      const demo = config.env === 'production' ? null : await bootstrapDemo(container);
       if (demo) io.out(`Created organisation "Demo" (${demo.organisationId}); its first key "dev" was not printed. Use the key below.\n`);
       let organisationId = flag(args, 'organisation');
       if (!organisationId) {
         const only = await container.store.countOrganisations();
         if (only !== 1) {
-          io.err('There are several organisations: pass --organisation <org_id>.\n');
+          io.err(only === 0 ? 'There is no organisation yet: create one with org create --name "…".\n' : 'There are several organisations: pass --organisation <org_id>.\n');
           return 2;
         }
         organisationId = (await container.store.firstOrganisationId()) ?? '';

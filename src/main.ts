@@ -2,19 +2,18 @@ import { ConfigError, loadConfig } from './config';
 import { openContainer } from './container';
 import { FormValidationError } from './consent/forms';
 import { startServer } from './http/server';
-import { bootstrapDemo } from './organisations/bootstrap-demo';
-import { demoWelcome } from './organisations/demo-welcome';
+import { firstStart } from './organisations/bootstrap-demo';
 
 /** Entry: config → container → HTTP server + worker; SIGTERM/SIGINT drain and exit. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const container = await openContainer(config);
   const { logger } = container;
-  const demo = await bootstrapDemo(container);
+  const welcome = await firstStart(container, config.env, config.publicBaseUrl);
   const server = await startServer(container.app, config.port, config.host);
   if (config.workerEnabled) container.worker.start();
   logger.info({ port: server.port, store: container.store.kind, worker: config.workerEnabled }, 'akkoord is listening');
-  if (demo) process.stdout.write(`${demoWelcome(config.publicBaseUrl, demo.secret, container.clock.now())}\n`);
+  if (welcome) process.stdout.write(`${welcome}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

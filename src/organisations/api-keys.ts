@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ApiKeyRecord, Store } from '../storage/store';
@@ -23,4 +24,26 @@ export async function authenticateApiKey(store: Store, secret: string): Promise<
   if (!secret.startsWith(PREFIX) || secret.length > 100) return null;
   const record = await store.findApiKeyByHash(hashApiKey(secret));
   return record && record.revokedAt === null ? record : null;
+}
+
+/** What may be shown about a key: never its hash, and the secret is not stored at all. */
+export type ApiKeyListing = Omit<ApiKeyRecord, 'keyHash'>;
+
+export async function listApiKeys(store: Store, organisationId?: string): Promise<ApiKeyListing[]> {
+  return (await store.listApiKeys(organisationId)).map(({ keyHash: _hash, ...listing }) => listing);
+}
+
+/**
+ * Revokes a key. The store bumps the key generation in the same transaction, and every process's
+ * API auth compares it before using a key it remembered (src/http/middleware/auth.ts), so the key
+ * stops working at once everywhere.
+ */
+export async function revokeApiKey(deps: { store: Store; clock: Clock }, keyId: string): Promise<ApiKeyListing> {
+  const key = (await deps.store.listApiKeys()).find((k) => k.id === keyId);
+  if (!key) throw new AppError('not_found', `There is no API key ${keyId}.`);
+  if (key.revokedAt !== null) throw new AppError('conflict', `API key ${keyId} was already revoked at ${key.revokedAt.toISOString()}.`);
+  const at = deps.clock.now();
+  if (!(await deps.store.revokeApiKey(keyId, at))) throw new AppError('conflict', `API key ${keyId} was already revoked.`);
+  const { keyHash: _hash, ...listing } = key;
+  return { ...listing, revokedAt: at };
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { Store } from '../storage/store';
 import { createApiKey } from './api-keys';
+import { demoWelcome } from './demo-welcome';
 
 /**
  * On the very first start with an empty store, create the organisation "Demo" and a development
@@ -15,4 +16,18 @@ export async function bootstrapDemo(deps: { store: Store; clock: Clock }): Promi
   await deps.store.createOrganisation({ id: organisationId, name: 'Demo', createdAt: now });
   const { secret } = await createApiKey(deps, organisationId, 'dev');
   return { organisationId, secret };
+}
+
+/**
+ * What a start prints about organisations: nothing once one exists. With an empty store, in
+ * development and test the Demo organisation is created and its key printed once (demoWelcome);
+ * in production nothing is created and no secret printed, only how to create the first one.
+ */
+export async function firstStart(deps: { store: Store; clock: Clock }, env: 'development' | 'test' | 'production', baseUrl: string): Promise<string | null> {
+  if (env === 'production') {
+    if ((await deps.store.countOrganisations()) > 0) return null;
+    return 'Akkoord has no organisation yet. Create the first one, with its first API key, by running:\n\n  npm run akkoord -- org create --name "…"\n';
+  }
+  const demo = await bootstrapDemo(deps);
+  return demo ? demoWelcome(baseUrl, demo.secret, deps.clock.now()) : null;
 }

@@ -21,6 +21,30 @@ export interface Organisation {
   createdAt: Date;
 }
 
+/** What an organisation set for itself (issue 10); null means "not set": the service default applies. */
+export interface OrganisationSettings {
+  contactPhone: string | null;
+  contactEmail: string | null;
+  website: string | null;
+  privacyStatementUrl: string | null;
+  /** Can name a person: the adapter encrypts it. */
+  dpoContact: string | null;
+  smsSenderName: string | null;
+  emailSenderName: string | null;
+  emailReplyTo: string | null;
+  defaultLanguage: Language | null;
+  reminderAfterDays: number | null;
+  expiryDays: number | null;
+  /** A PNG we re-encoded ourselves, at most 512 × 512 pixels. */
+  logoPng: Buffer | null;
+}
+
+export interface OrganisationSummary extends Organisation {
+  /** Keys not revoked. */
+  activeKeys: number;
+  revokedKeys: number;
+}
+
 export interface ApiKeyRecord {
   id: string;
   organisationId: string;
@@ -312,6 +336,20 @@ export interface Store {
   firstOrganisationId(): Promise<string | null>;
   createApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  listOrganisations(): Promise<OrganisationSummary[]>;
+  /** Null when there is no such organisation. */
+  getOrganisationSettings(id: string): Promise<OrganisationSettings | null>;
+  /** Name and settings at once; false when there is no such organisation. */
+  updateOrganisation(id: string, name: string, settings: OrganisationSettings): Promise<boolean>;
+  /** Oldest first; only the keys of one organisation when given. */
+  listApiKeys(organisationId?: string): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked and bumps the key generation, at once; false when no such key or already revoked. */
+  revokeApiKey(id: string, at: Date): Promise<boolean>;
+  /**
+   * A number that changes whenever any process revokes a key. Synchronous on purpose: it is read
+   * on the API's hot path, where a promise per request costs more than the read.
+   */
+  apiKeyGeneration(): number;
 
   getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null>;
 

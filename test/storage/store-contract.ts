@@ -22,6 +22,35 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       await store.close();
     });
 
+    test('when a key is revoked, then it is marked, the key generation moves on, and a second revoke changes nothing', async () => {
+      const key = { id: 'key_1', organisationId: org, name: 'k', keyHash: 'a'.repeat(64), createdAt: t0, revokedAt: null };
+      await store.createApiKey(key);
+      await store.createApiKey({ ...key, id: 'key_2', keyHash: 'b'.repeat(64) });
+      const before = store.apiKeyGeneration();
+      const at = new Date(t0.getTime() + 1000);
+      expect(await store.revokeApiKey('key_1', at)).toBe(true);
+      const after = store.apiKeyGeneration();
+      expect(after).not.toBe(before);
+      expect(await store.revokeApiKey('key_1', at)).toBe(false);
+      expect(await store.revokeApiKey('key_nope', at)).toBe(false);
+      expect(store.apiKeyGeneration()).toBe(after);
+      expect((await store.listApiKeys(org)).map((k) => [k.id, k.revokedAt])).toEqual([['key_1', at], ['key_2', null]]);
+      expect(await store.listOrganisations()).toEqual([{ id: org, name: 'Contract', createdAt: t0, activeKeys: 1, revokedKeys: 1 }]);
+    });
+
+    test('when organisation settings are saved, then they read back; an unknown organisation has none', async () => {
+      const settings = {
+        contactPhone: '+31201234567', contactEmail: 'info@example.nl', website: 'https://example.nl/', privacyStatementUrl: 'https://example.nl/privacy',
+        dpoContact: 'F. El Amrani', smsSenderName: 'Buurtwerk', emailSenderName: 'Buurtwerk', emailReplyTo: 'jeugd@example.nl',
+        defaultLanguage: 'en' as const, reminderAfterDays: 4, expiryDays: 21, logoPng: Buffer.from([1, 2, 3]),
+      };
+      expect(await store.updateOrganisation(org, 'Contract 2', settings)).toBe(true);
+      expect(await store.getOrganisationSettings(org)).toEqual(settings);
+      expect(await store.getOrganisation(org)).toMatchObject({ name: 'Contract 2' });
+      expect(await store.updateOrganisation('org_nope', 'X', settings)).toBe(false);
+      expect(await store.getOrganisationSettings('org_nope')).toBeNull();
+    });
+
     function request(overrides: Partial<ConsentRequestRecord> = {}): ConsentRequestRecord {
       return {
         id: newId('cr', t0),

@@ -23,6 +23,8 @@ import type {
   KeyFingerprint,
   ListFilter,
   Organisation,
+  OrganisationSettings,
+  OrganisationSummary,
   OutboxMessage,
   OutboxState,
   Page,
@@ -62,6 +64,7 @@ const C = {
   link: 'outbox.link',
   document: 'documents.content',
   devOutbox: 'dev_outbox.payload',
+  dpoContact: 'organisations.dpo_contact',
 };
 
 /**
@@ -90,6 +93,7 @@ const SEALED_COLUMNS: readonly { context: string; page: string; one: string }[] 
   { context: C.signature, page: 'SELECT rowid AS r, substr(signature_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND signature_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT signature_enc FROM consent_requests WHERE rowid = ?' },
   { context: C.link, page: 'SELECT rowid AS r, substr(link_enc, 1, 64) AS head FROM outbox WHERE rowid > ? AND link_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT link_enc FROM outbox WHERE rowid = ?' },
   { context: C.document, page: 'SELECT rowid AS r, substr(content_enc, 1, 64) AS head FROM documents WHERE rowid > ? AND content_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT content_enc FROM documents WHERE rowid = ?' },
+  { context: C.dpoContact, page: 'SELECT rowid AS r, substr(dpo_contact_enc, 1, 64) AS head FROM organisations WHERE rowid > ? AND dpo_contact_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT dpo_contact_enc FROM organisations WHERE rowid = ?' },
   { context: C.devOutbox, page: 'SELECT rowid AS r, substr(payload_enc, 1, 64) AS head FROM dev_outbox WHERE rowid > ? AND payload_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT payload_enc FROM dev_outbox WHERE rowid = ?' },
 ];
 
@@ -153,6 +157,7 @@ export class SqliteStore implements Store {
          ON CONFLICT (organisation_id, subject_reference) DO UPDATE SET current_decisions = excluded.current_decisions`,
       ),
       apiKeyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
+      apiKeyGeneration: db.prepare('SELECT generation FROM api_key_generation WHERE id = 1').pluck(),
       chainHead: db.prepare('SELECT events, hash FROM audit_chain_heads WHERE request_id = ?'),
       insertEvent: db.prepare(
         'INSERT INTO events (id, request_id, organisation_id, type, at, actor, detail, prev_hash, hash, hash_alg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -257,6 +262,69 @@ export class SqliteStore implements Store {
       createdAt: date(row.created_at),
       revokedAt: dateOrNull(row.revoked_at),
     };
+  }
+
+  async listOrganisations(): Promise<OrganisationSummary[]> {
+    const rows = this.sql(
+      `SELECT o.id, o.name, o.created_at,
+              (SELECT COUNT(*) FROM api_keys k WHERE k.organisation_id = o.id AND k.revoked_at IS NULL) AS active_keys,
+              (SELECT COUNT(*) FROM api_keys k WHERE k.organisation_id = o.id AND k.revoked_at IS NOT NULL) AS revoked_keys
+         FROM organisations o ORDER BY o.created_at, o.id`,
+    ).all() as Row[];
+    return rows.map((r) => ({ id: String(r.id), name: String(r.name), createdAt: date(r.created_at), activeKeys: Number(r.active_keys), revokedKeys: Number(r.revoked_keys) }));
+  }
+
+  async getOrganisationSettings(id: string): Promise<OrganisationSettings | null> {
+    const row = this.sql('SELECT settings, dpo_contact_enc, logo_png FROM organisations WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return null;
+    const plain = JSON.parse(String(row.settings)) as Partial<OrganisationSettings>;
+    return {
+      contactPhone: plain.contactPhone ?? null,
+      contactEmail: plain.contactEmail ?? null,
+      website: plain.website ?? null,
+      privacyStatementUrl: plain.privacyStatementUrl ?? null,
+      dpoContact: this.cipher.decryptOptional(row.dpo_contact_enc as string | null, C.dpoContact),
+      smsSenderName: plain.smsSenderName ?? null,
+      emailSenderName: plain.emailSenderName ?? null,
+      emailReplyTo: plain.emailReplyTo ?? null,
+      defaultLanguage: plain.defaultLanguage ?? null,
+      reminderAfterDays: plain.reminderAfterDays ?? null,
+      expiryDays: plain.expiryDays ?? null,
+      logoPng: row.logo_png ? Buffer.from(row.logo_png as Buffer) : null,
+    };
+  }
+
+  async updateOrganisation(id: string, name: string, settings: OrganisationSettings): Promise<boolean> {
+    const { dpoContact, logoPng, ...plain } = settings;
+    const result = this.sql('UPDATE organisations SET name = ?, settings = ?, dpo_contact_enc = ?, logo_png = ? WHERE id = ?')
+      .run(name, JSON.stringify(plain), this.cipher.encryptOptional(dpoContact, C.dpoContact), logoPng, id);
+    return result.changes === 1;
+  }
+
+  async listApiKeys(organisationId?: string): Promise<ApiKeyRecord[]> {
+    const rows = (organisationId === undefined
+      ? this.sql('SELECT * FROM api_keys ORDER BY created_at, id').all()
+      : this.sql('SELECT * FROM api_keys WHERE organisation_id = ? ORDER BY created_at, id').all(organisationId)) as Row[];
+    return rows.map((row) => ({
+      id: String(row.id),
+      organisationId: String(row.organisation_id),
+      name: String(row.name),
+      keyHash: String(row.key_hash),
+      createdAt: date(row.created_at),
+      revokedAt: dateOrNull(row.revoked_at),
+    }));
+  }
+
+  async revokeApiKey(id: string, at: Date): Promise<boolean> {
+    return this.db.transaction(() => {
+      const changed = this.sql('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(iso(at), id).changes === 1;
+      if (changed) this.sql('UPDATE api_key_generation SET generation = generation + 1 WHERE id = 1').run();
+      return changed;
+    })();
+  }
+
+  apiKeyGeneration(): number {
+    return this.stmts.apiKeyGeneration.get() as number;
   }
 
   async getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null> {
