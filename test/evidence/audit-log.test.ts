@@ -323,6 +323,34 @@ describe('akkoord audit verify', () => {
   });
 });
 
+describe('audit verify of a declined request', () => {
+  test('when a request is declined through its link, then its chain says "without an end date", verify says ok, and an end set afterwards is reported', async () => {
+    const app = await createTestApp();
+    copies.push(app.dataDir);
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+    const link = await deliverAndGetLink(app, created.body.id);
+    const { csrf, cookie } = await openSigningPage(app, link);
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'decline' });
+    const events = await app.http.get(`/api/v1/consent-requests/${created.body.id}/events`).set(auth(app.apiKey));
+    const declined = (events.body.data as { type: string; detail: Record<string, unknown> }[]).find((e) => e.type === 'declined')!;
+    expect(declined.detail).toMatchObject({ validUntil: null, requiredPurposes: expect.arrayContaining([expect.any(String)]) });
+    await app.container.close();
+
+    const clean = await verify(app.dataDir);
+    expect(clean.err).toBe('');
+    expect(clean.out).not.toContain('not checked');
+    const db = new Database(join(app.dataDir, 'akkoord.db'));
+    try {
+      db.prepare("UPDATE decisions SET granted = 1, valid_until = '2099-01-01T00:00:00.000Z' WHERE request_id = ? AND purpose_id = 'registratie'").run(created.body.id);
+    } finally {
+      db.close();
+    }
+    const res = await verify(app.dataDir);
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('its decision row registratie is valid until 2099-01-01T00:00:00.000Z, its chain says without an end date');
+  }, 30_000);
+});
+
 describe('migration 008 on a database from before the audit key', () => {
   test('when a database with unkeyed chains is opened with the key, then it verifies, new events are keyed, and an old event rewritten later is still found', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'akkoord-audit-migrate-'));
