@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { openContainer } from './container';
 import { FormValidationError, loadForms } from './consent/forms';
-import { verifyAuditLog } from './evidence/verify-audit-log';
+import { describeUnchecked, verifyAuditLog } from './evidence/verify-audit-log';
 import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
 import { runApiKeyCommand, runOrgCommand } from './organisations/organisation-cli';
@@ -64,11 +64,14 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         const where = p.eventId === null ? '' : `, event ${p.eventId} (#${(p.index ?? 0) + 1})`;
         io.err(`BROKEN: ${p.requestId === null ? 'the audit log' : `request ${p.requestId}`}${where}: ${p.reason}\n`);
       });
+      const unchecked = describeUnchecked(summary);
       if (summary.problems > 0) {
         io.err(`${summary.problems} problem${summary.problems === 1 ? '' : 's'} in ${summary.brokenChains} of ${summary.chains} chains (${summary.events} events)\n`);
+        if (unchecked) io.err(`note: ${unchecked}\n`);
         return 1;
       }
       io.out(`ok: ${summary.chains} chains, ${summary.events} events: every chain is whole and sealed, and agrees with its request, decisions and documents\n`);
+      if (unchecked) io.out(`note: ${unchecked}\n`);
       return 0;
     } finally {
       await container.close();

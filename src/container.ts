@@ -17,7 +17,7 @@ import { createViews, type Views } from './http/views';
 import { Worker } from './jobs/worker';
 import { loadOrCreateDevKeys } from './privacy/dev-keys';
 import { FieldCipher, parseKeyRing } from './privacy/field-cipher';
-import { checkKeyRing, type KeySource } from './privacy/key-check';
+import { checkAuditKey, checkKeyRing, type KeySource } from './privacy/key-check';
 import { maskedError } from './privacy/log-masking';
 import { systemClock, type Clock } from './shared/clock';
 import { WorkLimit } from './shared/work-limit';
@@ -47,7 +47,7 @@ export interface Container {
   tokens: LinkTokens;
   app: ReturnType<typeof buildApp>;
   worker: Worker;
-  /** Refuses (ConfigError) when the configured keys cannot open the stored data; see openContainer. */
+  /** Refuses (ConfigError) when the configured keys cannot open the stored data, or the audit key is not the one that sealed the audit log; see openContainer. */
   verifyKeys(): Promise<void>;
   close(): Promise<void>;
 }
@@ -228,6 +228,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     worker,
     verifyKeys: async () => {
       const problems = await checkKeyRing({ store, cipher, ring, clock, source: keys.source, storeName: storeFile(config) });
+      problems.push(...(await checkAuditKey({ store, key: auditChain, clock, storeName: storeFile(config), record: problems.length === 0 })));
       if (problems.length === 0) return;
       // Keys made just now for a store that holds data are useless; the next start says the same.
       if (keys.source.kind === 'dev-file' && keys.source.created) rmSync(keys.source.file, { force: true });

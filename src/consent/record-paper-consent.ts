@@ -193,7 +193,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   // request's chain, so the hash it will be stored with is known now and printed in the trail.
   const created: EventRecord | null = existing
     ? null
-    : { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } };
+    : { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { subjectReference: request.subject.reference, formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } };
   const organisation = await deps.store.getOrganisation(organisationId);
   const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
@@ -252,7 +252,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       type: status,
       at: now,
       actor,
-      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version },
+      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id) },
     },
   };
   if (!existing) {

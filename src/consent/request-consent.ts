@@ -139,7 +139,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
       type: 'created',
       at: now,
       actor,
-      detail: { formId: form.id, formVersion: form.version, signerRole, channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress, expiresAt: expiresAt.toISOString(), reminders },
+      detail: { subjectReference: request.subject.reference, formId: form.id, formVersion: form.version, signerRole, channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress, expiresAt: expiresAt.toISOString(), reminders },
     },
     message: {
       id: newId('msg', now),

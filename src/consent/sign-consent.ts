@@ -168,6 +168,9 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     timestamped: timestamp?.timestamped ?? false,
     ...(timestamp && deps.sealer.timestamps && !timestamp.timestamped ? { sealNote: 'sealed without timestamp', timestampError: timestamp.error ?? null } : {}),
     formVersion: form.version,
+    // What the decision rows and the status projection must hold: `audit verify` compares them.
+    validUntil: status === 'signed' ? consentValidUntil(form, amsterdamDate(now)).toISOString() : null,
+    requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     language,
     browser,
   });

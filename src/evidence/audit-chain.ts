@@ -78,6 +78,15 @@ export class AuditChainKey {
     return this.mac('akkoord-audit-head-v1', `${requestId}\n${events}\n${hash}`);
   }
 
+  /**
+   * What the store keeps to recognise this key at the next start (privacy/key-check.ts):
+   * HMAC-SHA256(key, "akkoord audit key fingerprint v1"), its first 16 bytes in hex. Neither the
+   * key nor a plain hash of it.
+   */
+  fingerprint(): string {
+    return createHmac('sha256', this.key).update('akkoord audit key fingerprint v1').digest('hex').slice(0, 32);
+  }
+
   /** The seal of the whole log's totals: how many chains and events it has. */
   totalsMac(chains: number, events: number): string {
     return this.mac('akkoord-audit-totals-v1', `${chains}\n${events}`);

@@ -19,6 +19,25 @@ export interface AuditSummary {
   events: number;
   problems: number;
   brokenChains: number;
+  /** Requests whose `created` event is from before subject binding: their subject, form and signer role were not checked against the chain. */
+  subjectsUnchecked: number;
+  /** Decisions whose event is from before subject binding: their validity end and required purposes were not checked against the chain. */
+  decisionsUnchecked: number;
+}
+
+/** What one chain's check could not compare, for events written before subject binding. */
+export interface ChainCoverage {
+  subjectUnchecked: boolean;
+  decisionUnchecked: boolean;
+}
+
+/** The summary's note on what was not checked, or null when everything was. */
+export function describeUnchecked(summary: AuditSummary): string | null {
+  const parts: string[] = [];
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  if (summary.subjectsUnchecked > 0) parts.push(`${n(summary.subjectsUnchecked, 'request', 'requests')} from before subject binding: subject, form and signer role not checked`);
+  if (summary.decisionsUnchecked > 0) parts.push(`${n(summary.decisionsUnchecked, 'decision', 'decisions')} from before subject binding: validity end and required purposes not checked`);
+  return parts.length > 0 ? parts.join('; ') : null;
 }
 
 /**
@@ -30,7 +49,7 @@ export interface AuditSummary {
  * before and after, show whole chains that were deleted with every row of their request.
  */
 export async function verifyAuditLog(deps: { source: AuditSource; key: AuditChainKey }, report: (problem: AuditProblem) => void): Promise<AuditSummary> {
-  const summary: AuditSummary = { chains: 0, events: 0, problems: 0, brokenChains: 0 };
+  const summary: AuditSummary = { chains: 0, events: 0, problems: 0, brokenChains: 0, subjectsUnchecked: 0, decisionsUnchecked: 0 };
   const log = (reason: string) => {
     summary.problems += 1;
     report({ requestId: null, eventId: null, index: null, reason });
@@ -38,8 +57,11 @@ export async function verifyAuditLog(deps: { source: AuditSource; key: AuditChai
   const before = await deps.source.auditTotals();
   let chainsWithEvents = 0;
   for await (const rows of deps.source.eventChains()) {
-    const problems = checkChain(rows, deps.key);
+    const coverage: ChainCoverage = { subjectUnchecked: false, decisionUnchecked: false };
+    const problems = checkChain(rows, deps.key, coverage);
     summary.chains += 1;
+    if (coverage.subjectUnchecked) summary.subjectsUnchecked += 1;
+    if (coverage.decisionUnchecked) summary.decisionsUnchecked += 1;
     summary.events += rows.events.length;
     if (rows.events.length > 0) chainsWithEvents += 1;
     if (problems.length > 0) summary.brokenChains += 1;
@@ -83,8 +105,10 @@ export function checkProjection(subject: StatusProjectionRows): string[] {
     found.add(key);
     const want = expected.get(key);
     if (!want) problems.push(`${who}: the status projection has ${entry.formId}/${entry.purposeId}, which no decision row has (added outside the event log)`);
-    else if (want.requestId !== entry.requestId || want.granted !== entry.granted || want.required !== entry.required || want.since !== entry.since) {
+    else if (want.requestId !== entry.requestId || want.granted !== entry.granted || want.since !== entry.since) {
       problems.push(`${who}: the status projection says ${entry.formId}/${entry.purposeId} ${entry.granted ? 'granted' : 'not granted'} by ${entry.requestId}, the latest decision row says ${want.granted ? 'granted' : 'not granted'} by ${want.requestId} (changed outside the event log)`);
+    } else if (want.required !== entry.required || want.validUntil !== entry.validUntil) {
+      problems.push(`${who}: the status projection says ${entry.formId}/${entry.purposeId} ${requiredText(entry.required)} and valid ${untilText(entry.validUntil)}, the latest decision row says ${requiredText(want.required)} and valid ${untilText(want.validUntil)} (changed outside the event log)`);
     }
   }
   for (const [key, want] of expected) if (!found.has(key)) problems.push(`${who}: the status projection lacks ${want.formId}/${want.purposeId} (removed outside the event log)`);
@@ -113,7 +137,12 @@ const ALWAYS_MOVES = new Set(['signed', 'declined', 'expired', 'cancelled', 'wit
 /** Top-level detail fields ending in `Sha256` that name a stored document. */
 const DOCUMENT_FIELDS = ['documentSha256', 'receiptSha256'];
 
-export function checkChain(rows: AuditChainRows, key: AuditChainKey): AuditProblem[] {
+/**
+ * `coverage`, when given, learns what could not be compared: a chain whose events are from before
+ * subject binding (no `subjectReference` in `created`, no `validUntil`/`requiredPurposes` in the
+ * decision) is checked without those facts.
+ */
+export function checkChain(rows: AuditChainRows, key: AuditChainKey, coverage?: ChainCoverage): AuditProblem[] {
   const problems: AuditProblem[] = [];
   const { requestId, request, events } = rows;
   const at = (index: number | null, reason: string) =>
@@ -156,6 +185,7 @@ export function checkChain(rows: AuditChainRows, key: AuditChainKey): AuditProbl
   // Status and decisions as the chain tells them.
   let status: ConsentStatus | null = null;
   let decisions: Decision[] | null = null;
+  let decided: Record<string, unknown> | null = null;
   const documentHashes = new Set<string>();
   for (const [index, e] of events.entries()) {
     for (const [field, value] of Object.entries(e.detail)) if (field.endsWith('Sha256') && typeof value === 'string') documentHashes.add(value);
@@ -186,6 +216,7 @@ export function checkChain(rows: AuditChainRows, key: AuditChainKey): AuditProbl
       const recorded = parseDecisions(e.detail.decisions);
       if (!recorded) at(index, 'its decisions are missing or malformed');
       decisions = recorded ?? [];
+      decided = e.detail;
     }
   }
 
@@ -203,6 +234,7 @@ export function checkChain(rows: AuditChainRows, key: AuditChainKey): AuditProbl
     for (const p of rows.projection) {
       if (byPurpose.get(p.purposeId) !== p.granted) at(last, `the subject's status projection says ${p.purposeId} ${p.granted ? 'granted' : 'not granted'}, its chain does not (changed outside the event log)`);
     }
+    checkBinding(rows, events[0]!.detail, decided, (reason) => at(last, reason), coverage);
   }
 
   for (const d of rows.documents) {
@@ -217,6 +249,65 @@ export function checkChain(rows: AuditChainRows, key: AuditChainKey): AuditProbl
   }
   return problems;
 }
+
+/**
+ * Whose consent it is and how long it counts, as the chain recorded it: the `created` event names
+ * the subject, form, form version and signer role; the `signed`/`declined` event the end of
+ * validity and the required purposes. The request row, its decision rows and its status
+ * projection entries must say the same, or a consent was moved to another subject or extended.
+ */
+function checkBinding(rows: AuditChainRows, created: Record<string, unknown>, decided: Record<string, unknown> | null, report: (reason: string) => void, coverage?: ChainCoverage): void {
+  const request = rows.request!;
+  const subject = typeof created.subjectReference === 'string' ? created.subjectReference : null;
+  if (subject === null) {
+    if (coverage) coverage.subjectUnchecked = true;
+  } else if (request.subjectReference !== subject) {
+    report(`the request's subject is ${request.subjectReference}, its chain was created for ${subject} (moved outside the event log)`);
+  }
+  const fields = [['formId', 'form', request.formId], ['formVersion', 'form version', request.formVersion], ['signerRole', 'signer role', request.signerRole]] as const;
+  for (const [field, label, stored] of fields) {
+    const recorded = created[field];
+    if (subject !== null && typeof recorded === 'string' && recorded !== stored) report(`the request's ${label} is ${stored}, its chain was created with ${recorded} (changed outside the event log)`);
+  }
+  // The decision rows name the subject of the chain (or, for an old chain, of the request).
+  const expectedSubject = subject ?? request.subjectReference;
+  const otherSubjects = new Set(rows.decisionRows.map((d) => d.subjectReference).filter((s) => s !== expectedSubject));
+  for (const other of otherSubjects) {
+    report(`its decision rows name subject ${other}, ${subject !== null ? 'its chain was created for' : 'the request names'} ${expectedSubject} (moved outside the event log)`);
+  }
+
+  if (decided === null) {
+    if (request.validUntil !== null) report(`the request is valid ${untilText(request.validUntil)}, its chain has no decision (changed outside the event log)`);
+    return;
+  }
+  const until = decided.validUntil === null || typeof decided.validUntil === 'string' ? decided.validUntil : undefined;
+  const required = Array.isArray(decided.requiredPurposes) ? new Set(decided.requiredPurposes.filter((p): p is string => typeof p === 'string')) : undefined;
+  if (until === undefined || required === undefined) {
+    if (coverage) coverage.decisionUnchecked = true;
+  }
+  if (until !== undefined) {
+    if (request.validUntil !== until) report(`the request is valid ${untilText(request.validUntil)}, its chain says ${untilText(until)} (changed outside the event log)`);
+    // Rows of the decision carry its end; a later "not granted" row of a withdrawal carries none.
+    const fits = (granted: boolean, value: string | null) => value === until || (!granted && value === null);
+    for (const d of rows.decisionRows) {
+      if (!fits(d.granted, d.validUntil)) report(`its decision row ${d.purposeId} is valid ${untilText(d.validUntil)}, its chain says ${untilText(until)} (changed outside the event log)`);
+    }
+    for (const p of rows.projection) {
+      if (!fits(p.granted, p.validUntil)) report(`the subject's status projection has ${p.purposeId} valid ${untilText(p.validUntil)}, its chain says ${untilText(until)} (changed outside the event log)`);
+    }
+  }
+  if (required !== undefined) {
+    for (const d of rows.decisionRows) {
+      if (d.required !== required.has(d.purposeId)) report(`its decision row ${d.purposeId} says ${requiredText(d.required)}, its chain says ${requiredText(required.has(d.purposeId))} (changed outside the event log)`);
+    }
+    for (const p of rows.projection) {
+      if (p.required !== required.has(p.purposeId)) report(`the subject's status projection has ${p.purposeId} ${requiredText(p.required)}, its chain says ${requiredText(required.has(p.purposeId))} (changed outside the event log)`);
+    }
+  }
+}
+
+const untilText = (value: string | null): string => (value === null ? 'without an end date' : `until ${value}`);
+const requiredText = (required: boolean): string => (required ? 'required' : 'not required');
 
 function parseDecisions(value: unknown): Decision[] | null {
   if (!Array.isArray(value)) return null;

@@ -1,3 +1,4 @@
+import type { AuditChainKey } from '../evidence/audit-chain';
 import type { Clock } from '../shared/clock';
 import type { KeyFingerprint, Store } from '../storage/store';
 import { keyFingerprint, type FieldCipher, type KeyRing } from './field-cipher';
@@ -39,7 +40,10 @@ export async function checkKeyRing(deps: KeyCheckDeps): Promise<string[]> {
     return key ? keyFingerprint(key) : null;
   };
   const active: KeyFingerprint = { keyId: ring.activeKeyId, fingerprint: fingerprintOf(ring.activeKeyId)!, firstUsedAt: now };
-  const recorded = await store.listKeyFingerprints();
+  // The audit key's row is checkAuditKey's: kept as it is here.
+  const all = await store.listKeyFingerprints();
+  const recorded = all.filter((r) => r.keyId !== AUDIT_KEY_FINGERPRINT_ID);
+  const reserved = all.filter((r) => r.keyId === AUDIT_KEY_FINGERPRINT_ID);
   const fits = (r: KeyFingerprint) => fingerprintOf(r.keyId) === r.fingerprint;
 
   // The usual start: every recorded key is configured and the same. No data is read.
@@ -72,8 +76,73 @@ export async function checkKeyRing(deps: KeyCheckDeps): Promise<string[]> {
     return record && fits(record) ? record : { keyId, fingerprint: fingerprintOf(keyId)!, firstUsedAt: now };
   };
   const ids = new Set([...present.keys(), ring.activeKeyId]);
-  await store.replaceKeyFingerprints([...ids].map(keep));
+  await store.replaceKeyFingerprints([...[...ids].map(keep), ...reserved]);
   return [];
+}
+
+/**
+ * The row of AUDIT_CHAIN_KEY's fingerprint (AuditChainKey.fingerprint) in the same table. Not a
+ * possible ENCRYPTION_KEYS id: those hold only letters, digits, _ and -.
+ */
+export const AUDIT_KEY_FINGERPRINT_ID = '#audit-chain';
+
+export interface AuditKeyCheckDeps {
+  store: Pick<Store, 'listKeyFingerprints' | 'addKeyFingerprints' | 'replaceKeyFingerprints' | 'eventChains' | 'auditTotals'>;
+  key: AuditChainKey;
+  clock: Clock;
+  storeName: string;
+  /** Whether to record the fingerprint when the key fits (not while another key check fails). */
+  record: boolean;
+}
+
+/** How many sealed chain heads a store from before the fingerprint is tried against before the key is refused. */
+const HEADS_TRIED = 3;
+
+/**
+ * Start-up check of AUDIT_CHAIN_KEY. With another key the service would start and seal every new
+ * event and chain head with it: `audit verify` (with either key) would then report the log as
+ * rewritten. The store records the key's fingerprint at the first start; a later start with a key
+ * of another fingerprint is refused while the store holds events (with none, nothing was sealed
+ * and the new key is recorded instead). A store from before the fingerprint is checked once
+ * against the seals of its stored chain heads: one that the key makes is enough; none of the
+ * first three is a refusal.
+ */
+export async function checkAuditKey(deps: AuditKeyCheckDeps): Promise<string[]> {
+  const { store, key } = deps;
+  const fingerprint = key.fingerprint();
+  const all = await store.listKeyFingerprints();
+  const recorded = all.find((r) => r.keyId === AUDIT_KEY_FINGERPRINT_ID);
+  if (recorded?.fingerprint === fingerprint) return [];
+
+  const heads = await sealedHeads(deps);
+  const hasEvents = heads.length > 0 || ((await store.auditTotals())?.events ?? 0) > 0;
+  if (recorded && hasEvents) return refuseAuditKey(deps, 'its fingerprint differs');
+  if (!recorded && heads.length > 0 && !heads.some((h) => h.mac === key.headMac(h.requestId, h.events, h.hash))) {
+    return refuseAuditKey(deps, 'the seal of a stored chain head does not match it');
+  }
+  if (!deps.record) return [];
+  const row: KeyFingerprint = { keyId: AUDIT_KEY_FINGERPRINT_ID, fingerprint, firstUsedAt: deps.clock.now() };
+  if (recorded) await store.replaceKeyFingerprints([...all.filter((r) => r !== recorded), row]);
+  else await store.addKeyFingerprints([row]);
+  return [];
+}
+
+async function sealedHeads(deps: AuditKeyCheckDeps): Promise<{ requestId: string; events: number; hash: string; mac: string }[]> {
+  const found: { requestId: string; events: number; hash: string; mac: string }[] = [];
+  for await (const chain of deps.store.eventChains()) {
+    if (chain.head?.mac) found.push({ requestId: chain.requestId, events: chain.head.events, hash: chain.head.hash, mac: chain.head.mac });
+    if (found.length >= HEADS_TRIED) break;
+  }
+  return found;
+}
+
+function refuseAuditKey(deps: AuditKeyCheckDeps, why: string): string[] {
+  return [
+    `AUDIT_CHAIN_KEY: this is not the key that sealed the audit log in ${deps.storeName} (${why}). ` +
+      'With it, new events and chain heads would be sealed with another key, and `audit verify` would report the log as rewritten.',
+    'Set AUDIT_CHAIN_KEY to the key this store ran with before (in development without AUDIT_CHAIN_KEY: the auditChainKey in the dev-keys.json of its DATA_DIR). ' +
+      'The audit key cannot be rotated: keep it as long as the store. Nothing in the store was changed.',
+  ];
 }
 
 function opens(cipher: FieldCipher, sealed: string | Buffer, context: string): boolean {

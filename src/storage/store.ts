@@ -158,15 +158,25 @@ export interface AuditTotals {
 export interface AuditChainRows {
   requestId: string;
   /** null when events, a chain head or documents name a request that is not stored. */
-  request: { organisationId: string; status: string; decisions: Decision[] } | null;
+  request: {
+    organisationId: string;
+    status: string;
+    decisions: Decision[];
+    subjectReference: string;
+    formId: string;
+    formVersion: string;
+    signerRole: string;
+    /** ISO 8601 UTC as stored; null when none. */
+    validUntil: string | null;
+  } | null;
   events: (StoredEvent & { hashAlg: string })[];
   /** The chain head written with each event: count, last hash and its keyed seal. */
   head: { events: number; hash: string; mac: string | null } | null;
   documents: { id: string; kind: string; sha256: string }[];
   /** The request's rows in the decisions table, oldest first. */
-  decisionRows: { purposeId: string; granted: boolean }[];
+  decisionRows: { purposeId: string; granted: boolean; subjectReference: string; required: boolean; validUntil: string | null }[];
   /** The entries of its subject's status projection (subject_status) that name this request. */
-  projection: { purposeId: string; granted: boolean }[];
+  projection: { purposeId: string; granted: boolean; required: boolean; validUntil: string | null }[];
 }
 
 export type OutboxKind = 'invite' | 'reminder';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 
 import { runCli } from '../../src/cli';
 import { AuditChainKey, canonicalJson, legacyEventHash } from '../../src/evidence/audit-chain';
-import { verifyAuditLog, type AuditProblem } from '../../src/evidence/verify-audit-log';
+import { describeUnchecked, verifyAuditLog, type AuditProblem } from '../../src/evidence/verify-audit-log';
 import { FieldCipher, parseKeyRing } from '../../src/privacy/field-cipher';
 import { applyMigrations, MIGRATIONS_DIR } from '../../src/storage/sqlite/migrate';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
@@ -260,6 +260,55 @@ describe('akkoord audit verify', () => {
     expect((await verify(recounted)).err).toContain('BROKEN: the audit log: the totals of the audit log are missing or not sealed with the audit key');
   });
 
+  test('when a consent is moved to another subject in the request, its decision rows and the status projection, then verify names the request', async () => {
+    const dir = tampered((db) => {
+      db.prepare("UPDATE consent_requests SET subject_reference = 'VICTIM-1' WHERE id = ?").run(ids.c);
+      db.prepare("UPDATE decisions SET subject_reference = 'VICTIM-1' WHERE request_id = ?").run(ids.c);
+      db.prepare("UPDATE subject_status SET subject_reference = 'VICTIM-1' WHERE subject_reference = 'REG-PAPER-1'").run();
+    });
+    const res = await verify(dir);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(new RegExp(`BROKEN: request ${ids.c}, event \\S+ \\(#2\\): the request's subject is VICTIM-1, its chain was created for REG-PAPER-1`));
+    expect(res.err).toContain('its decision rows name subject VICTIM-1, its chain was created for REG-PAPER-1');
+  });
+
+  test('when a consent is extended in the request, its decision rows and the status projection, then verify names the request', async () => {
+    const until = '2099-01-01T00:00:00.000Z';
+    const dir = tampered((db) => {
+      db.prepare('UPDATE consent_requests SET valid_until = ? WHERE id = ?').run(until, ids.b);
+      db.prepare('UPDATE decisions SET valid_until = ? WHERE request_id = ?').run(until, ids.b);
+      db.prepare(
+        `UPDATE subject_status SET current_decisions = (SELECT json_group_array(CASE WHEN json_extract(value, '$[0]') = ? THEN json_set(value, '$[6]', ?) ELSE json(value) END) FROM json_each(current_decisions))
+         WHERE subject_reference = 'REG-2001'`,
+      ).run(ids.b, until);
+    });
+    const res = await verify(dir);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(new RegExp(`BROKEN: request ${ids.b}, event \\S+ \\(#5\\): the request is valid until ${until}, its chain says until 20\\d\\d-`));
+    expect(res.err).toMatch(/its decision row registratie is valid until 2099-01-01T00:00:00.000Z, its chain says until 20\d\d-/);
+    expect(res.err).toMatch(/the subject's status projection has registratie valid until 2099-01-01T00:00:00.000Z, its chain says until 20\d\d-/);
+  });
+
+  test('when a purpose\'s required flag is changed in the decision rows and the status projection, then verify names the request', async () => {
+    const dir = tampered((db) => {
+      db.prepare("UPDATE decisions SET required = 1 - required WHERE request_id = ? AND purpose_id = 'gegevens-delen'").run(ids.b);
+      db.prepare(
+        `UPDATE subject_status SET current_decisions = (SELECT json_group_array(CASE WHEN json_extract(value, '$[2]') = 'gegevens-delen' THEN json_set(value, '$[4]', 1 - json_extract(value, '$[4]')) ELSE json(value) END) FROM json_each(current_decisions))
+         WHERE subject_reference = 'REG-2001'`,
+      ).run();
+    });
+    const res = await verify(dir);
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(new RegExp(`BROKEN: request ${ids.b}, event \\S+ \\(#5\\): its decision row gegevens-delen says (required|not required), its chain says (required|not required)`));
+    expect(res.err).toMatch(/the subject's status projection has gegevens-delen (required|not required), its chain says/);
+  });
+
+  test('when nothing was touched, then the subject, validity and required purposes of every request are checked', async () => {
+    const res = await verify(tampered(() => undefined));
+    expect(res.code).toBe(0);
+    expect(res.out).not.toContain('not checked');
+  });
+
   test('when an event row is updated or deleted through SQLite, then the database refuses', () => {
     tampered((db) => {
       const [first] = eventIds(db, ids.a);
@@ -270,6 +319,34 @@ describe('akkoord audit verify', () => {
       expect(eventIds(db, ids.a)).toHaveLength(3);
     });
   });
+});
+
+describe('audit verify of a declined request', () => {
+  test('when a request is declined through its link, then its chain says "without an end date", verify says ok, and an end set afterwards is reported', async () => {
+    const app = await createTestApp();
+    copies.push(app.dataDir);
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+    const link = await deliverAndGetLink(app, created.body.id);
+    const { csrf, cookie } = await openSigningPage(app, link);
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'decline' });
+    const events = await app.http.get(`/api/v1/consent-requests/${created.body.id}/events`).set(auth(app.apiKey));
+    const declined = (events.body.data as { type: string; detail: Record<string, unknown> }[]).find((e) => e.type === 'declined')!;
+    expect(declined.detail).toMatchObject({ validUntil: null, requiredPurposes: expect.arrayContaining([expect.any(String)]) });
+    await app.container.close();
+
+    const clean = await verify(app.dataDir);
+    expect(clean.err).toBe('');
+    expect(clean.out).not.toContain('not checked');
+    const db = new Database(join(app.dataDir, 'akkoord.db'));
+    try {
+      db.prepare("UPDATE decisions SET granted = 1, valid_until = '2099-01-01T00:00:00.000Z' WHERE request_id = ? AND purpose_id = 'registratie'").run(created.body.id);
+    } finally {
+      db.close();
+    }
+    const res = await verify(app.dataDir);
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('its decision row registratie is valid until 2099-01-01T00:00:00.000Z, its chain says without an end date');
+  }, 30_000);
 });
 
 describe('migration 008 on a database from before the audit key', () => {
@@ -314,12 +391,15 @@ describe('migration 008 on a database from before the audit key', () => {
       return { problems, summary };
     };
     try {
-      expect(await check()).toEqual({ problems: [], summary: { chains: 2, events: 5, problems: 0, brokenChains: 0 } });
+      // Their `created` events name no subject: verify says so instead of checking it.
+      const before = await check();
+      expect(before).toEqual({ problems: [], summary: { chains: 2, events: 5, problems: 0, brokenChains: 0, subjectsUnchecked: 2, decisionsUnchecked: 0 } });
+      expect(describeUnchecked(before.summary)).toBe('2 requests from before subject binding: subject, form and signer role not checked');
 
       const at = new Date(t0.getTime() + 3_600_000);
       expect(await store.changeStatus({ organisationId: 'org_old', requestId: 'cr_open', fromStatuses: ['sent'], status: 'cancelled', at, event: { id: 'evt_new', requestId: 'cr_open', organisationId: 'org_old', type: 'cancelled', at, actor: 'api:key_1', detail: { previousStatus: 'sent' } } })).toBe(true);
       expect(store.db.prepare("SELECT hash_alg FROM events WHERE request_id = 'cr_open' ORDER BY seq").pluck().all()).toEqual(['sha256', 'sha256', 'hmac-sha256']);
-      expect(await check()).toEqual({ problems: [], summary: { chains: 2, events: 6, problems: 0, brokenChains: 0 } });
+      expect(await check()).toEqual({ problems: [], summary: { chains: 2, events: 6, problems: 0, brokenChains: 0, subjectsUnchecked: 2, decisionsUnchecked: 0 } });
 
       // An old chain rewritten after the upgrade, consistently, with plain SHA-256: its sealed head gives it away.
       store.db.exec('DROP TRIGGER events_no_update');
@@ -385,9 +465,9 @@ describe('audit verify while the service writes', () => {
       const summary = await verifyAuditLog({ source, key }, (p) => problems.push(p));
       expect(problems).toEqual([]);
       // cr_1 was read before its reminder; cr_0 and cr_3 came after the page of ids was read.
-      expect(summary).toEqual({ chains: 2, events: 2, problems: 0, brokenChains: 0 });
+      expect(summary).toEqual({ chains: 2, events: 2, problems: 0, brokenChains: 0, subjectsUnchecked: 2, decisionsUnchecked: 0 });
       const again = await verifyAuditLog({ source: store, key }, (p) => problems.push(p));
-      expect(again).toEqual({ chains: 4, events: 5, problems: 0, brokenChains: 0 });
+      expect(again).toEqual({ chains: 4, events: 5, problems: 0, brokenChains: 0, subjectsUnchecked: 4, decisionsUnchecked: 0 });
     } finally {
       await store.close();
     }

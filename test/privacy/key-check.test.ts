@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +73,7 @@ describe('start-up check of the encryption keys against the stored data', () => 
     const read = await request(rotated.app).get(`/api/v1/consent-requests/${requestId}`).set(auth(apiKey));
     expect(read.status).toBe(200);
     expect((await request(rotated.app).get('/readyz')).body.status).toBe('ready');
-    expect((await rotated.store.listKeyFingerprints()).map((f) => f.keyId).sort()).toEqual(['k1', 'k2']);
+    expect((await rotated.store.listKeyFingerprints()).map((f) => f.keyId).sort()).toEqual(['#audit-chain', 'k1', 'k2']);
   });
 
   test('when LINK_SIGNING_KEY changes, then the service starts (only the links stop working)', async () => {
@@ -89,7 +89,7 @@ describe('start-up check of the encryption keys against the stored data', () => 
 
     expect(await refusal(dataDir, { ENCRYPTION_KEYS: `k1:${B}`, LINK_SIGNING_KEY: LINK })).toMatch(/key "k1" cannot open the data it sealed in .*akkoord\.db \(tried consent_requests\./);
     const right = await start(dataDir, { ENCRYPTION_KEYS: `k1:${A}`, LINK_SIGNING_KEY: LINK });
-    expect((await right.store.listKeyFingerprints()).map((f) => f.keyId)).toEqual(['k1']);
+    expect((await right.store.listKeyFingerprints()).map((f) => f.keyId).sort()).toEqual(['#audit-chain', 'k1']);
   });
 
   test('when a store holds no encrypted data yet, then other keys are accepted and recorded instead', async () => {
@@ -97,7 +97,61 @@ describe('start-up check of the encryption keys against the stored data', () => 
     dirs.push(dataDir);
     await (await start(dataDir, { ENCRYPTION_KEYS: `k1:${A}`, LINK_SIGNING_KEY: LINK })).close();
     const again = await start(dataDir, { ENCRYPTION_KEYS: `k1:${B}`, LINK_SIGNING_KEY: LINK });
-    expect((await again.store.listKeyFingerprints()).map((f) => f.keyId)).toEqual(['k1']);
+    expect((await again.store.listKeyFingerprints()).map((f) => f.keyId).sort()).toEqual(['#audit-chain', 'k1']);
+  });
+
+  describe('AUDIT_CHAIN_KEY', () => {
+    const AUDIT = key();
+    const OTHER_AUDIT = key();
+    const keys = (audit: string) => ({ ENCRYPTION_KEYS: `k1:${A}`, LINK_SIGNING_KEY: LINK, AUDIT_CHAIN_KEY: audit });
+    const auditFingerprint = async (c: Container) => (await c.store.listKeyFingerprints()).find((f) => f.keyId === '#audit-chain')?.fingerprint;
+    const eventCount = (c: Container) => (c.store as SqliteStore).db.prepare('SELECT COUNT(*) FROM events').pluck().get();
+
+    test('when events were sealed with audit key A and the service restarts with audit key B, then it refuses to start, naming AUDIT_CHAIN_KEY and what to do', async () => {
+      const { dataDir } = await storeWithData(keys(AUDIT));
+      const message = await refusal(dataDir, keys(OTHER_AUDIT));
+      expect(message).toMatch(/^Akkoord cannot start/);
+      expect(message).toContain(`AUDIT_CHAIN_KEY: this is not the key that sealed the audit log in ${join(dataDir, 'akkoord.db')} (its fingerprint differs)`);
+      expect(message).toContain('Set AUDIT_CHAIN_KEY to the key this store ran with before');
+      expect(message).not.toContain(AUDIT);
+      expect(message).not.toContain(OTHER_AUDIT);
+    });
+
+    test('when the service restarts with the same audit key, then it starts, and the store holds the key\'s fingerprint, never the key', async () => {
+      const { dataDir } = await storeWithData(keys(AUDIT));
+      const again = await start(dataDir, keys(AUDIT));
+      const expected = createHmac('sha256', Buffer.from(AUDIT, 'base64')).update('akkoord audit key fingerprint v1').digest('hex').slice(0, 32);
+      expect(await auditFingerprint(again)).toBe(expected);
+      const everything = JSON.stringify((again.store as SqliteStore).db.prepare('SELECT * FROM key_fingerprints').all());
+      expect(everything).not.toContain(AUDIT);
+      expect(everything).not.toContain(Buffer.from(AUDIT, 'base64').toString('hex'));
+    });
+
+    test('when a store from before the audit key fingerprint holds events, then the first start checks the key against a sealed chain head: the wrong key is refused, the right one starts and is recorded', async () => {
+      const { dataDir } = await storeWithData(keys(AUDIT));
+      const first = await start(dataDir, keys(AUDIT));
+      const events = eventCount(first);
+      (first.store as SqliteStore).db.exec("DELETE FROM key_fingerprints WHERE key_id = '#audit-chain'");
+      await first.close();
+
+      expect(await refusal(dataDir, keys(OTHER_AUDIT))).toContain(`AUDIT_CHAIN_KEY: this is not the key that sealed the audit log in ${join(dataDir, 'akkoord.db')} (the seal of a stored chain head does not match it)`);
+      const right = await start(dataDir, keys(AUDIT));
+      expect(eventCount(right)).toBe(events);
+      expect(await auditFingerprint(right)).toMatch(/^[0-9a-f]{32}$/);
+      await right.close();
+      expect(await refusal(dataDir, keys(OTHER_AUDIT))).toContain('(its fingerprint differs)');
+    });
+
+    test('when a store holds no events yet, then another audit key is accepted and recorded instead', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'akkoord-keys-'));
+      dirs.push(dataDir);
+      const first = await start(dataDir, keys(AUDIT));
+      const before = await auditFingerprint(first);
+      await first.close();
+      const again = await start(dataDir, keys(OTHER_AUDIT));
+      expect(await auditFingerprint(again)).toMatch(/^[0-9a-f]{32}$/);
+      expect(await auditFingerprint(again)).not.toBe(before);
+    });
   });
 
   test('when dev-keys.json is deleted in development while the store holds data, then it refuses, says the file is missing and data exists, and keeps no new key file', async () => {

@@ -563,23 +563,34 @@ export class SqliteStore implements Store {
 
   private auditChainRows(requestId: string): AuditChainRows {
     return this.db.transaction((): AuditChainRows => {
-      const r = this.sql('SELECT organisation_id, subject_reference, status, decisions FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
+      const r = this.sql('SELECT organisation_id, subject_reference, status, decisions, form_id, form_version, signer_role, valid_until FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
       const head = this.sql('SELECT events, hash, mac FROM audit_chain_heads WHERE request_id = ?').get(requestId) as Row | undefined;
       const events = (this.sql('SELECT * FROM events WHERE request_id = ? ORDER BY seq').all(requestId) as Row[]).map((e) => ({ ...this.toEvent(e), hashAlg: String(e.hash_alg) }));
       const documents = (this.sql('SELECT id, kind, sha256 FROM documents WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[])
         .map((d) => ({ id: String(d.id), kind: String(d.kind), sha256: String(d.sha256) }));
-      const decisionRows = (this.sql('SELECT purpose_id, granted FROM decisions WHERE request_id = ? ORDER BY decided_at, seq').all(requestId) as Row[])
-        .map((d) => ({ purposeId: String(d.purpose_id), granted: Number(d.granted) === 1 }));
+      const decisionRows = (this.sql('SELECT purpose_id, granted, subject_reference, required, valid_until FROM decisions WHERE request_id = ? ORDER BY decided_at, seq').all(requestId) as Row[])
+        .map((d) => ({ purposeId: String(d.purpose_id), granted: Number(d.granted) === 1, subjectReference: String(d.subject_reference), required: Number(d.required) === 1, validUntil: (d.valid_until as string | null) ?? null }));
       const projection = r
         ? (this.sql(
-            `SELECT json_extract(j.value, '$[2]') AS purpose_id, json_extract(j.value, '$[3]') AS granted
+            `SELECT json_extract(j.value, '$[2]') AS purpose_id, json_extract(j.value, '$[3]') AS granted, json_extract(j.value, '$[4]') AS required, json_extract(j.value, '$[6]') AS valid_until
              FROM subject_status s, json_each(s.current_decisions) j
              WHERE s.organisation_id = ? AND s.subject_reference = ? AND json_extract(j.value, '$[0]') = ?`,
-          ).all(r.organisation_id, r.subject_reference, requestId) as Row[]).map((p) => ({ purposeId: String(p.purpose_id), granted: Number(p.granted) === 1 }))
+          ).all(r.organisation_id, r.subject_reference, requestId) as Row[]).map((p) => ({ purposeId: String(p.purpose_id), granted: Number(p.granted) === 1, required: Number(p.required) === 1, validUntil: (p.valid_until as string | null) ?? null }))
         : [];
       return {
         requestId,
-        request: r ? { organisationId: String(r.organisation_id), status: String(r.status), decisions: JSON.parse(String(r.decisions)) as Decision[] } : null,
+        request: r
+          ? {
+              organisationId: String(r.organisation_id),
+              status: String(r.status),
+              decisions: JSON.parse(String(r.decisions)) as Decision[],
+              subjectReference: String(r.subject_reference),
+              formId: String(r.form_id),
+              formVersion: String(r.form_version),
+              signerRole: String(r.signer_role),
+              validUntil: (r.valid_until as string | null) ?? null,
+            }
+          : null,
         events,
         head: head ? { events: Number(head.events), hash: String(head.hash), mac: (head.mac as string | null) ?? null } : null,
         documents,
