@@ -11,7 +11,7 @@ import { describeUnchecked, verifyAuditLog, type AuditProblem } from '../../src/
 import { FieldCipher, parseKeyRing } from '../../src/privacy/field-cipher';
 import { applyMigrations, MIGRATIONS_DIR } from '../../src/storage/sqlite/migrate';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
-import { adultRequest, auth, childRequest, createTestApp, uploadAdultPaperConsent } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, uploadAdultPaperConsent } from '../helpers/test-app';
 import { createAndSign } from '../helpers/signing';
 import { greyPng } from '../helpers/png';
 
