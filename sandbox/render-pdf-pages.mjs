@@ -32,7 +32,8 @@ async function render() {
     verbosity: 0,
     // The worker's heap limit does not count image buffers and canvases: an image larger than the
     // scan budget is not decoded at all (the inspection refuses image XObjects over it already; this
-    // also covers inline images), and no canvas pdfjs makes for an image exceeds 64 MiB.
+    // also covers inline images), and images over 64 MiB of RGBA are scaled down where pdfjs can
+    // (in Node: JPEG 2000, decoded at a lower resolution).
     maxImageSize: maxImagePixels,
     canvasMaxAreaInBytes: 64 * 1024 * 1024,
   });
