@@ -2,7 +2,7 @@ import { deflateSync } from 'node:zlib';
 
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 
-import { inspectPdfScan, pdfScanProblem } from '../../src/evidence/inspect-pdf-scan';
+import { inspectPdfScan, PDF_INSPECT_LIMITS, pdfScanProblem } from '../../src/evidence/inspect-pdf-scan';
 import { PDF_RENDER_LIMITS, renderPdfPages, ScanRenderError } from '../../src/evidence/render-pdf-pages';
 
 async function pdf(change?: (doc: PDFDocument) => void, options: { useObjectStreams?: boolean } = {}): Promise<Buffer> {
@@ -148,6 +148,10 @@ describe('pdfScanProblem', () => {
     });
 
     expect(await inspection).toEqual({ problem: null, otherWorkRan: true });
+  });
+
+  test('when the inspection does not finish within its deadline, then the worker is stopped and the reason says so', async () => {
+    expect(await inspectPdfScan(await pdf(), { ...PDF_INSPECT_LIMITS, timeoutMs: 1 })).toEqual({ problem: expect.stringMatching(/^The PDF could not be checked within 0.001 seconds/) });
   });
 
   test.each([
