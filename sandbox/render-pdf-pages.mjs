@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
-const { pdf, maxPages, dpi, maxSide, jpegQuality } = workerData;
+const { pdf, maxPages, dpi, maxSide, jpegQuality, maxImagePixels } = workerData;
 // Fonts, colour maps and decoders come from the installed pdfjs-dist package, never from a URL.
 const pdfjsRoot = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const folder = (name) => join(pdfjsRoot, name) + '/';
@@ -30,6 +30,12 @@ async function render() {
     iccUrl: folder('iccs'),
     wasmUrl: folder('wasm'),
     verbosity: 0,
+    // The worker's heap limit does not count image buffers and canvases: an image larger than the
+    // scan budget is not decoded at all (the inspection refuses image XObjects over it already; this
+    // also covers inline images), and images over 64 MiB of RGBA are scaled down where pdfjs can
+    // (in Node: JPEG 2000, decoded at a lower resolution).
+    maxImageSize: maxImagePixels,
+    canvasMaxAreaInBytes: 64 * 1024 * 1024,
   });
   const doc = await task.promise;
   try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { type AuditChainKey, GENESIS_HASH } from '../evidence/audit-chain';
 import { auditEntry, auditTrailFor } from '../evidence/audit-trail';
-import { pdfScanProblem } from '../evidence/inspect-pdf-scan';
+import { inspectPdfScan } from '../evidence/inspect-pdf-scan';
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import { ScanRenderError } from '../evidence/render-pdf-pages';
 import { sealReason } from '../evidence/seal-reasons';
@@ -112,10 +112,16 @@ async function scanWork<T>(deps: Pick<PaperDeps, 'scanWork'>, job: () => Promise
 
 /**
  * What the record shows of the scan: a JPEG or PNG decoded in full and converted to sRGB for
- * PDF/A (refused as a 422 on `file` when too large or damaged); a PDF as it came.
+ * PDF/A (refused as a 422 on `file` when too large or damaged); a PDF checked and rewritten from
+ * its parsed objects (refused as a 422 on `file` naming the reason), so that bytes of the upload
+ * that belong to no object never reach the record.
  */
 async function scanForRecord(scan: Buffer, type: ScanType): Promise<Buffer> {
-  if (type === 'application/pdf') return scan;
+  if (type === 'application/pdf') {
+    const inspected = await inspectPdfScan(scan);
+    if (inspected.problem !== null) throw AppError.validation('file', inspected.problem);
+    return inspected.normalised;
+  }
   const prepared = await prepareScanImage(scan, type);
   if (!prepared.ok) throw AppError.validation('file', prepared.reason);
   return prepared.image.bytes;
@@ -146,11 +152,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const signerRole = existing ? signerRoleOn(existing.subject.dateOfBirth, signedOn, 'signedOn', dayName) : signerRoleOn((target as { dateOfBirth: string }).dateOfBirth, signedOn, 'dateOfBirth', dayName);
   assertAudience(form.audience, signerRole, form.id, paper.signedOn);
   await assertNotOlderThanLatestDecision(deps, organisationId, existing ? existing.subject.reference : (target as { subjectReference: string }).subjectReference, form.id, signedOn, paper.signedOn);
-  const embedded = await scanWork(deps, async () => {
-    const pdfProblem = paper.type === 'application/pdf' ? await pdfScanProblem(paper.scan) : null;
-    if (pdfProblem) throw AppError.validation('file', pdfProblem);
-    return scanForRecord(paper.scan, paper.type);
-  });
+  const embedded = await scanWork(deps, () => scanForRecord(paper.scan, paper.type));
   // A new request is only allocated here: it is written together with its decision, after the
   // record is sealed, so an expiry sweep or a reader never meets it half-made.
   let request: ConsentRequestRecord;
@@ -195,7 +197,9 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     ? null
     : { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { subjectReference: request.subject.reference, formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } };
   const organisation = await deps.store.getOrganisation(organisationId);
+  // The SHA-256 of the upload as it was received; for a PDF also that of the normalised copy attached to the record.
   const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
+  const attachedSha256 = paper.type === 'application/pdf' ? createHash('sha256').update(embedded).digest('hex') : null;
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[request.language] ?? id;
   const history = existing ? await deps.store.listEvents(organisationId, request.id) : [];
   let record: Buffer;
@@ -220,7 +224,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
           ...(created ? [auditEntry(created, deps.auditChain.eventHash(GENESIS_HASH, created))] : []),
           ...auditTrailFor(history, { id: '', requestId: request.id, organisationId, type: paper.decisions.some((d) => d.granted) ? 'signed' : 'declined', at: now, actor, detail: { channel: 'paper' } }),
         ],
-        scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName },
+        scan: { contentType: paper.type, bytes: paper.scan.length, sha256: scanSha256, fileName: paper.fileName, attachedSha256 },
       },
       embedded,
       paper.type,
@@ -252,7 +256,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       type: status,
       at: now,
       actor,
-      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256 }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id) },
+      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256, ...(attachedSha256 ? { attachedSha256 } : {}) }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id) },
     },
   };
   if (!existing) {

@@ -110,6 +110,7 @@ const labelsSchema = z.strictObject({
     sizePattern: text1,
     scanFileName: text1,
     scanSha256: text1,
+    scanAttachedSha256: text1,
     scanOnNextPage: text1,
     scanAttached: text1,
     scanKeptSeparately: text1,

@@ -46,7 +46,8 @@ export interface PaperCoverPdfInput {
   recordedByName?: string | null;
   /** Every event of the request so far, oldest first, with the final signed/declined one last. */
   auditTrail: AuditEntry[];
-  scan: { contentType: string; bytes: number; sha256: string; fileName: string | null };
+  /** `sha256`: of the upload as received; `attachedSha256`: of the normalised PDF attached to the record (PDF scans). */
+  scan: { contentType: string; bytes: number; sha256: string; fileName: string | null; attachedSha256?: string | null };
 }
 
 export type PaperScanType = 'application/pdf' | 'image/jpeg' | 'image/png';
@@ -64,8 +65,9 @@ export async function renderPaperCoverPdf(input: PaperCoverPdfInput): Promise<Bu
 /**
  * Consent given on paper as ONE PDF/A-3b document: the cover, then the scan, then the audit trail.
  * A photo or image scan is shown on page 2, fitted to the page. A PDF scan (already checked with
- * pdfScanProblem) is shown page by page as images drawn in a sandboxed worker, and is also
- * embedded unchanged as an associated file (AFRelationship Source).
+ * inspectPdfScan, which also rewrote it from its parsed objects) is shown page by page as images
+ * drawn in a sandboxed worker, and that normalised copy is embedded as an associated file
+ * (AFRelationship Source).
  */
 export async function renderPaperRecordPdf(coverInput: PaperCoverPdfInput, scan: Buffer, contentType: PaperScanType): Promise<Buffer> {
   // Rendered before the document is opened: a PDF that cannot be drawn leaves nothing half made.
@@ -148,7 +150,9 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
 /** How to check the scan and the seal: under the cover's facts, or in a record after its audit trail. */
 function drawScanCheck(page: Page, input: PaperCoverPdfInput): void {
   page.doc.y += 6;
-  note(page, [fill(page.labels.paper.scanCheck, { organisationName: input.organisationName })]);
+  // A PDF scan is attached as rewritten from its objects; its own SHA-256 is given here, so that the cover stays one page.
+  const attached = input.scan.attachedSha256 ? [fill(page.labels.paper.scanAttachedSha256, { sha256: input.scan.attachedSha256.toLowerCase() })] : [];
+  note(page, [fill(page.labels.paper.scanCheck, { organisationName: input.organisationName }), ...attached]);
 }
 
 /**

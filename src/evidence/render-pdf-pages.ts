@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 
 import { projectPath } from '../shared/paths';
 import { MAX_SCAN_PAGES } from './inspect-pdf-scan';
+import { SCAN_MAX_PIXELS } from './scan-image';
 
 /**
  * The pages of an uploaded PDF scan as images, so that a record shows the scan itself and not only
@@ -48,7 +49,7 @@ type WorkerReply = { ok: true; pages: { jpeg: Uint8Array; width: number; height:
 export function renderPdfPages(pdf: Buffer, limits: PdfRenderLimits = PDF_RENDER_LIMITS): Promise<RenderedPage[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_FILE, {
-      workerData: { pdf: new Uint8Array(pdf), maxPages: limits.maxPages, dpi: limits.dpi, maxSide: limits.maxSide, jpegQuality: limits.jpegQuality },
+      workerData: { pdf: new Uint8Array(pdf), maxPages: limits.maxPages, dpi: limits.dpi, maxSide: limits.maxSide, jpegQuality: limits.jpegQuality, maxImagePixels: SCAN_MAX_PIXELS },
       resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
       stdout: true,
       stderr: true,

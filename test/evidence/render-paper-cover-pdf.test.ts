@@ -242,7 +242,7 @@ describe('renderPaperRecordPdf', () => {
     const images = run('pdfimages', ['-list', file]).trim().split('\n').slice(2).map((line) => line.trim().split(/\s+/));
 
     expect(pageCount(file)).toBe(3);
-    expect(flat(text)).toContain('De scan staat op de volgende pagina. Het originele PDF-bestand zit er ook als bijlage in.');
+    expect(flat(text)).toContain('De scan staat op de volgende pagina. Het PDF-bestand zit er ook als bijlage in, opnieuw opgeslagen zonder wat niet bij de pagina\'s hoort.');
     expect(flat(pages[1]!)).toContain('Scan van het papieren formulier, pagina 1 van 1');
     // Columns: page num type width height color comp bpc enc …: one RGB JPEG on page 2, A4 at 150 dpi.
     expect(images.map((row) => [row[0], row[2], row[3], row[4], row[5], row[8]])).toEqual([['2', 'image', '1240', '1754', 'rgb', 'jpeg']]);
@@ -264,7 +264,7 @@ describe('renderPaperRecordPdf', () => {
     const text = textOf(file);
 
     expect(pageCount(file)).toBe(5);
-    expect(flat(text)).toContain('The scan is on the next 3 pages. The original PDF file is attached as well.');
+    expect(flat(text)).toContain('The scan is on the next 3 pages. The PDF file is attached as well, saved again without anything that is not part of its pages.');
     for (const n of [1, 2, 3]) expect(flat(text.split('\f')[n]!)).toContain(`Scan of the paper form, page ${n} of 3`);
     expect([2, 3, 4].map((n) => dominantColour(file, n))).toEqual(['red', 'green', 'blue']);
   });

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 
 import { PDFDocument, PDFName, PDFString, rgb } from 'pdf-lib';
@@ -37,7 +39,36 @@ const HOSTILE: { name: string; make: () => Promise<Buffer>; reason: RegExp }[] =
   {
     name: 'a Windows program appended after its end marker',
     make: async () => Buffer.concat([await scanPdf(1), Buffer.from('\nMZ\x90\x00\x03\x00\x00\x00\x04\x00PE\x00\x00', 'latin1')]),
-    reason: /after the last %%EOF\): \d+ bytes, starting like a Windows program \(MZ\)/,
+    reason: /after a %%EOF\) that is not an update of the document: \d+ bytes, starting like a Windows program \(MZ\)/,
+  },
+  {
+    name: 'a Windows program and a second end marker appended after its end marker',
+    make: async () => Buffer.concat([await scanPdf(1), Buffer.from('\nMZ\x90\x00\x03\x00 payload\n%%EOF\n', 'latin1')]),
+    reason: /after a %%EOF\) that is not an update of the document: \d+ bytes, starting like a Windows program \(MZ\)/,
+  },
+  {
+    name: 'a 20000 × 20000 image (declared; its data is small)',
+    make: async () => {
+      const data = deflateSync(Buffer.alloc(4096));
+      const plain = (await scanPdf(1)).toString('latin1');
+      const size = Number(/\/Size (\d+)/.exec(plain)![1]);
+      const image = `${size} 0 obj\n<< /Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length ${data.length} >>\nstream\n${data.toString('latin1')}\nendstream\nendobj\n`;
+      // An unreferenced object appended before the cross-reference data: pdf-lib reads every object it finds.
+      const at = plain.lastIndexOf('\nxref') + 1 || plain.lastIndexOf('startxref');
+      return Buffer.from(plain.slice(0, at) + image + plain.slice(at), 'latin1');
+    },
+    reason: /an image of 20,000 × 20,000 = 400,000,000 pixels; at most 50,000,000 pixels/,
+  },
+  {
+    name: 'an object stream named with #-escapes (/Obj#53tm) that unpacks to 65 MiB',
+    make: async () => {
+      const bomb = deflateSync(Buffer.alloc(65 * 1024 * 1024));
+      const plain = (await scanPdf(1)).toString('latin1');
+      const stream = `999 0 obj\n<< /Type /Obj#53tm /N 1 /First 10 /Filter /FlateDecode /Length ${bomb.length} >>\nstream\n${bomb.toString('latin1')}\nendstream\nendobj\n`;
+      const at = plain.lastIndexOf('\nxref') + 1 || plain.lastIndexOf('startxref');
+      return Buffer.from(plain.slice(0, at) + stream + plain.slice(at), 'latin1');
+    },
+    reason: /unpacks to more than 64 MiB of structure \(a compression bomb\)/,
   },
   {
     name: 'an embedded file',
@@ -84,7 +115,7 @@ describe('paper consent with a PDF scan', () => {
     const pages = textOf(file).split('\f');
 
     expect(pageCount(file)).toBe(4);
-    expect(flat(pages[0]!)).toContain('De scan staat op de volgende 2 pagina\'s. Het originele PDF-bestand zit er ook als bijlage in.');
+    expect(flat(pages[0]!)).toContain('De scan staat op de volgende 2 pagina\'s. Het PDF-bestand zit er ook als bijlage in, opnieuw opgeslagen zonder wat niet bij de pagina\'s hoort.');
     expect(flat(pages[0]!)).toMatch(/Ondertekend door Rol Ans de Vries Ouder\/voogd/);
     expect(flat(pages[0]!)).toMatch(/Voornaam kind Geboortedatum Sam 2 april 2014/);
     const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { actor: string }[];
@@ -100,8 +131,29 @@ describe('paper consent with a PDF scan', () => {
       ['2', 'rgb', 'jpeg'],
       ['3', 'rgb', 'jpeg'],
     ]);
+    // Attached is the copy rewritten from the parsed objects; the cover and the event give the SHA-256 of the upload and of that copy.
     runTool('pdfdetach', ['-save', '1', '-o', join(app.dataDir, 'attached.pdf'), file]);
-    expect(readFileSync(join(app.dataDir, 'attached.pdf')).equals(scan)).toBe(true);
+    const attached = readFileSync(join(app.dataDir, 'attached.pdf'));
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect(pageCount(join(app.dataDir, 'attached.pdf'))).toBe(2);
+    const detail = (events.at(-1) as unknown as { detail: { scan: Record<string, unknown> } }).detail.scan;
+    expect(detail).toMatchObject({ type: 'application/pdf', bytes: scan.length, sha256: sha256(scan), attachedSha256: sha256(attached) });
+    expect(flat(pages[0]!)).toContain(`SHA-256 van de scan ${sha256(scan)}`);
+    expect(flat(pages.slice(1).join(' '))).toContain(`SHA-256 van de bijlage: ${sha256(attached)}`);
+  });
+
+  popplerTest('when an accepted PDF scan hides bytes outside its objects, then the attached copy does not carry them', async () => {
+    const plain = await scanPdf(1, undefined);
+    const text = plain.toString('latin1');
+    const at = text.lastIndexOf('\nxref') + 1 || text.lastIndexOf('startxref');
+    const scan = Buffer.from(`${text.slice(0, at)}%MZ\x90\x00 HIDDEN-PAYLOAD\n${text.slice(at)}`, 'latin1');
+    const id = await create();
+    expect((await paper(id, scan)).status).toBe(200);
+    const file = await record(id);
+    runTool('pdfdetach', ['-save', '1', '-o', join(app.dataDir, 'attached.pdf'), file]);
+
+    expect(readFileSync(join(app.dataDir, 'attached.pdf')).includes('HIDDEN-PAYLOAD')).toBe(false);
+    expect(readFileSync(file).includes('HIDDEN-PAYLOAD')).toBe(false);
   });
 
   popplerTest('when paper consent creates a new request, then its record prints the hash its created event was stored with (the hash of the final event covers the record, so it is not printed)', async () => {
