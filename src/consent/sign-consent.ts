@@ -12,10 +12,11 @@ import { cleanText } from '../shared/text';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
 import { amsterdamDate } from './age';
 import { formFromSnapshot } from './form-snapshot';
-import type { ConsentForm, Language } from './form-types';
+import type { ConsentForm, Language, SignerRole } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
+import { signerRoleFor } from './request-consent';
 import { consentValidUntil } from './validity';
 
 export interface SignDeps {
@@ -94,7 +95,8 @@ export interface FieldProblem {
   key: string;
 }
 
-export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
+/** `roleChanged`: the signer's role on the day of signing is no longer the request's (the child turned 16); nothing was stored. */
+export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[]; roleChanged?: SignerRole };
 
 const SIGNATURE_PREFIX = 'data:image/png;base64,';
 
@@ -142,6 +144,9 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
 }
 
 export async function decide(deps: SignDeps, request: ConsentRequestRecord, form: ConsentForm, input: DecisionInput): Promise<DecisionResult> {
+  // A link lives up to 90 days: the age rule of the request is checked again on the day of signing.
+  const roleToday = signerRoleFor(request.subject.dateOfBirth, deps.clock.now());
+  if (roleToday !== request.signerRole) return { ok: false, problems: [], roleChanged: roleToday };
   const { problems, decisions, signerName } = validate(form, input);
   const drawn = input.action === 'sign' ? await readDrawnSignature(input.signatureDataUrl) : ({ kind: 'none' } as const);
   if (drawn.kind === 'refused') problems.push(drawn.problem);

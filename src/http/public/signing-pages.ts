@@ -143,6 +143,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       userAgent: req.get('user-agent'),
       language: lang,
     });
+    if (!result.ok && result.roleChanged) return html(res, 422, 'role-changed', { lang, title: '', subjectFirstName: state.request.subject.firstName, organisationName: res.locals.organisationName as string });
     if (!result.ok) return rerender(422, result.problems);
     res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
   });
