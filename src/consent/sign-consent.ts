@@ -143,10 +143,16 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
   return { problems, decisions, signerName };
 }
 
+/** The signer's role today when it is no longer the request's (the child turned 16 since), else null. */
+export function roleChangedSince(deps: Pick<SignDeps, 'clock'>, request: ConsentRequestRecord): SignerRole | null {
+  const roleToday = signerRoleFor(request.subject.dateOfBirth, deps.clock.now());
+  return roleToday === request.signerRole ? null : roleToday;
+}
+
 export async function decide(deps: SignDeps, request: ConsentRequestRecord, form: ConsentForm, input: DecisionInput): Promise<DecisionResult> {
   // A link lives up to 90 days: the age rule of the request is checked again on the day of signing.
-  const roleToday = signerRoleFor(request.subject.dateOfBirth, deps.clock.now());
-  if (roleToday !== request.signerRole) return { ok: false, problems: [], roleChanged: roleToday };
+  const roleToday = roleChangedSince(deps, request);
+  if (roleToday) return { ok: false, problems: [], roleChanged: roleToday };
   const { problems, decisions, signerName } = validate(form, input);
   const drawn = input.action === 'sign' ? await readDrawnSignature(input.signatureDataUrl) : ({ kind: 'none' } as const);
   if (drawn.kind === 'refused') problems.push(drawn.problem);

@@ -99,6 +99,10 @@ describe('paper, names and links after review', () => {
     const decline = await app.http.post(`${link}?lang=en`).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'decline', signerName: '' });
     expect(decline.status).toBe(422);
     expect(decline.text).toContain('Sam is now 16.');
+    const again = await app.http.get(link);
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('Sam is inmiddels 16 jaar.');
+    expect(again.text).not.toContain('name="signerName"');
     const after = await app.http.get(`/api/v1/consent-requests/${created.body.id}`).set(auth(app.apiKey));
     expect(after.body).toEqual(before.body);
     expect((await events(created.body.id)).map((e) => e.type)).not.toContain('signed');

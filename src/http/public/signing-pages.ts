@@ -2,7 +2,7 @@ import { Router, urlencoded, type Request, type RequestHandler, type Response } 
 
 import type { ConsentForm, Language } from '../../consent/form-types';
 import { declarationFor } from '../../consent/forms';
-import { decide, markOpened, resolveLink, type FieldProblem, type LinkState, type SignDeps } from '../../consent/sign-consent';
+import { decide, markOpened, resolveLink, roleChangedSince, type FieldProblem, type LinkState, type SignDeps } from '../../consent/sign-consent';
 import type { ConsentRequestRecord } from '../../storage/store';
 import type { Views } from '../views';
 import { checkCsrf, issueCsrf } from './csrf';
@@ -45,6 +45,9 @@ export function signingPages(deps: SigningPagesDeps): Router {
     if (token.includes('%')) return gone(res, pickLang(req), 'unknown');
     next();
   });
+
+  const roleChangedPage = (res: Response, request: ConsentRequestRecord, lang: Language, status = 200) =>
+    html(res, status, 'role-changed', { lang, title: '', subjectFirstName: request.subject.firstName, organisationName: res.locals.organisationName as string });
 
   const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean }) => ({
     lang,
@@ -111,6 +114,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
     if (state.kind === 'unknown' || state.kind === 'gone') return goneFor(req, res, state);
     const lang = pickLang(req, state.request.language);
     if (state.kind === 'done') return html(res, 200, 'done', doneModel(req, res, state.request, state.form, lang));
+    // The child turned 16 since the link was sent: the parent is told at once, before filling anything in.
+    if (roleChangedSince(deps, state.request)) return roleChangedPage(res, state.request, lang);
     await markOpened(deps, state.request, req.get('user-agent'));
     html(res, 200, 'sign', signModel(req, res, state.request, state.form, lang, {}));
   });
@@ -158,7 +163,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       userAgent: req.get('user-agent'),
       language: lang,
     });
-    if (!result.ok && result.roleChanged) return html(res, 422, 'role-changed', { lang, title: '', subjectFirstName: state.request.subject.firstName, organisationName: res.locals.organisationName as string });
+    if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
     if (!result.ok) return rerender(422, result.problems);
     res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
   });
