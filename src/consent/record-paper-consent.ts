@@ -46,6 +46,18 @@ export interface PaperFields {
   file: { bytes: Buffer; fileName: string | null } | null;
 }
 
+/**
+ * A paper form is recorded at most 2 years after it was signed: the same Amsterdam calendar date
+ * two years back is the earliest `signedOn` (on 29 February, with no such day two years back, that
+ * is 1 March). An older date is a typing error or a consent that has long lapsed; it is also never
+ * before the date of birth (signerRoleOn).
+ */
+export const MAX_PAPER_AGE_YEARS = 2;
+function earliestSignedOn(now: Date): CalendarDate {
+  const today = amsterdamDate(now);
+  return { ...today, year: today.year - MAX_PAPER_AGE_YEARS };
+}
+
 const decisionsSchema = z.array(z.object({ purposeId: z.string().min(1), granted: z.boolean() }).strict()).min(1);
 
 /** Checks the paper facts against the form: every purpose decided once, a name, a real date not in the future. */
@@ -58,6 +70,7 @@ function validatePaper(form: ConsentForm, fields: PaperFields, now: Date): { sig
   const day = parseIsoDate(fields.signedOn ?? '');
   if (!day) errors.push({ path: 'signedOn', message: 'Use a real date in the form YYYY-MM-DD.' });
   else if (compareDates(day, amsterdamDate(now)) > 0) errors.push({ path: 'signedOn', message: 'The date lies in the future.' });
+  else if (compareDates(day, earliestSignedOn(now)) < 0) errors.push({ path: 'signedOn', message: `The date lies more than ${MAX_PAPER_AGE_YEARS} years before today; record a form signed in the last ${MAX_PAPER_AGE_YEARS} years.` });
   let decisions: Decision[] = [];
   try {
     const parsed = decisionsSchema.safeParse(JSON.parse(fields.decisions ?? ''));
@@ -211,9 +224,10 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
         form,
         language: request.language,
         signedBy: paper.signedBy,
-        signerRole: request.signerRole,
+        // The role on the day the paper was signed; on an open request it may differ from the request's.
+        signerRole,
         subjectFirstName: request.subject.firstName,
-        subjectDateOfBirth: request.signerRole === 'guardian' ? request.subject.dateOfBirth : null,
+        subjectDateOfBirth: signerRole === 'guardian' ? request.subject.dateOfBirth : null,
         signedOn: paper.signedOn,
         decisions: paper.decisions.map((d) => ({ ...d, label: label(d.purposeId) })),
         recordedAt: now,
@@ -256,7 +270,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       type: status,
       at: now,
       actor,
-      detail: { method: 'paper', signedOn: paper.signedOn, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256, ...(attachedSha256 ? { attachedSha256 } : {}) }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id) },
+      detail: { method: 'paper', signedOn: paper.signedOn, signerRole, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256, ...(attachedSha256 ? { attachedSha256 } : {}) }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id) },
     },
   };
   if (!existing) {

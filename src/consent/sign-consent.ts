@@ -12,10 +12,11 @@ import { cleanText } from '../shared/text';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
 import { amsterdamDate } from './age';
 import { formFromSnapshot } from './form-snapshot';
-import type { ConsentForm, Language } from './form-types';
+import type { ConsentForm, Language, SignerRole } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
+import { signerRoleFor } from './request-consent';
 import { consentValidUntil } from './validity';
 
 export interface SignDeps {
@@ -28,7 +29,7 @@ export interface SignDeps {
 
 export type LinkState =
   | { kind: 'unknown' }
-  | { kind: 'gone'; reason: 'expired' | 'cancelled' }
+  | { kind: 'gone'; reason: 'expired' | 'cancelled'; language: Language }
   | { kind: 'open' | 'done'; request: ConsentRequestRecord; form: ConsentForm };
 
 /**
@@ -41,7 +42,7 @@ export async function resolveLink(deps: SignDeps, token: string): Promise<LinkSt
   // By the token alone: the link names no organisation. Every write below names the request's.
   const request = await deps.store.findConsentRequestByTokenHash(hash);
   if (!request || request.status === 'failed') return { kind: 'unknown' };
-  if (request.status === 'expired' || request.status === 'cancelled') return { kind: 'gone', reason: request.status };
+  if (request.status === 'expired' || request.status === 'cancelled') return { kind: 'gone', reason: request.status, language: request.language };
   const now = deps.clock.now();
   if (OPEN_STATUSES.includes(request.status) && request.expiresAt.getTime() <= now.getTime()) {
     await deps.store.changeStatus({
@@ -53,7 +54,7 @@ export async function resolveLink(deps: SignDeps, token: string): Promise<LinkSt
       dropPendingMessages: true,
       event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: 'expired', at: now, actor: 'system', detail: { previousStatus: request.status } },
     });
-    return { kind: 'gone', reason: 'expired' };
+    return { kind: 'gone', reason: 'expired', language: request.language };
   }
   const snapshot = await deps.store.getFormSnapshot(request.formId, request.formVersion);
   if (!snapshot) throw new Error(`form snapshot ${request.formId}@${request.formVersion} is missing`);
@@ -94,7 +95,8 @@ export interface FieldProblem {
   key: string;
 }
 
-export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[] };
+/** `roleChanged`: the signer's role on the day of signing is no longer the request's (the child turned 16); nothing was stored. */
+export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[]; roleChanged?: SignerRole };
 
 const SIGNATURE_PREFIX = 'data:image/png;base64,';
 
@@ -141,7 +143,16 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
   return { problems, decisions, signerName };
 }
 
+/** The signer's role today when it is no longer the request's (the child turned 16 since), else null. */
+export function roleChangedSince(deps: Pick<SignDeps, 'clock'>, request: ConsentRequestRecord): SignerRole | null {
+  const roleToday = signerRoleFor(request.subject.dateOfBirth, deps.clock.now());
+  return roleToday === request.signerRole ? null : roleToday;
+}
+
 export async function decide(deps: SignDeps, request: ConsentRequestRecord, form: ConsentForm, input: DecisionInput): Promise<DecisionResult> {
+  // A link lives up to 90 days: the age rule of the request is checked again on the day of signing.
+  const roleToday = roleChangedSince(deps, request);
+  if (roleToday) return { ok: false, problems: [], roleChanged: roleToday };
   const { problems, decisions, signerName } = validate(form, input);
   const drawn = input.action === 'sign' ? await readDrawnSignature(input.signatureDataUrl) : ({ kind: 'none' } as const);
   if (drawn.kind === 'refused') problems.push(drawn.problem);

@@ -96,7 +96,7 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
       type: 'withdrawn',
       at: now,
       actor: 'recipient',
-      detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
+      detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, language, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
     },
   });
 }

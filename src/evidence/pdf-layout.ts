@@ -49,7 +49,7 @@ const labelsSchema = z.strictObject({
   signedVia: text1,
   browser: z.strictObject({ pattern: text1, unknown: text1, otherBrowser: text1, otherSystem: text1 }),
   /** The /Reason of each seal, in the language of the document it seals. */
-  sealReasons: z.strictObject({ signed: text1, declined: text1, withdrawn: text1, paper: text1, timestampAdded: text1 }),
+  sealReasons: z.strictObject({ signed: text1, declined: text1, withdrawn: text1, paper: text1, timestampAdded: text1, receiptTimestampAdded: text1 }),
   footerReference: text1,
   pageOf: text1,
   /** Per event type; a type without a label is shown as it is stored. */

@@ -141,7 +141,7 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
     { label: labels.dateTimeUtc, value: input.recordedAt.toISOString() },
     { label: paper.scanType, value: paper.scanTypes[input.scan.contentType] ?? input.scan.contentType },
     { label: paper.scanSize, value: fileSize(input.scan.bytes, labels) },
-    ...(input.scan.fileName ? [{ label: paper.scanFileName, value: input.scan.fileName }] : []),
+    ...(input.scan.fileName ? [{ label: paper.scanFileName, value: shownFileName(input.scan.fileName) }] : []),
     { label: paper.scanSha256, value: input.scan.sha256.toLowerCase(), mono: true },
   ]);
   if (placement === 'separate') drawScanCheck(page, input);
@@ -200,6 +200,13 @@ function attachScan(page: Page, input: PaperCoverPdfInput, scan: Buffer): void {
 }
 
 /** The uploaded name when it is a plain PDF file name, otherwise one made from the request id. */
+/** At most 120 characters (code points) of the scan's file name on the cover: a longer one ends in "…" (so the cover stays one page). */
+export const MAX_SHOWN_FILE_NAME = 120;
+function shownFileName(fileName: string): string {
+  const chars = Array.from(fileName);
+  return chars.length <= MAX_SHOWN_FILE_NAME ? fileName : `${chars.slice(0, MAX_SHOWN_FILE_NAME - 1).join('').trimEnd()}…`;
+}
+
 function attachmentName(fileName: string | null, requestId: string): string {
   const base = (fileName ?? '').split(/[\\/]/).pop()?.replace(/[^\p{L}\p{N} ._()-]/gu, '').trim() ?? '';
   if (!base) return `scan-${requestId}.pdf`;

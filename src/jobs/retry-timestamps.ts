@@ -51,7 +51,8 @@ async function retryReceipts(deps: { store: Store; clock: Clock; sealer: Sealer;
   for (const receipt of await deps.store.listReceiptsMissingTimestamps(retryTimestampsJob.batch)) {
     const organisation = await deps.store.getOrganisation(receipt.organisationId);
     const now = deps.clock.now();
-    const sealed = await deps.sealer.seal(receipt.content, { reason: 'Time-stamp added to the withdrawal receipt', name: organisation?.name || 'Akkoord', signedAt: now });
+    const language = await receiptLanguage(deps.store, receipt);
+    const sealed = await deps.sealer.seal(receipt.content, { reason: sealReason('receiptTimestampAdded', language), name: organisation?.name || 'Akkoord', signedAt: now });
     if (!sealed.timestamped) {
       deps.logger.warn({ consentRequestId: receipt.requestId, documentId: receipt.id }, 'time-stamp authority still unavailable');
       continue;
@@ -76,4 +77,12 @@ async function recordLanguage(store: Store, r: { id: string; organisationId: str
   const chosen = [...events].reverse().find((e) => e.type === 'signed' || e.type === 'declined')?.detail.language;
   if (chosen === 'nl' || chosen === 'en') return chosen;
   return (await store.getConsentRequest(r.organisationId, r.id))?.language ?? 'nl';
+}
+
+/** The language the receipt was made in: named by its `withdrawn` event (by the receipt's SHA-256), else the request's. */
+async function receiptLanguage(store: Store, receipt: { requestId: string; organisationId: string; sha256: string }): Promise<Language> {
+  const events = await store.listEvents(receipt.organisationId, receipt.requestId);
+  const chosen = events.find((e) => e.type === 'withdrawn' && e.detail.receiptSha256 === receipt.sha256)?.detail.language;
+  if (chosen === 'nl' || chosen === 'en') return chosen;
+  return (await store.getConsentRequest(receipt.organisationId, receipt.requestId))?.language ?? 'nl';
 }

@@ -86,6 +86,8 @@ function modelsFor(page: string, lang: UiLanguage): object[] {
       const badStamp = { ...result, seal: { ...result.seal, timestamp: null, timestampProblem: 'the TSA signature does not verify' } };
       return [{ ...base, result: null }, { ...base, result }, { ...base, result: { ...result, authentic: false, seal: { ...result.seal, intact: false } } }, { ...base, result: stamped }, { ...base, result: badStamp }, { ...base, result: null, error: 'Dit bestand is geen PDF.' }];
     }
+    case 'role-changed':
+      return [{ lang, subjectFirstName: 'Sam', organisationName: 'Jongerenwerk Noord', title: '' }, { lang, subjectFirstName: 'Sam', organisationName: '', title: '' }];
     case 'link-gone':
       return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'unknown', title: '' }];
     case 'error':
@@ -235,7 +237,7 @@ describe('content security policy', () => {
   ];
 
   it('when the pages are listed, then each has test models', () => {
-    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'home', 'link-gone', 'sign', 'verify']);
+    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'home', 'link-gone', 'role-changed', 'sign', 'verify']);
   });
 
   for (const page of PAGES) {

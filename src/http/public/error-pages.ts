@@ -12,9 +12,13 @@ export function wantsPage(req: Request): boolean {
   return req.accepts(['json', 'html']) === 'html';
 }
 
-/** `?lang=en|nl` first, then the browser's Accept-Language, else Dutch. */
-export function pageLanguage(req: Request): UiLanguage {
+/**
+ * The one language picker of every public page: `?lang=en|nl` first, then the language of the
+ * request the page is about (when known), then the browser's Accept-Language, else Dutch.
+ */
+export function pageLanguage(req: Request, known?: UiLanguage): UiLanguage {
   if (req.query.lang === 'en' || req.query.lang === 'nl') return req.query.lang;
+  if (known) return known;
   return req.acceptsLanguages('nl', 'en') === 'en' ? 'en' : 'nl';
 }
 

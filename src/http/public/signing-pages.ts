@@ -2,10 +2,11 @@ import { Router, urlencoded, type Request, type RequestHandler, type Response } 
 
 import type { ConsentForm, Language } from '../../consent/form-types';
 import { declarationFor } from '../../consent/forms';
-import { decide, markOpened, resolveLink, type FieldProblem, type SignDeps } from '../../consent/sign-consent';
+import { decide, markOpened, resolveLink, roleChangedSince, type FieldProblem, type LinkState, type SignDeps } from '../../consent/sign-consent';
 import type { ConsentRequestRecord } from '../../storage/store';
 import type { Views } from '../views';
 import { checkCsrf, issueCsrf } from './csrf';
+import { pageLanguage } from './error-pages';
 import { withdrawConsent, type WithdrawDeps } from '../../consent/withdraw-consent';
 
 /**
@@ -17,7 +18,8 @@ export interface SigningPagesDeps extends SignDeps, WithdrawDeps {
   secureCookies: boolean;
 }
 
-const pickLang = (req: Request, fallback: Language): Language => (req.query.lang === 'en' ? 'en' : req.query.lang === 'nl' ? 'nl' : fallback);
+/** One picker for every page (error-pages.ts): ?lang=, then the request's language when known, then Accept-Language, else nl. */
+const pickLang = (req: Request, known?: Language): Language => pageLanguage(req, known);
 
 export function signingPages(deps: SigningPagesDeps): Router {
   const router = Router({ caseSensitive: true, strict: true });
@@ -30,6 +32,22 @@ export function signingPages(deps: SigningPagesDeps): Router {
   const gone = (res: Response, lang: Language, reason: 'expired' | 'cancelled' | 'unknown') => {
     html(res, reason === 'unknown' ? 404 : 410, 'link-gone', { lang, reason, title: '' });
   };
+
+  /** The page for a link that leads nowhere: in the request's language when the request is known. */
+  const goneFor = (req: Request, res: Response, state: LinkState) =>
+    state.kind === 'gone' ? gone(res, pickLang(req, state.language), state.reason) : gone(res, pickLang(req, state.kind === 'unknown' ? undefined : state.request.language), 'unknown');
+
+  // One spelling per link: a token is base64url, so a `%` in its raw path segment (`/c/%64…`, which
+  // Express would decode to the same token) is an unknown link, answered before any lookup.
+  router.use((req, res, next) => {
+    const rawPath = req.originalUrl.split('?')[0] ?? '';
+    const token = rawPath.slice(req.baseUrl.length).split('/')[1] ?? '';
+    if (token.includes('%')) return gone(res, pickLang(req), 'unknown');
+    next();
+  });
+
+  const roleChangedPage = (res: Response, request: ConsentRequestRecord, lang: Language, status = 200) =>
+    html(res, status, 'role-changed', { lang, title: '', subjectFirstName: request.subject.firstName, organisationName: res.locals.organisationName as string });
 
   const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean }) => ({
     lang,
@@ -93,9 +111,11 @@ export function signingPages(deps: SigningPagesDeps): Router {
 
   router.get('/:token', async (req, res) => {
     const state = await load(req, res);
-    if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    if (state.kind === 'unknown' || state.kind === 'gone') return goneFor(req, res, state);
     const lang = pickLang(req, state.request.language);
     if (state.kind === 'done') return html(res, 200, 'done', doneModel(req, res, state.request, state.form, lang));
+    // The child turned 16 since the link was sent: the parent is told at once, before filling anything in.
+    if (roleChangedSince(deps, state.request)) return roleChangedPage(res, state.request, lang);
     await markOpened(deps, state.request, req.get('user-agent'));
     html(res, 200, 'sign', signModel(req, res, state.request, state.form, lang, {}));
   });
@@ -113,7 +133,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
 
   router.post('/:token', readSignForm, async (req, res) => {
     const state = await load(req, res);
-    if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    if (state.kind === 'unknown' || state.kind === 'gone') return goneFor(req, res, state);
     const lang = pickLang(req, state.request.language);
     if (state.kind === 'done') return res.redirect(303, `${req.baseUrl}/${req.params.token}`);
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -143,13 +163,14 @@ export function signingPages(deps: SigningPagesDeps): Router {
       userAgent: req.get('user-agent'),
       language: lang,
     });
+    if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
     if (!result.ok) return rerender(422, result.problems);
     res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
   });
 
   router.post('/:token/withdraw', urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), async (req, res) => {
     const state = await load(req, res);
-    if (state.kind === 'unknown' || state.kind === 'gone') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    if (state.kind === 'unknown' || state.kind === 'gone') return goneFor(req, res, state);
     const lang = pickLang(req, state.request.language);
     const back = `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`;
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -165,7 +186,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
 
   router.get('/:token/receipt', async (req, res) => {
     const state = await load(req, res);
-    if (state.kind !== 'done') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    if (state.kind !== 'done') return goneFor(req, res, state);
     const doc = await deps.store.getDocument(state.request.organisationId, state.request.id, 'withdrawal-receipt');
     if (!doc) return gone(res, pickLang(req, state.request.language), 'unknown');
     res.status(200).type(doc.contentType).setHeader('Cache-Control', 'no-store').setHeader('Content-Disposition', `attachment; filename="intrekking-${state.request.id}.pdf"`).send(doc.content);
@@ -173,7 +194,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
 
   router.get('/:token/document', async (req, res) => {
     const state = await load(req, res);
-    if (state.kind !== 'done') return gone(res, pickLang(req, 'nl'), state.kind === 'gone' ? state.reason : 'unknown');
+    if (state.kind !== 'done') return goneFor(req, res, state);
     const doc = (await deps.store.getDocument(state.request.organisationId, state.request.id, 'consent-pdf')) ?? (await deps.store.getDocument(state.request.organisationId, state.request.id, 'paper-record'));
     if (!doc) return gone(res, pickLang(req, state.request.language), 'unknown');
     res.status(200).type(doc.contentType).setHeader('Cache-Control', 'no-store').setHeader('Content-Disposition', `attachment; filename="toestemming-${state.request.id}.pdf"`).send(doc.content);

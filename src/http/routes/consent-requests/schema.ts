@@ -6,17 +6,26 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from '../../../shared/text';
 /**
  * A person's name (src/shared/text.ts): unpaired surrogates, control characters and bidi
  * overrides are refused, invisible characters removed, whitespace trimmed and collapsed; at most
- * 100 characters, and a name of only invisible characters is empty.
+ * 100 characters counted after that cleaning (NFC can make a name longer: 100 × U+FB2C becomes
+ * 300), and a name of only invisible characters is empty. The raw text is bounded too (1,000).
  */
+export const MAX_NAME_LENGTH = 100;
+const NAME_TOO_LONG = `At most ${MAX_NAME_LENGTH} characters (counted after cleaning and NFC normalisation).`;
 export const personName = z
   .string()
-  .max(100)
-  .describe('A name, at most 100 characters. Trimmed, whitespace collapsed, invisible characters removed (NFC); control characters, unpaired surrogates and bidi overrides/isolates (U+202A–U+202E, U+2066–U+2069) are a 422.')
+  .max(10 * MAX_NAME_LENGTH, NAME_TOO_LONG)
+  .describe('A name, at most 100 characters after cleaning. Trimmed, whitespace collapsed, invisible characters removed (NFC); control characters, unpaired surrogates and bidi overrides/isolates (U+202A–U+202E, U+2066–U+2069) are a 422.')
   .transform((value, ctx) => {
     const cleaned = cleanText(value);
-    if (cleaned.ok) return cleaned.value;
-    ctx.addIssue({ code: 'custom', message: TEXT_PROBLEM_MESSAGES[cleaned.problem] });
-    return z.NEVER;
+    if (!cleaned.ok) {
+      ctx.addIssue({ code: 'custom', message: TEXT_PROBLEM_MESSAGES[cleaned.problem] });
+      return z.NEVER;
+    }
+    if (cleaned.value.length > MAX_NAME_LENGTH) {
+      ctx.addIssue({ code: 'custom', message: NAME_TOO_LONG });
+      return z.NEVER;
+    }
+    return cleaned.value;
   });
 const name = personName;
 

@@ -9,6 +9,12 @@ import type { Clock } from '../../../shared/clock';
 import type { Store } from '../../../storage/store';
 import { sendProblem } from '../../middleware/problem';
 
+/**
+ * The largest SendGrid event batch read: 1 MiB = 1,048,576 bytes. SendGrid posts a batch every 30
+ * seconds or once it reaches 768 KB, so a real batch always fits; a larger body is a 413.
+ */
+export const SENDGRID_MAX_BODY_BYTES = 1024 * 1024;
+
 export interface HooksDeps {
   store: Store;
   clock: Clock;
@@ -55,7 +61,18 @@ export function hooksRouter(deps: HooksDeps): Router {
   const eventWebhook = new EventWebhook();
   const sendgridKey = deps.sendgrid?.webhookPublicKey ? eventWebhook.convertPublicKeyToECDSA(deps.sendgrid.webhookPublicKey) : null;
 
-  router.post('/sendgrid/events', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
+  // Nothing is read before the webhook is known to be configured and the batch carries its
+  // signature and timestamp headers; then at most SENDGRID_MAX_BODY_BYTES.
+  const refuseEarly: express.RequestHandler = (req, res, next) => {
+    if (!sendgridKey) return sendProblem(res, 404, 'not_found', 'The SendGrid event webhook is not configured');
+    if (!req.get('x-twilio-email-event-webhook-signature') || !req.get('x-twilio-email-event-webhook-timestamp')) {
+      deps.logger.warn({ requestId: res.locals.requestId }, 'sendgrid events without a signature');
+      return sendProblem(res, 403, 'forbidden', 'Signature check failed');
+    }
+    next();
+  };
+
+  router.post('/sendgrid/events', refuseEarly, express.raw({ type: () => true, limit: SENDGRID_MAX_BODY_BYTES }), async (req, res) => {
     if (!sendgridKey) return sendProblem(res, 404, 'not_found', 'The SendGrid event webhook is not configured');
     const signature = req.get('x-twilio-email-event-webhook-signature') ?? '';
     const timestamp = req.get('x-twilio-email-event-webhook-timestamp') ?? '';
