@@ -43,7 +43,7 @@ async function seedSubject(store, organisationId, form, snapshot, i, at) {
   const pdf = Buffer.from(`%PDF-1.7 bench ${requestId}`);
   const signedAt = new Date(at.getTime() + 60_000);
   const ok = await store.decide({
-    requestId, fromStatuses: ['pending'], status: 'signed', at: signedAt, signerName: request.recipient.name, decisions,
+    requestId, organisationId, fromStatuses: ['pending'], status: 'signed', at: signedAt, signerName: request.recipient.name, decisions,
     validUntil: consentValidUntil(form, amsterdamDate(signedAt)),
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     signature: { kind: 'typed', image: null, text: request.recipient.name },
