@@ -46,6 +46,17 @@ const date = (v: unknown): Date => new Date(String(v));
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
 const MAX_ATTEMPTS = 8;
 
+function toApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    organisationId: String(row.organisation_id),
+    name: String(row.name),
+    keyHash: String(row.key_hash),
+    createdAt: date(row.created_at),
+    revokedAt: dateOrNull(row.revoked_at),
+  };
+}
+
 /** A subject_status row's JSON; rows projected before migration 006 have six elements: no end recorded. */
 function parseProjection(json: string): SubjectDecisionRow[] {
   const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?][];
@@ -253,15 +264,7 @@ export class SqliteStore implements Store {
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
     const row = this.stmts.apiKeyByHash.get(hash) as Row | undefined;
-    if (!row) return null;
-    return {
-      id: String(row.id),
-      organisationId: String(row.organisation_id),
-      name: String(row.name),
-      keyHash: String(row.key_hash),
-      createdAt: date(row.created_at),
-      revokedAt: dateOrNull(row.revoked_at),
-    };
+    return row ? toApiKey(row) : null;
   }
 
   async listOrganisations(): Promise<OrganisationSummary[]> {
@@ -305,14 +308,7 @@ export class SqliteStore implements Store {
     const rows = (organisationId === undefined
       ? this.sql('SELECT * FROM api_keys ORDER BY created_at, id').all()
       : this.sql('SELECT * FROM api_keys WHERE organisation_id = ? ORDER BY created_at, id').all(organisationId)) as Row[];
-    return rows.map((row) => ({
-      id: String(row.id),
-      organisationId: String(row.organisation_id),
-      name: String(row.name),
-      keyHash: String(row.key_hash),
-      createdAt: date(row.created_at),
-      revokedAt: dateOrNull(row.revoked_at),
-    }));
+    return rows.map(toApiKey);
   }
 
   async revokeApiKey(id: string, at: Date): Promise<boolean> {
