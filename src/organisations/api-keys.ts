@@ -12,12 +12,17 @@ export function hashApiKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-export async function createApiKey(deps: { store: Store; clock: Clock }, organisationId: string, name: string): Promise<{ record: ApiKeyRecord; secret: string }> {
+/** A new key and its secret, not stored yet (the caller stores the record, never the secret). */
+export function newApiKey(clock: Clock, organisationId: string, name: string): { record: ApiKeyRecord; secret: string } {
   const secret = `${PREFIX}${randomBytes(24).toString('base64url')}`;
-  const now = deps.clock.now();
-  const record: ApiKeyRecord = { id: newId('key', now), organisationId, name, keyHash: hashApiKey(secret), createdAt: now, revokedAt: null };
-  await deps.store.createApiKey(record);
-  return { record, secret };
+  const now = clock.now();
+  return { record: { id: newId('key', now), organisationId, name, keyHash: hashApiKey(secret), createdAt: now, revokedAt: null }, secret };
+}
+
+export async function createApiKey(deps: { store: Store; clock: Clock }, organisationId: string, name: string): Promise<{ record: ApiKeyRecord; secret: string }> {
+  const key = newApiKey(deps.clock, organisationId, name);
+  await deps.store.createApiKey(key.record);
+  return key;
 }
 
 export async function authenticateApiKey(store: Store, secret: string): Promise<ApiKeyRecord | null> {

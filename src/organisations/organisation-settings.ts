@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { cleanText, TEXT_PROBLEM_MESSAGES } from '../shared/text';
 import type { Organisation, OrganisationSettings, Store } from '../storage/store';
-import { createApiKey } from './api-keys';
+import { newApiKey } from './api-keys';
 import { normaliseLogo } from './organisation-logo';
 
 /**
@@ -134,9 +134,9 @@ export async function createOrganisation(deps: { store: Store; clock: Clock }, i
   const settings = await applySettings(EMPTY_SETTINGS, input);
   const now = deps.clock.now();
   const organisation: Organisation = { id: newId('org', now), name, createdAt: now };
-  await deps.store.createOrganisation(organisation);
-  await deps.store.updateOrganisation(organisation.id, name, settings);
-  const { record, secret } = await createApiKey(deps, organisation.id, 'first key');
+  const { record, secret } = newApiKey(deps.clock, organisation.id, 'first key');
+  // One write: a crash can no longer leave an organisation without its settings or its first key.
+  await deps.store.createOrganisation(organisation, { settings, firstKey: record });
   return { organisation, keyId: record.id, secret };
 }
 

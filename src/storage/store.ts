@@ -341,7 +341,8 @@ export interface Store {
   sealedValues(): AsyncIterable<SealedValue>;
 
   countOrganisations(): Promise<number>;
-  createOrganisation(org: Organisation): Promise<void>;
+  /** The organisation, with its settings and first API key when given: all or nothing. */
+  createOrganisation(org: Organisation, extras?: { settings?: OrganisationSettings; firstKey?: ApiKeyRecord }): Promise<void>;
   getOrganisation(id: string): Promise<Organisation | null>;
   firstOrganisationId(): Promise<string | null>;
   createApiKey(key: ApiKeyRecord): Promise<void>;

@@ -51,6 +51,24 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getOrganisationSettings('org_nope')).toBeNull();
     });
 
+    test('when an organisation is created with its settings and first key, then all three exist, and when the key cannot be stored, then none does', async () => {
+      const settings = {
+        contactPhone: null, contactEmail: 'info@example.nl', website: null, privacyStatementUrl: null, dpoContact: null, smsSenderName: 'Noord',
+        emailSenderName: null, emailReplyTo: null, defaultLanguage: 'nl' as const, reminderAfterDays: null, expiryDays: null, logoPng: null,
+      };
+      const key = { id: 'key_first', organisationId: 'org_noord', name: 'first key', keyHash: 'c'.repeat(64), createdAt: t0, revokedAt: null };
+      await store.createOrganisation({ id: 'org_noord', name: 'Buurtwerk Noord', createdAt: t0 }, { settings, firstKey: key });
+      expect(await store.getOrganisationSettings('org_noord')).toEqual(settings);
+      expect((await store.listApiKeys('org_noord')).map((k) => k.id)).toEqual(['key_first']);
+
+      // The same key hash again: the key insert fails, so the organisation and its settings are not kept either.
+      // (The error is compared by its message: better-sqlite3's native part may build it in another jest file's realm.)
+      const failure = await store.createOrganisation({ id: 'org_zuid', name: 'Buurtwerk Zuid', createdAt: t0 }, { settings, firstKey: { ...key, id: 'key_other', organisationId: 'org_zuid' } }).then(() => null, (error: unknown) => String((error as { message?: unknown }).message));
+      expect(failure).toMatch(/UNIQUE/);
+      expect(await store.getOrganisation('org_zuid')).toBeNull();
+      expect(await store.listApiKeys('org_zuid')).toEqual([]);
+    });
+
     function request(overrides: Partial<ConsentRequestRecord> = {}): ConsentRequestRecord {
       return {
         id: newId('cr', t0),

@@ -244,8 +244,12 @@ export class SqliteStore implements Store {
     return this.sql('SELECT COUNT(*) FROM organisations').pluck().get() as number;
   }
 
-  async createOrganisation(org: Organisation): Promise<void> {
-    this.sql('INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, iso(org.createdAt));
+  async createOrganisation(org: Organisation, extras: { settings?: OrganisationSettings; firstKey?: ApiKeyRecord } = {}): Promise<void> {
+    this.db.transaction(() => {
+      this.sql('INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, iso(org.createdAt));
+      if (extras.settings) this.writeOrganisation(org.id, org.name, extras.settings);
+      if (extras.firstKey) this.insertApiKey(extras.firstKey);
+    })();
   }
 
   async getOrganisation(id: string): Promise<Organisation | null> {
@@ -258,6 +262,10 @@ export class SqliteStore implements Store {
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.insertApiKey(key);
+  }
+
+  private insertApiKey(key: ApiKeyRecord): void {
     this.sql('INSERT INTO api_keys (id, organisation_id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(key.id, key.organisationId, key.name, key.keyHash, iso(key.createdAt), key.revokedAt ? iso(key.revokedAt) : null);
   }
@@ -298,6 +306,10 @@ export class SqliteStore implements Store {
   }
 
   async updateOrganisation(id: string, name: string, settings: OrganisationSettings): Promise<boolean> {
+    return this.writeOrganisation(id, name, settings);
+  }
+
+  private writeOrganisation(id: string, name: string, settings: OrganisationSettings): boolean {
     const { dpoContact, logoPng, ...plain } = settings;
     const result = this.sql('UPDATE organisations SET name = ?, settings = ?, dpo_contact_enc = ?, logo_png = ? WHERE id = ?')
       .run(name, JSON.stringify(plain), this.cipher.encryptOptional(dpoContact, C.dpoContact), logoPng, id);
