@@ -1,6 +1,5 @@
-import { Worker } from 'node:worker_threads';
-
 import { projectPath } from '../shared/paths';
+import { runSandboxWorker } from './sandbox-worker';
 import { SCAN_MAX_PIXELS } from './scan-image';
 
 /**
@@ -77,44 +76,36 @@ type WorkerReply = { ok: true; problem: string | null; normalised?: Uint8Array }
  * The copy to keep is rewritten from the parsed objects: bytes of the upload that belong to no
  * object (appended data, a second file hidden between objects) are not in it.
  */
-export function inspectPdfScan(bytes: Buffer, limits: PdfInspectLimits = PDF_INSPECT_LIMITS): Promise<PdfInspection> {
-  return new Promise((resolve) => {
-    const worker = new Worker(WORKER_FILE, {
-      workerData: {
-        pdf: new Uint8Array(bytes),
-        maxPages: MAX_SCAN_PAGES,
-        maxStructureBytes: MAX_UNPACKED_STRUCTURE_BYTES,
-        maxObjects: MAX_SCAN_OBJECTS,
-        maxImagePixels: SCAN_MAX_PIXELS,
-        maxImageSide: MAX_IMAGE_SIDE,
-        refusedActions: REFUSED_ACTIONS,
-      },
-      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-      stdout: true,
-      stderr: true,
-    });
-    // pdf-lib's warnings may quote the document; they are dropped rather than logged.
-    worker.stdout.resume();
-    worker.stderr.resume();
-    let settled = false;
-    const finish = (outcome: PdfInspection) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-      void worker.terminate();
-    };
-    const timer = setTimeout(() => finish({ problem: `The PDF could not be checked within ${limits.timeoutMs / 1000} seconds: it is too large or too complex for a scan. Scan it again, or upload the pages as JPEG or PNG.` }), limits.timeoutMs);
-    worker.on('message', (reply: WorkerReply) => {
-      if (!reply.ok) finish({ problem: 'The file cannot be read as a PDF: it may be damaged. Scan it again.' });
-      else if (reply.problem !== null) finish({ problem: reply.problem });
-      else if (reply.normalised) finish({ problem: null, normalised: Buffer.from(reply.normalised.buffer, reply.normalised.byteOffset, reply.normalised.byteLength) });
-      else finish({ problem: 'The file cannot be read as a PDF: it may be damaged. Scan it again.' });
-    });
-    // Out of memory (ERR_WORKER_OUT_OF_MEMORY) or a crash inside pdf-lib.
-    worker.on('error', () => finish({ problem: 'The PDF cannot be checked: it needs too much memory or is damaged. Scan it again, or upload the pages as JPEG or PNG.' }));
-    worker.on('exit', () => finish({ problem: 'The file cannot be read as a PDF: it may be damaged. Scan it again.' }));
-  });
+export async function inspectPdfScan(bytes: Buffer, limits: PdfInspectLimits = PDF_INSPECT_LIMITS): Promise<PdfInspection> {
+  const damaged = 'The file cannot be read as a PDF: it may be damaged. Scan it again.';
+  const outcome = await runSandboxWorker<WorkerReply>(
+    WORKER_FILE,
+    {
+      pdf: new Uint8Array(bytes),
+      maxPages: MAX_SCAN_PAGES,
+      maxStructureBytes: MAX_UNPACKED_STRUCTURE_BYTES,
+      maxObjects: MAX_SCAN_OBJECTS,
+      maxImagePixels: SCAN_MAX_PIXELS,
+      maxImageSide: MAX_IMAGE_SIDE,
+      refusedActions: REFUSED_ACTIONS,
+    },
+    limits,
+  );
+  switch (outcome.kind) {
+    case 'timeout':
+      return { problem: `The PDF could not be checked within ${limits.timeoutMs / 1000} seconds: it is too large or too complex for a scan. Scan it again, or upload the pages as JPEG or PNG.` };
+    case 'error':
+      return { problem: 'The PDF cannot be checked: it needs too much memory or is damaged. Scan it again, or upload the pages as JPEG or PNG.' };
+    case 'exit':
+      return { problem: damaged };
+    case 'message': {
+      const reply = outcome.reply;
+      if (!reply.ok) return { problem: damaged };
+      if (reply.problem !== null) return { problem: reply.problem };
+      if (reply.normalised) return { problem: null, normalised: Buffer.from(reply.normalised.buffer, reply.normalised.byteOffset, reply.normalised.byteLength) };
+      return { problem: damaged };
+    }
+  }
 }
 
 /** Why this PDF may not be kept as a scan, or null when it may (see {@link inspectPdfScan}). */

@@ -1,7 +1,6 @@
-import { Worker } from 'node:worker_threads';
-
 import { projectPath } from '../shared/paths';
 import { MAX_SCAN_PAGES } from './inspect-pdf-scan';
+import { runSandboxWorker } from './sandbox-worker';
 import { SCAN_MAX_PIXELS } from './scan-image';
 
 /**
@@ -46,35 +45,23 @@ const WORKER_FILE = projectPath('sandbox', 'render-pdf-pages.mjs');
 
 type WorkerReply = { ok: true; pages: { jpeg: Uint8Array; width: number; height: number }[] } | { ok: false; error: string };
 
-export function renderPdfPages(pdf: Buffer, limits: PdfRenderLimits = PDF_RENDER_LIMITS): Promise<RenderedPage[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_FILE, {
-      workerData: { pdf: new Uint8Array(pdf), maxPages: limits.maxPages, dpi: limits.dpi, maxSide: limits.maxSide, jpegQuality: limits.jpegQuality, maxImagePixels: SCAN_MAX_PIXELS },
-      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-      stdout: true,
-      stderr: true,
-    });
-    // pdfjs's warnings may quote the document; they are dropped rather than logged.
-    worker.stdout.resume();
-    worker.stderr.resume();
-    let settled = false;
-    const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
-      // The worker may still hold pdfjs's own fake worker; it is not needed any more.
-      void worker.terminate();
-    };
-    const timer = setTimeout(() => finish(() => reject(new ScanRenderError(`The PDF could not be shown as pages within ${limits.timeoutMs / 1000} seconds: it may be damaged or too complex. Scan it again, or upload the pages as JPEG or PNG.`))), limits.timeoutMs);
-    worker.on('message', (reply: WorkerReply) =>
-      finish(() => {
-        if (reply.ok) resolve(reply.pages.map((p) => ({ jpeg: Buffer.from(p.jpeg.buffer, p.jpeg.byteOffset, p.jpeg.byteLength), width: p.width, height: p.height })));
-        else reject(new ScanRenderError('The PDF cannot be shown as pages: it may be damaged. Scan it again.', { cause: new Error(reply.error) }));
-      }),
-    );
-    // Out of memory (ERR_WORKER_OUT_OF_MEMORY) or a crash inside pdfjs.
-    worker.on('error', (error) => finish(() => reject(new ScanRenderError('The PDF cannot be shown as pages: it needs too much memory or is damaged. Scan it again.', { cause: error }))));
-    worker.on('exit', (code) => finish(() => reject(new ScanRenderError('The PDF cannot be shown as pages: it may be damaged. Scan it again.', { cause: new Error(`render worker exited with ${code}`) }))));
-  });
+export async function renderPdfPages(pdf: Buffer, limits: PdfRenderLimits = PDF_RENDER_LIMITS): Promise<RenderedPage[]> {
+  const outcome = await runSandboxWorker<WorkerReply>(
+    WORKER_FILE,
+    { pdf: new Uint8Array(pdf), maxPages: limits.maxPages, dpi: limits.dpi, maxSide: limits.maxSide, jpegQuality: limits.jpegQuality, maxImagePixels: SCAN_MAX_PIXELS },
+    limits,
+  );
+  switch (outcome.kind) {
+    case 'timeout':
+      throw new ScanRenderError(`The PDF could not be shown as pages within ${limits.timeoutMs / 1000} seconds: it may be damaged or too complex. Scan it again, or upload the pages as JPEG or PNG.`);
+    case 'error':
+      throw new ScanRenderError('The PDF cannot be shown as pages: it needs too much memory or is damaged. Scan it again.', { cause: outcome.error });
+    case 'exit':
+      throw new ScanRenderError('The PDF cannot be shown as pages: it may be damaged. Scan it again.', { cause: new Error(`render worker exited with ${outcome.code}`) });
+    case 'message': {
+      const reply = outcome.reply;
+      if (!reply.ok) throw new ScanRenderError('The PDF cannot be shown as pages: it may be damaged. Scan it again.', { cause: new Error(reply.error) });
+      return reply.pages.map((p) => ({ jpeg: Buffer.from(p.jpeg.buffer, p.jpeg.byteOffset, p.jpeg.byteLength), width: p.width, height: p.height }));
+    }
+  }
 }

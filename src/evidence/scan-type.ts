@@ -16,8 +16,8 @@ export function sniffScanType(bytes: Buffer): ScanType | null {
  * marker, a PNG with its IEND chunk. A cut-off upload or a file that only starts right fails.
  */
 export function isCompleteScan(bytes: Buffer, type: ScanType): boolean {
-  // Anything after a PDF's last %%EOF is refused with its own reason (pdfScanProblem), so here
-  // the marker may be anywhere.
+  // What follows a PDF's %%EOF is judged with its own reason by inspectPdfScan (only an
+  // incremental update may), so here the marker may be anywhere.
   if (type === 'application/pdf') return bytes.includes(Buffer.from('%%EOF'));
   const tail = bytes.subarray(Math.max(0, bytes.length - 1024));
   if (type === 'image/jpeg') return tail.includes(Buffer.from([0xff, 0xd9]));
