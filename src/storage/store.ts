@@ -97,6 +97,11 @@ export interface ConsentRequestRecord {
   /** When the consent of a decided request stops counting (see consent/validity.ts); null or absent when undecided or no end was recorded. */
   validUntil?: Date | null;
   /**
+   * The youth worker who asked (POST field `requestedBy`, optional): shown on the signing page
+   * under "who is asking". Personal data, stored encrypted. Absent or null when not given.
+   */
+  requestedBy?: { name: string; role: string | null } | null;
+  /**
    * Raised by every write that changes the status, the decisions or the seal state (0 when
    * created): a use case that computes from what it read writes only if it still holds.
    */
