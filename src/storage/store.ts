@@ -264,6 +264,24 @@ export interface FormSnapshot {
   content: string;
 }
 
+/**
+ * One form an organisation uses (issue 10): a shared form from consent-forms/ by its id (`copy`
+ * null), or the organisation's own copy: the YAML it gave, the shared form it was copied from, and
+ * the validated form as a snapshot, so a read needs no YAML parse.
+ */
+export interface OrganisationFormEntry {
+  formId: string;
+  copy: { basedOn: string | null; yaml: string; snapshot: FormSnapshot } | null;
+  addedAt: Date;
+}
+
+export interface OrganisationFormList {
+  /** In the order they were added; null when the organisation never chose (the use case's default applies). */
+  entries: OrganisationFormEntry[] | null;
+  /** Raised by every save: a save names the version it read. 0 while it never chose. */
+  version: number;
+}
+
 export interface IdempotencyRecord {
   requestHash: string;
   status: number | null;
@@ -366,6 +384,11 @@ export interface Store {
    * on the API's hot path, where a promise per request costs more than the read.
    */
   apiKeyGeneration(): number;
+
+  /** Null when there is no such organisation. */
+  getOrganisationForms(organisationId: string): Promise<OrganisationFormList | null>;
+  /** Replaces the whole list and raises its version, when the version is still `expectedVersion`; false (nothing written) otherwise or when there is no such organisation. */
+  saveOrganisationForms(organisationId: string, entries: OrganisationFormEntry[], expectedVersion: number): Promise<boolean>;
 
   getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null>;
 

@@ -69,6 +69,30 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.listApiKeys('org_zuid')).toEqual([]);
     });
 
+    test('when an organisation never chose its forms, then its list is null at version 0; a save replaces the list only from the version it read', async () => {
+      await store.createOrganisation({ id: 'org_b', name: 'B', createdAt: t0 });
+      expect(await store.getOrganisationForms(org)).toEqual({ entries: null, version: 0 });
+      expect(await store.getOrganisationForms('org_nope')).toBeNull();
+      const copy = { basedOn: 'foto', yaml: 'id: foto-noord\n', snapshot: { formId: 'foto-noord', version: 'abc123', content: '{"id":"foto-noord"}' } };
+      const entries = [
+        { formId: 'inloop', copy: null, addedAt: t0 },
+        { formId: 'foto-noord', copy, addedAt: new Date(t0.getTime() + 1000) },
+      ];
+      expect(await store.saveOrganisationForms(org, entries, 0)).toBe(true);
+      expect(await store.getOrganisationForms(org)).toEqual({ entries, version: 1 });
+      // A save from a stale read changes nothing; nor does one for an organisation that does not exist.
+      expect(await store.saveOrganisationForms(org, [], 0)).toBe(false);
+      expect(await store.saveOrganisationForms('org_nope', [], 0)).toBe(false);
+      expect(await store.getOrganisationForms(org)).toEqual({ entries, version: 1 });
+      // Another organisation's list is its own.
+      expect(await store.getOrganisationForms('org_b')).toEqual({ entries: null, version: 0 });
+      expect(await store.saveOrganisationForms(org, [entries[1]!], 1)).toBe(true);
+      expect(await store.getOrganisationForms(org)).toEqual({ entries: [entries[1]], version: 2 });
+      // An empty list is a choice too: it stays empty, not "never chose".
+      expect(await store.saveOrganisationForms(org, [], 2)).toBe(true);
+      expect(await store.getOrganisationForms(org)).toEqual({ entries: [], version: 3 });
+    });
+
     function request(overrides: Partial<ConsentRequestRecord> = {}): ConsentRequestRecord {
       return {
         id: newId('cr', t0),
@@ -96,6 +120,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         signerName: null,
         signatureKind: null,
         validUntil: null,
+        requestedBy: null,
         version: 0,
         ...overrides,
       };
@@ -113,6 +138,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect((await store.findConsentRequestByTokenHash(r.tokenHash))?.id).toBe(r.id);
       expect(await store.getConsentRequest('org_other', r.id)).toBeNull();
       expect(await store.getFormSnapshot('f', 'v1')).toEqual({ formId: 'f', version: 'v1', content: '{"id":"f"}' });
+    });
+
+    test('when a request names who asked for it, then that reads back, with or without a role', async () => {
+      const r = await insert(request({ requestedBy: { name: 'Jesse Smit', role: 'jongerenwerker' } }));
+      expect((await store.getConsentRequest(org, r.id))?.requestedBy).toEqual({ name: 'Jesse Smit', role: 'jongerenwerker' });
+      const bare = await insert(request({ id: newId('cr', t0), requestedBy: { name: 'Jesse Smit', role: null } }));
+      expect((await store.findConsentRequestByTokenHash(bare.tokenHash))?.requestedBy).toEqual({ name: 'Jesse Smit', role: null });
     });
 
     test('when a create fails half-way (duplicate token), then nothing of it is stored', async () => {

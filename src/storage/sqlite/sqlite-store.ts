@@ -23,6 +23,8 @@ import type {
   KeyFingerprint,
   ListFilter,
   Organisation,
+  OrganisationFormEntry,
+  OrganisationFormList,
   OrganisationSettings,
   OrganisationSummary,
   OutboxMessage,
@@ -76,6 +78,7 @@ const C = {
   document: 'documents.content',
   devOutbox: 'dev_outbox.payload',
   dpoContact: 'organisations.dpo_contact',
+  requestedBy: 'consent_requests.requested_by',
 };
 
 /**
@@ -104,6 +107,7 @@ const SEALED_COLUMNS: readonly { context: string; page: string; one: string }[] 
   { context: C.signature, page: 'SELECT rowid AS r, substr(signature_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND signature_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT signature_enc FROM consent_requests WHERE rowid = ?' },
   { context: C.link, page: 'SELECT rowid AS r, substr(link_enc, 1, 64) AS head FROM outbox WHERE rowid > ? AND link_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT link_enc FROM outbox WHERE rowid = ?' },
   { context: C.document, page: 'SELECT rowid AS r, substr(content_enc, 1, 64) AS head FROM documents WHERE rowid > ? AND content_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT content_enc FROM documents WHERE rowid = ?' },
+  { context: C.requestedBy, page: 'SELECT rowid AS r, substr(requested_by_enc, 1, 64) AS head FROM consent_requests WHERE rowid > ? AND requested_by_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT requested_by_enc FROM consent_requests WHERE rowid = ?' },
   { context: C.dpoContact, page: 'SELECT rowid AS r, substr(dpo_contact_enc, 1, 64) AS head FROM organisations WHERE rowid > ? AND dpo_contact_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT dpo_contact_enc FROM organisations WHERE rowid = ?' },
   { context: C.devOutbox, page: 'SELECT rowid AS r, substr(payload_enc, 1, 64) AS head FROM dev_outbox WHERE rowid > ? AND payload_enc IS NOT NULL ORDER BY rowid LIMIT 500', one: 'SELECT payload_enc FROM dev_outbox WHERE rowid = ?' },
 ];
@@ -335,6 +339,34 @@ export class SqliteStore implements Store {
     return this.stmts.apiKeyGeneration.get() as number;
   }
 
+  async getOrganisationForms(organisationId: string): Promise<OrganisationFormList | null> {
+    return this.db.transaction((): OrganisationFormList | null => {
+      const version = this.sql('SELECT forms_version FROM organisations WHERE id = ?').pluck().get(organisationId) as number | undefined;
+      if (version === undefined) return null;
+      if (version === 0) return { entries: null, version };
+      const rows = this.sql('SELECT * FROM organisation_forms WHERE organisation_id = ? ORDER BY position').all(organisationId) as Row[];
+      const entries = rows.map((r): OrganisationFormEntry => ({
+        formId: String(r.form_id),
+        copy: r.copy_yaml === null
+          ? null
+          : { basedOn: (r.based_on as string | null) ?? null, yaml: String(r.copy_yaml), snapshot: { formId: String(r.form_id), version: String(r.copy_version), content: String(r.copy_content) } },
+        addedAt: date(r.added_at),
+      }));
+      return { entries, version };
+    })();
+  }
+
+  async saveOrganisationForms(organisationId: string, entries: OrganisationFormEntry[], expectedVersion: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      const moved = this.sql('UPDATE organisations SET forms_version = forms_version + 1 WHERE id = ? AND forms_version = ?').run(organisationId, expectedVersion).changes === 1;
+      if (!moved) return false;
+      this.sql('DELETE FROM organisation_forms WHERE organisation_id = ?').run(organisationId);
+      const insert = this.sql('INSERT INTO organisation_forms (organisation_id, form_id, position, based_on, copy_yaml, copy_version, copy_content, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      entries.forEach((e, position) => insert.run(organisationId, e.formId, position, e.copy?.basedOn ?? null, e.copy?.yaml ?? null, e.copy?.snapshot.version ?? null, e.copy?.snapshot.content ?? null, iso(e.addedAt)));
+      return true;
+    }).immediate();
+  }
+
   async getFormSnapshot(formId: string, version: string): Promise<FormSnapshot | null> {
     const row = this.sql('SELECT content FROM form_versions WHERE form_id = ? AND version = ?').get(formId, version) as Row | undefined;
     return row ? { formId, version, content: String(row.content) } : null;
@@ -361,8 +393,8 @@ export class SqliteStore implements Store {
         `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
           subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
           recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at,
-          reminder_after_days, reminder_automatic, reminder_max)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          reminder_after_days, reminder_automatic, reminder_max, requested_by_enc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         r.id, r.organisationId, r.formId, r.formVersion, r.status, r.signerRole, r.language,
@@ -371,6 +403,7 @@ export class SqliteStore implements Store {
         r.recipient.channel, c.encryptOptional(r.recipient.address, C.address), r.recipient.maskedAddress,
         r.tokenHash, iso(r.createdAt), iso(r.updatedAt), iso(r.expiresAt),
         r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
+        r.requestedBy ? c.encrypt(JSON.stringify({ name: r.requestedBy.name, role: r.requestedBy.role }), C.requestedBy) : null,
       );
     this.insertEvent(event);
     if (message) this.insertMessage(message);
@@ -451,6 +484,7 @@ export class SqliteStore implements Store {
       signatureKind: (row.signature_kind as 'drawn' | 'typed' | null) ?? null,
       sealState: (row.seal_state as StoredSealState | null) ?? null,
       validUntil: dateOrNull(row.valid_until),
+      requestedBy: row.requested_by_enc ? (JSON.parse(c.decrypt(String(row.requested_by_enc), C.requestedBy)) as { name: string; role: string | null }) : null,
       version: Number(row.version),
     };
   }
