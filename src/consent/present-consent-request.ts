@@ -14,7 +14,11 @@ export function presentDocumentSealState(state: DocumentSealState | null | undef
   return state === 'timestamp_added_later' ? state : SEAL_STATES[state];
 }
 
-/** The API shape of a consent request (API.md): names and contact details never leave after creation. */
+/**
+ * The API shape of a consent request (API.md): the subject's and recipient's names and contact
+ * details never leave after creation. `requestedBy` (the organisation's own youth worker, given by
+ * the caller) is returned until the privacy sweep erases it.
+ */
 export function presentConsentRequest(r: ConsentRequestRecord) {
   return {
     id: r.id,
@@ -40,6 +44,7 @@ export function presentConsentRequest(r: ConsentRequestRecord) {
     reminders: r.reminders,
     failureReason: r.failureReason,
     sealState: r.sealState ? SEAL_STATES[r.sealState] : null,
+    requestedBy: r.requestedBy ?? null,
   };
 }
 export type ConsentRequestView = ReturnType<typeof presentConsentRequest>;

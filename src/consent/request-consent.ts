@@ -17,6 +17,8 @@ export interface RequestConsentInput {
   recipient: { name?: string | undefined; channel: Channel; phone?: string | undefined; email?: string | undefined; language?: Language | undefined };
   expiresAt?: string | undefined;
   reminders?: Partial<ReminderPolicy> | undefined;
+  /** The youth worker who asked (shown on the signing page); cleaned by the route's schema. */
+  requestedBy?: { name: string; role?: string | undefined } | undefined;
 }
 
 export interface RequestConsentDeps {
@@ -127,6 +129,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     signerName: null,
     signatureKind: null,
     sealState: null,
+    requestedBy: input.requestedBy ? { name: input.requestedBy.name, role: input.requestedBy.role ?? null } : null,
     version: 0,
   };
   await deps.store.createConsentRequest({

@@ -73,6 +73,7 @@ export function buildOpenApi(serverUrl: string): object {
             reminderCount: { type: 'integer' },
             sealState: { enum: ['timestamped', 'no_timestamp_authority', 'timestamp_pending', null], description: 'The time-stamp of the record: null before there is a record; timestamp_pending while the TSA failed (retried every 5 minutes).' },
             validUntil: { type: ['string', 'null'], format: 'date-time', description: 'For a signed request: when its consent stops counting.' },
+            requestedBy: { type: ['object', 'null'], properties: { name: { type: 'string' }, role: { type: ['string', 'null'] } }, description: 'The youth worker who asked, as given when creating (cleaned); null when not given or erased.' },
           },
         },
         ConsentDocument: {

@@ -29,6 +29,26 @@ export const personName = z
   });
 const name = personName;
 
+/** The youth worker who asked: a name as above, and a role (at most 60 characters, cleaned alike). */
+export const MAX_ROLE_LENGTH = 60;
+const ROLE_TOO_LONG = `At most ${MAX_ROLE_LENGTH} characters (counted after cleaning and NFC normalisation).`;
+const role = z
+  .string()
+  .max(10 * MAX_ROLE_LENGTH, ROLE_TOO_LONG)
+  .describe('A role such as "jongerenwerker", at most 60 characters after the same cleaning as a name.')
+  .transform((value, ctx) => {
+    const cleaned = cleanText(value);
+    if (!cleaned.ok) {
+      ctx.addIssue({ code: 'custom', message: TEXT_PROBLEM_MESSAGES[cleaned.problem] });
+      return z.NEVER;
+    }
+    if (cleaned.value.length > MAX_ROLE_LENGTH) {
+      ctx.addIssue({ code: 'custom', message: ROLE_TOO_LONG });
+      return z.NEVER;
+    }
+    return cleaned.value;
+  });
+
 export const subjectReference = z
   .string()
   .min(1)
@@ -56,6 +76,7 @@ export const createConsentRequestBody = z
       })
       .strict(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
+    requestedBy: z.object({ name, role: role.optional() }).strict().optional(),
     reminders: z
       .object({
         afterDays: z.number().int().min(1).max(30).optional(),
