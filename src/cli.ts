@@ -5,6 +5,7 @@ import { describeUnchecked, verifyAuditLog } from './evidence/verify-audit-log';
 import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
 import { runApiKeyCommand, runOrgCommand } from './organisations/organisation-cli';
+import { runFormCommand } from './organisations/organisation-forms-cli';
 import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
 
 /**
@@ -14,6 +15,7 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
  *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
  *   api-key list [--organisation <org_id>] | api-key revoke <key_id>
  *   forms check                                                validates every form in FORMS_DIR
+ *   form list|use|stop|copy --org <org_id> …                  the forms an organisation uses (shared or its own copies)
  *   audit verify                                               checks every request's keyed event chain, its head, status, decisions and documents
  */
 const USAGE = `Usage: npm run akkoord -- <command>
@@ -28,6 +30,10 @@ const USAGE = `Usage: npm run akkoord -- <command>
   api-key list [--organisation <org_id>]
   api-key revoke <key_id>
   forms check
+  form list --org <org_id>
+  form use --org <org_id> <form_id>
+  form stop --org <org_id> <form_id>
+  form copy --org <org_id> <shared_form_id> --file <copy.yaml>
   audit verify`;
 
 function flag(args: string[], name: string): string | undefined {
@@ -81,6 +87,15 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
       const code = group === 'org' ? await runOrgCommand(container, args.slice(1), io) : await runApiKeyCommand(container, args.slice(1), io);
+      if (code !== null) return code;
+    } finally {
+      await container.close();
+    }
+  }
+  if (group === 'form' && ['list', 'use', 'stop', 'copy'].includes(command ?? '')) {
+    const container = await openContainer({ ...config, logLevel: 'warn' });
+    try {
+      const code = await runFormCommand(container, args.slice(1), io);
       if (code !== null) return code;
     } finally {
       await container.close();

@@ -20,6 +20,7 @@ import { amsterdamDate, type CalendarDate, compareDates, parseIsoDate } from './
 import { formFromSnapshot, formSnapshot } from './form-snapshot';
 import type { ConsentForm, Language } from './form-types';
 import type { FormCatalog } from './forms';
+import { organisationFormCatalog } from './organisation-forms';
 import { OPEN_STATUSES } from './lifecycle';
 import { assertAudience, reminderPolicy, signerRoleOn } from './request-consent';
 import { consentValidUntil } from './validity';
@@ -154,7 +155,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     if (!OPEN_STATUSES.includes(existing.status)) throw new AppError('conflict', `Paper consent can be recorded while the request is open; it is ${existing.status}.`);
     form = formFromSnapshot((await deps.store.getFormSnapshot(existing.formId, existing.formVersion))!);
   } else {
-    const current = deps.forms.get(target.formId);
+    const current = (await organisationFormCatalog(deps, organisationId)).get(target.formId);
     if (!current) throw AppError.validation('formId', `There is no form "${target.formId}".`);
     form = current;
   }

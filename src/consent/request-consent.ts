@@ -9,6 +9,7 @@ import type { Audience, ConsentForm, Language, SignerRole } from './form-types';
 import type { FormCatalog } from './forms';
 import type { LinkTokens } from './link-token';
 import { formSnapshot } from './form-snapshot';
+import { organisationFormCatalog } from './organisation-forms';
 import { consentValidUntil } from './validity';
 
 export interface RequestConsentInput {
@@ -87,7 +88,8 @@ function resolveAddress(recipient: RequestConsentInput['recipient']): string {
 }
 
 export async function requestConsent(deps: RequestConsentDeps, organisationId: string, actor: string, input: RequestConsentInput): Promise<ConsentRequestRecord> {
-  const form = deps.forms.get(input.formId);
+  // Only the forms this organisation uses: another's copy or a form it stopped is "no form".
+  const form = (await organisationFormCatalog(deps, organisationId)).get(input.formId);
   if (!form) throw AppError.validation('formId', `There is no form "${input.formId}".`);
   const now = deps.clock.now();
   const signerRole = signerRoleFor(input.subject.dateOfBirth, now);

@@ -69,7 +69,7 @@ function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
   api.use(jsonUnlessRead);
   api.use(guards.auth);
   api.use(guards.limit);
-  api.use('/forms', formsRouter(deps.forms));
+  api.use('/forms', formsRouter(deps));
   api.use('/consent-requests', consentRequestsRouter(deps));
   api.use('/subjects', subjectsRouter(deps));
   api.use('/verify', verifyRouter(deps));

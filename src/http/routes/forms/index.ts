@@ -1,8 +1,9 @@
 import { Router } from 'express';
 
 import type { ConsentForm } from '../../../consent/form-types';
-import type { FormCatalog } from '../../../consent/forms';
+import { organisationFormCatalog, type OrganisationFormsDeps } from '../../../consent/organisation-forms';
 import { AppError } from '../../../errors';
+import { authOf } from '../../middleware/auth';
 
 /** Form = {id, version, title, audience, languages, purposes}; texts are {nl, en} objects. */
 export function presentForm(form: ConsentForm) {
@@ -18,12 +19,15 @@ export function presentForm(form: ConsentForm) {
   };
 }
 
-export function formsRouter(forms: FormCatalog): Router {
+/** The forms of the key's organisation only: shared ones it uses and its own copies. */
+export function formsRouter(deps: OrganisationFormsDeps): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
+    const forms = await organisationFormCatalog(deps, authOf(res.locals).organisationId);
     res.json({ data: forms.list().map(presentForm) });
   });
-  router.get('/:formId', (req, res) => {
+  router.get('/:formId', async (req, res) => {
+    const forms = await organisationFormCatalog(deps, authOf(res.locals).organisationId);
     const form = forms.get(req.params.formId);
     if (!form) throw new AppError('not_found', `There is no form "${req.params.formId}".`);
     res.json(presentForm(form));
