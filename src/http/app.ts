@@ -9,11 +9,11 @@ import type { SignDeps } from '../consent/sign-consent';
 import type { PaperDeps } from '../consent/record-paper-consent';
 import type { WithdrawDeps } from '../consent/withdraw-consent';
 import type { FormCatalog } from '../consent/forms';
-import { projectPath } from '../shared/paths';
 import { requireApiKey, authOf } from './middleware/auth';
 import { errorHandler, limitedToErrorHandler, notFoundHandler, notFoundPage } from './middleware/errors';
 import { limitPerMinute } from './middleware/rate-limit';
 import { apiHeaders, deferredApiHeaders } from './middleware/api-headers';
+import { compressResponses } from './middleware/compress';
 import { requestId } from './middleware/request-id';
 import { buildOpenApi } from './openapi';
 import { homePage } from './public/error-pages';
@@ -95,6 +95,8 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/api/v1/subjects/:reference/consent', deferredApiHeaders(deps.logger), guards.auth, guards.limit, subjectConsentHandler(deps));
 
   app.use(requestId(deps.logger));
+  // After the status lookup above (its answers are a few hundred bytes, below the threshold).
+  app.use(compressResponses());
   // The JSON API first, with the headers an API needs; helmet's page headers are for the HTML below.
   app.use('/api/v1', apiHeaders, apiRouter(deps, guards));
 
@@ -125,7 +127,7 @@ export function buildApp(deps: AppDeps): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', store: deps.store.kind });
   });
 
-  app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
+  app.use('/static', deps.views.assets.handler);
   app.get('/', homePage(deps.views));
 
   app.use('/hooks', limitPerMinute(deps.rateLimitHooksPerMinute), hooksRouter(deps));

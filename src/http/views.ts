@@ -3,6 +3,8 @@ import { basename, join } from 'node:path';
 
 import Handlebars from 'handlebars';
 import { formatDeadline } from '../shared/deadline';
+import { projectPath } from '../shared/paths';
+import { createStaticAssets, type StaticAssets } from './static-assets';
 
 /**
  * The HTML pages: `templates/pages/<page>.hbs` rendered inside `templates/layouts/main.hbs`.
@@ -17,11 +19,15 @@ export interface Views {
   render(page: string, model: object): string;
   /** One UI string, `{name}` placeholders replaced from `params`; throws on an unknown key. */
   translate(lang: string, key: string, params?: Record<string, unknown>): string;
+  /** The files under public/ that pages link with `{{asset "app.css"}}`, and their handler. */
+  readonly assets: StaticAssets;
 }
 
 export interface ViewsOptions {
   /** Keep compiled templates (default true); false re-reads files on every render while editing. */
   cache?: boolean;
+  /** The static files pages link (default: public/ of the project). */
+  assets?: StaticAssets;
 }
 
 export type UiStrings = Record<UiLanguage, ReadonlyMap<string, string>>;
@@ -90,6 +96,7 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
   const hb = Handlebars.create();
   const strings = loadUiStrings(templatesDir);
   const formats = createDateFormats();
+  const assets = options.assets ?? createStaticAssets(projectPath('public'));
 
   const translate = (lang: string, key: string, params: Record<string, unknown> = {}): string => {
     const text = strings[uiLanguage(lang)].get(key);
@@ -104,6 +111,11 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
     t(key: unknown, options: HelperOptions) {
       if (typeof key !== 'string') throw new Error('{{t}} needs a string key');
       return translate(String(rootOf(options).lang), key, options.hash as Record<string, unknown>);
+    },
+    /** {{asset "app.css"}}: the file's address with its content hash (static-assets.ts); an unknown file throws. */
+    asset(name: unknown) {
+      if (typeof name !== 'string') throw new Error('{{asset}} needs a file name');
+      return assets.url(name);
     },
     eq: (a: unknown, b: unknown) => a === b,
     or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
@@ -196,6 +208,7 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
 
   return {
     translate,
+    assets,
     render(page, model) {
       const m = model as Record<string, unknown>;
       const meta: { title?: string } = {};
