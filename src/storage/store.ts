@@ -476,6 +476,12 @@ export interface Store {
   currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]>;
   /** Open requests whose expiry has passed. */
   listExpired(now: Date, limit: number): Promise<{ id: string; organisationId: string; status: ConsentStatus }[]>;
+  /**
+   * Erases the recipient's address and `requestedBy` of at most `limit` requests whose status is
+   * one of `statuses` and that last changed before `changedBefore` (the privacy sweep decides
+   * which); names, decisions, events and documents stay. Returns how many requests it erased.
+   */
+  eraseContactDetails(input: { statuses: readonly ConsentStatus[]; changedBefore: Date; limit: number }): Promise<number>;
 
   /**
    * Due outbox messages, leased to this worker until `leaseUntil`; across organisations on purpose

@@ -49,6 +49,31 @@ describe('requestedBy: the youth worker who asked', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
   });
 
+  test('when a request ended 90 days ago, then the hourly sweep erases requestedBy and the address; one that ended later keeps them', async () => {
+    const first = await create(childRequest({ requestedBy: { name: 'Jesse Smit' } }));
+    const second = await create(childRequest({ subject: { reference: 'REG-2', firstName: 'Lot', dateOfBirth: '2014-04-02' }, requestedBy: { name: 'Jesse Smit' } }));
+    expect((await app.http.post(`/api/v1/consent-requests/${first.body.id}/cancel`).set(auth(app.apiKey))).status).toBe(200);
+    app.clock.advance(60_000);
+    expect((await app.http.post(`/api/v1/consent-requests/${second.body.id}/cancel`).set(auth(app.apiKey))).status).toBe(200);
+    // 90 days and 30 s after the first ended; 30 s before the second's 90 days are up.
+    app.clock.advance(90 * 86_400_000 - 30_000);
+    await app.container.worker.runOnce();
+    const read = async (id: string) => ({
+      api: (await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body,
+      stored: await app.container.store.getConsentRequest(app.organisationId, id),
+    });
+    const erased = await read(first.body.id);
+    expect(erased.api).toMatchObject({ status: 'cancelled', requestedBy: null, recipient: { maskedAddress: '+316••••5678' } });
+    expect(erased.stored).toMatchObject({ requestedBy: null, recipient: { address: null, name: 'Ans de Vries' }, subject: { firstName: 'Sam' } });
+    const kept = await read(second.body.id);
+    expect(kept.api.requestedBy).toEqual({ name: 'Jesse Smit', role: null });
+    expect(kept.stored?.recipient.address).toBe('+31612345678');
+    // Once its 90 days are up too, the next hourly pass erases it.
+    app.clock.advance(3_600_000);
+    await app.container.worker.runOnce();
+    expect((await read(second.body.id)).stored).toMatchObject({ requestedBy: null, recipient: { address: null } });
+  });
+
   test('when a role is exactly 60 characters and a name exactly 100, then both are accepted', async () => {
     const res = await create(childRequest({ requestedBy: { name: 'n'.repeat(100), role: 'r'.repeat(60) } }));
     expect(res.status).toBe(201);

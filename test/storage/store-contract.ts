@@ -147,6 +147,23 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect((await store.findConsentRequestByTokenHash(bare.tokenHash))?.requestedBy).toEqual({ name: 'Jesse Smit', role: null });
     });
 
+    test('when contact details are erased, then only requests of the given statuses changed before the time lose their address and requestedBy, at most `limit` at a time', async () => {
+      const later = new Date(t0.getTime() + 60_000);
+      const who = { name: 'Jesse Smit', role: 'jongerenwerker' };
+      const old = await insert(request({ status: 'signed', requestedBy: who }));
+      const old2 = await insert(request({ id: newId('cr', t0), status: 'expired', requestedBy: who }));
+      const open = await insert(request({ id: newId('cr', t0), status: 'sent', requestedBy: who }));
+      const recent = await insert(request({ id: newId('cr', t0), status: 'signed', requestedBy: who, updatedAt: later, createdAt: later }));
+      const statuses = ['signed', 'expired'] as const;
+      expect(await store.eraseContactDetails({ statuses, changedBefore: new Date(t0.getTime() + 1), limit: 1 })).toBe(1);
+      expect(await store.eraseContactDetails({ statuses, changedBefore: new Date(t0.getTime() + 1), limit: 10 })).toBe(1);
+      expect(await store.eraseContactDetails({ statuses, changedBefore: new Date(t0.getTime() + 1), limit: 10 })).toBe(0);
+      for (const r of [old, old2]) {
+        expect(await store.getConsentRequest(org, r.id)).toEqual({ ...r, recipient: { ...r.recipient, address: null }, requestedBy: null });
+      }
+      for (const r of [open, recent]) expect(await store.getConsentRequest(org, r.id)).toEqual(r);
+    });
+
     test('when a create fails half-way (duplicate token), then nothing of it is stored', async () => {
       const first = await insert();
       const second = request({ tokenHash: first.tokenHash });

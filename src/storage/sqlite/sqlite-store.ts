@@ -791,6 +791,14 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), status: r.status as ConsentStatus }));
   }
 
+  async eraseContactDetails(input: { statuses: readonly ConsentStatus[]; changedBefore: Date; limit: number }): Promise<number> {
+    return this.sql(
+      `UPDATE consent_requests SET recipient_address_enc = NULL, requested_by_enc = NULL WHERE rowid IN (
+         SELECT rowid FROM consent_requests WHERE status IN (SELECT value FROM json_each(?)) AND updated_at < ?
+           AND (recipient_address_enc IS NOT NULL OR requested_by_enc IS NOT NULL) LIMIT ?)`,
+    ).run(JSON.stringify(input.statuses), iso(input.changedBefore), input.limit).changes;
+  }
+
   async claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
     // IMMEDIATE: the write lock is taken before reading, so two worker processes never lease the same row.
     // All organisations: one worker serves them all; each message carries its organisation on.
