@@ -310,3 +310,24 @@ describe('UI strings', () => {
     }
   });
 });
+
+describe('hard words get plain words next to them (B1)', () => {
+  it('when a guardian signs, then "ouderlijk gezag" is explained beside the declaration; a participant does not see it', () => {
+    const guardian = views.render('sign', signModel('nl'));
+    expect(guardian).toContain('<p class="hint" id="parental-authority">Ouderlijk gezag betekent: u mag als ouder wettelijk beslissen over uw kind.');
+    expect(guardian).toMatch(/<input[^>]*id="declaration"[^>]*aria-describedby="parental-authority "/);
+    expect(views.render('sign', signModel('en'))).toContain('Parental authority means you are legally allowed to make decisions for your child');
+    expect(views.render('sign', signModel('nl', { signerRole: 'participant' }))).not.toContain('parental-authority');
+  });
+
+  it('when a purpose is special category data, then "uitdrukkelijk toestemming" is said in plain words', () => {
+    expect(views.render('sign', signModel('nl'))).toContain('Dat betekent: u zegt apart en heel duidelijk Ja tegen het gebruik van deze gevoelige gegevens.');
+  });
+
+  it.each(UI_LANGUAGES)('when /verify shows a result in %s, then seal, time-stamp and SHA-256 have plain words beside them', (lang) => {
+    const [, withResult] = modelsFor('verify', lang) as object[];
+    const html = views.render('verify', withResult!);
+    const words = lang === 'nl' ? ['Zegel (digitale verzegeling)', 'Tijdstempel (bewijs van het tijdstip)', 'Vingerafdruk van het bestand (SHA-256)', 'Wat betekenen deze woorden?'] : ['Seal (digital sealing)', 'Time-stamp (proof of the time)', 'Fingerprint of the file (SHA-256)', 'What do these words mean?'];
+    for (const word of words) expect(html).toContain(word);
+  });
+});
