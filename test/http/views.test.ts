@@ -331,3 +331,11 @@ describe('hard words get plain words next to them (B1)', () => {
     for (const word of words) expect(html).toContain(word);
   });
 });
+
+describe('English reads as a native writer would', () => {
+  it('when the English UI strings are read, then none asks "Do you not…" or "Did you not…"', () => {
+    const strings = loadUiStrings(TEMPLATES);
+    const awkward = [...strings.en.entries()].filter(([, text]) => /\b(do|did|does) you not\b/i.test(text)).map(([key]) => key);
+    expect(awkward).toEqual([]);
+  });
+});
