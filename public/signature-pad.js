@@ -1,6 +1,62 @@
 /* Akkoord signature pad (ES2017, no dependencies). Progressive enhancement: the drawing area is
  * hidden in the HTML and shown here, so without JavaScript the typed name is the signature.
  * On submit a PNG data URL goes into `signatureData`, only when something was drawn. */
+
+/* Every page with a form (progressive enhancement; without JavaScript the server's answers suffice):
+ * - focus moves to the error summary, so a screen reader reads it first and the keyboard starts there;
+ * - a form marked data-send-once is sent once: after the first submit its buttons (and the layout's
+ *   language switch, which belongs to the form) are disabled, and the sign button says "Sending…".
+ *   The buttons are disabled after the submit event, so the pressed button's name and value still go along. */
+(function () {
+  'use strict';
+
+  const summary = document.querySelector('[data-error-summary]');
+  if (summary && document.activeElement !== summary) summary.focus();
+
+  const forms = document.querySelectorAll('form[data-send-once]');
+  Array.prototype.forEach.call(forms, function (form) {
+    let sent = false;
+    const buttons = function () {
+      const own = form.querySelectorAll('button[type="submit"]');
+      const outside = form.id ? document.querySelectorAll('button[form="' + form.id + '"]') : [];
+      return Array.prototype.slice.call(own).concat(Array.prototype.slice.call(outside));
+    };
+    form.addEventListener('submit', function (event) {
+      if (sent) {
+        event.preventDefault();
+        return;
+      }
+      sent = true;
+      const pressed = event.submitter;
+      const status = form.querySelector('[data-sending-status]');
+      const text = pressed && pressed.getAttribute('data-sending-text');
+      if (text) {
+        pressed.setAttribute('data-label', pressed.textContent);
+        pressed.textContent = text;
+        if (status) status.textContent = text;
+      }
+      window.setTimeout(function () {
+        buttons().forEach(function (button) {
+          button.disabled = true;
+          button.setAttribute('aria-disabled', 'true');
+        });
+      }, 0);
+    });
+    // Back to this page from the browser's history: the form can be used again.
+    window.addEventListener('pageshow', function (event) {
+      if (!event.persisted) return;
+      sent = false;
+      buttons().forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute('aria-disabled');
+        if (button.hasAttribute('data-label')) button.textContent = button.getAttribute('data-label');
+      });
+      const status = form.querySelector('[data-sending-status]');
+      if (status) status.textContent = '';
+    });
+  });
+})();
+
 (function () {
   'use strict';
 

@@ -15,6 +15,8 @@ export interface FormPurpose {
   specialCategory: boolean;
   label: LocalizedText;
   description: LocalizedText;
+  /** What choosing "Nee" means for this purpose, shown beside the choice; absent gives a generic line. Written in the form's form of address ("u" or "je"; the wij-form in a form for any audience). */
+  whenNo?: LocalizedText | undefined;
 }
 
 export interface FormSection {

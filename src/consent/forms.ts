@@ -61,6 +61,8 @@ const purposeSchema = z.strictObject({
   specialCategory: z.boolean().default(false),
   label: localizedText,
   description: localizedText,
+  // Optional: what choosing "Nee" means for this purpose, in plain words (the page falls back to a generic line).
+  whenNo: localizedText.optional(),
 });
 
 const formSchema = z.strictObject({

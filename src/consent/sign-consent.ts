@@ -29,7 +29,7 @@ export interface SignDeps {
 
 export type LinkState =
   | { kind: 'unknown' }
-  | { kind: 'gone'; reason: 'expired' | 'cancelled'; language: Language }
+  | { kind: 'gone'; reason: 'expired' | 'cancelled'; language: Language; request: ConsentRequestRecord }
   | { kind: 'open' | 'done'; request: ConsentRequestRecord; form: ConsentForm };
 
 /**
@@ -42,7 +42,7 @@ export async function resolveLink(deps: SignDeps, token: string): Promise<LinkSt
   // By the token alone: the link names no organisation. Every write below names the request's.
   const request = await deps.store.findConsentRequestByTokenHash(hash);
   if (!request || request.status === 'failed') return { kind: 'unknown' };
-  if (request.status === 'expired' || request.status === 'cancelled') return { kind: 'gone', reason: request.status, language: request.language };
+  if (request.status === 'expired' || request.status === 'cancelled') return { kind: 'gone', reason: request.status, language: request.language, request };
   const now = deps.clock.now();
   if (OPEN_STATUSES.includes(request.status) && request.expiresAt.getTime() <= now.getTime()) {
     await deps.store.changeStatus({
@@ -54,7 +54,7 @@ export async function resolveLink(deps: SignDeps, token: string): Promise<LinkSt
       dropPendingMessages: true,
       event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: 'expired', at: now, actor: 'system', detail: { previousStatus: request.status } },
     });
-    return { kind: 'gone', reason: 'expired', language: request.language };
+    return { kind: 'gone', reason: 'expired', language: request.language, request };
   }
   const snapshot = await deps.store.getFormSnapshot(request.formId, request.formVersion);
   if (!snapshot) throw new Error(`form snapshot ${request.formId}@${request.formVersion} is missing`);

@@ -17,6 +17,7 @@ import { compressResponses } from './middleware/compress';
 import { requestId } from './middleware/request-id';
 import { buildOpenApi } from './openapi';
 import { homePage } from './public/error-pages';
+import { organisationLogos } from './public/organisation-view';
 import { signingPages } from './public/signing-pages';
 import { verifyPage } from './public/verify-page';
 import { verifyRouter } from './routes/verify';
@@ -129,6 +130,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/static', deps.views.assets.handler);
   app.get('/', homePage(deps.views));
+  app.use('/o', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), organisationLogos(deps));
 
   app.use('/hooks', limitPerMinute(deps.rateLimitHooksPerMinute), hooksRouter(deps));
   app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));

@@ -17,8 +17,12 @@ export const UI_LANGUAGES: readonly UiLanguage[] = ['nl', 'en'];
 export interface Views {
   /** Renders `pages/<page>.hbs` in `layouts/main.hbs` (or `layouts/<model.layout>.hbs`; `layout: false` for none). */
   render(page: string, model: object): string;
-  /** One UI string, `{name}` placeholders replaced from `params`; throws on an unknown key. */
-  translate(lang: string, key: string, params?: Record<string, unknown>): string;
+  /**
+   * One UI string, `{name}` placeholders replaced from `params`; throws on an unknown key. A key
+   * written per form of address (`{"u": …, "je": …}`) gives its `je` text for a participant
+   * (`signerRole` "participant") and its `u` text otherwise.
+   */
+  translate(lang: string, key: string, params?: Record<string, unknown>, signerRole?: unknown): string;
   /** The files under public/ that pages link with `{{asset "app.css"}}`, and their handler. */
   readonly assets: StaticAssets;
 }
@@ -98,19 +102,21 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
   const formats = createDateFormats();
   const assets = options.assets ?? createStaticAssets(projectPath('public'));
 
-  const translate = (lang: string, key: string, params: Record<string, unknown> = {}): string => {
-    const text = strings[uiLanguage(lang)].get(key);
+  const translate = (lang: string, key: string, params: Record<string, unknown> = {}, signerRole?: unknown): string => {
+    const table = strings[uiLanguage(lang)];
+    const text = table.get(key) ?? table.get(`${key}.${signerRole === 'participant' ? 'je' : 'u'}`);
     if (text === undefined) throw new Error(`unknown UI string "${key}" (${uiLanguage(lang)})`);
     return fillPlaceholders(text, params, key);
   };
 
-  const errorText = (error: FieldError, lang: string): string => error.message ?? (error.key ? translate(lang, error.key) : '');
+  const errorText = (error: FieldError, lang: string, signerRole: unknown): string => error.message ?? (error.key ? translate(lang, error.key, {}, signerRole) : '');
 
   hb.registerHelper({
-    /** {{t "sign.button"}} or {{t "done.signedOn" date=(formatDateTime decidedAt)}} */
+    /** {{t "sign.button"}} or {{t "done.signedOn" date=(formatDateTime decidedAt)}}; "je" or "u" follows the model's signerRole. */
     t(key: unknown, options: HelperOptions) {
       if (typeof key !== 'string') throw new Error('{{t}} needs a string key');
-      return translate(String(rootOf(options).lang), key, options.hash as Record<string, unknown>);
+      const root = rootOf(options);
+      return translate(String(root.lang), key, options.hash as Record<string, unknown>, root.signerRole);
     },
     /** {{asset "app.css"}}: the file's address with its content hash (static-assets.ts); an unknown file throws. */
     asset(name: unknown) {
@@ -119,6 +125,8 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
     },
     eq: (a: unknown, b: unknown) => a === b,
     or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+    not: (value: unknown) => !value,
     startsWith: (value: unknown, prefix: unknown) => typeof value === 'string' && typeof prefix === 'string' && value.startsWith(prefix),
     concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),
     formatDateTime(value: unknown, options: HelperOptions) {
@@ -163,11 +171,11 @@ export function createViews(templatesDir: string, options: ViewsOptions = {}): V
       const root = rootOf(options);
       const errors = Array.isArray(root.errors) ? (root.errors as FieldError[]) : [];
       const found = errors.find((e) => e.field === field);
-      return found ? errorText(found, String(root.lang)) : undefined;
+      return found ? errorText(found, String(root.lang), root.signerRole) : undefined;
     },
     /** The text of one `{field, message}` or `{field, key}` error. */
     errorText(error: FieldError, options: HelperOptions) {
-      return errorText(error, String(rootOf(options).lang));
+      return errorText(error, String(rootOf(options).lang), rootOf(options).signerRole);
     },
     /** A copy of a list sorted on `createdAt`, newest first. */
     newestFirst(list: unknown) {

@@ -395,3 +395,26 @@ describe('declarationFor', () => {
     expect(declarationFor(form, 'participant', 'nl', 'Sanne')).toBe('Ik ben 16 jaar of ouder.');
   });
 });
+
+describe('what "Nee" means per purpose (whenNo)', () => {
+  const withWhenNo = (nl: string, en: string) => edit(VALID, '      en: Description one\n', `      en: Description one\n    whenNo:\n      nl: ${nl}\n      en: ${en}\n`);
+
+  it('when a purpose says what Nee means, then both texts are kept and the version changes; without it the purpose has none', () => {
+    const form = parseForm(FILE, withWhenNo('Dan doen wij dit niet.', 'Then we will not do this.'));
+    expect(form.purposes[0]!.whenNo).toEqual({ nl: 'Dan doen wij dit niet.', en: 'Then we will not do this.' });
+    expect(form.purposes[1]!.whenNo).toBeUndefined();
+    expect(form.version).not.toBe(parseForm(FILE, VALID).version);
+  });
+
+  it('when whenNo misses its English text, then forms check names the field and its line', () => {
+    const source = edit(VALID, '      en: Description one\n', '      en: Description one\n    whenNo:\n      nl: Dan doen wij dit niet.\n');
+    expect(problemsOf(FILE, source)).toEqual([{ file: FILE, line: expect.any(Number), field: 'purposes[0].whenNo.en', message: 'Required' }]);
+  });
+
+  it('when the shipped forms are loaded, then the registration purpose says in plain words that Nee means no registration', () => {
+    const catalog = loadForms(SHIPPED_DIR);
+    expect(catalog.get('activiteit-onder-16')!.purposes.find((p) => p.id === 'registratie')!.whenNo!.nl).toMatch(/^Dan kunnen wij uw kind niet inschrijven\./);
+    expect(catalog.get('inloop-16-plus')!.purposes.find((p) => p.id === 'registratie')!.whenNo!.nl).toMatch(/^Dan registreren wij je niet persoonlijk\./);
+    for (const form of catalog.list()) for (const purpose of form.purposes) expect(purpose.whenNo).toBeDefined();
+  });
+});

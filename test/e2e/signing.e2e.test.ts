@@ -130,6 +130,10 @@ run('signing on a phone (Chromium, 390×844)', () => {
     const { id, url } = await linkFor(adultRequest());
     const page = await phone();
     await page.goto(url);
+    // Declining asks to confirm first: nothing is recorded until "Ja, ik weiger".
+    await page.click('button[value="review-decline"]');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Wil je echt geen toestemming geven?');
+    expect((await api(`/api/v1/consent-requests/${id}`)).body.status).toBe('opened');
     await page.click('button[value="decline"]');
     await page.waitForURL(url);
     expect((await api(`/api/v1/consent-requests/${id}`)).body.status).toBe('declined');

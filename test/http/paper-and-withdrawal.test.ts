@@ -188,7 +188,8 @@ describe('withdrawal through the same link', () => {
     expect(after.at(-1)).toMatchObject({ kind: 'withdrawal-receipt' });
     const page = await app.http.get(link);
     expect(page.text).toContain('Ingetrokken');
-    expect(page.text).toContain('U heeft een deel van uw toestemming ingetrokken.');
+    // The participant signed: the page says "je" (form of address follows the signer).
+    expect(page.text).toContain('Je hebt een deel van je toestemming ingetrokken.');
     expect(page.text).toContain(`${link}/receipt`);
     const receipt = await app.http.get(`${link}/receipt`).buffer(true).parse(binary);
     expect(receipt.status).toBe(200);

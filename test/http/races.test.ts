@@ -130,7 +130,8 @@ describe('races and lost updates', () => {
     }
     const res = await withdrawal;
     expect(res.status).toBe(409);
-    expect(res.text).toContain('Er veranderde tegelijk iets anders. Uw keuze is nog niet bewaard.');
+    // A participant's link: the page says "je".
+    expect(res.text).toContain('Er veranderde tegelijk iets anders. Je keuze is nog niet bewaard.');
     const docs = (await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(auth(app.apiKey))).body.data as { kind: string }[];
     expect(docs.filter((d) => d.kind === 'withdrawal-receipt')).toEqual([]);
     expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.decisions).toContainEqual({ purposeId: 'contact', granted: true });

@@ -86,10 +86,19 @@ function modelsFor(page: string, lang: UiLanguage): object[] {
       const badStamp = { ...result, seal: { ...result.seal, timestamp: null, timestampProblem: 'the TSA signature does not verify' } };
       return [{ ...base, result: null }, { ...base, result }, { ...base, result: { ...result, authentic: false, seal: { ...result.seal, intact: false } } }, { ...base, result: stamped }, { ...base, result: badStamp }, { ...base, result: null, error: 'Dit bestand is geen PDF.' }];
     }
+    case 'decline-confirm': {
+      const org = { organisation: { name: 'Jongerenwerk De Brug', logoUrl: null, phone: null, email: null, website: null, privacyStatementUrl: null, dpoContact: null, hasContact: false }, organisationName: 'Jongerenwerk De Brug' };
+      const base = { lang, ...org, title: 'Toestemming', formAction: '/c/tok123', csrfToken: 'c'.repeat(43), purposes: [{ id: 'registratie', label: 'Inschrijving', whenNo: 'Dan kunnen wij uw kind niet inschrijven.' }, { id: 'contact', label: 'Contact', whenNo: null }] };
+      return [{ ...base, signerRole: 'guardian', kept: [] }, { ...base, signerRole: 'participant', kept: [{ name: 'purpose_registratie', value: 'yes' }, { name: 'signerName', value: 'Noor "B" <x>' }] }];
+    }
+    case 'withdraw-confirm': {
+      const org = { organisation: { name: 'Jongerenwerk De Brug', logoUrl: '/o/org_1/logo-0123456789abcdef.png', phone: { href: 'tel:+31201234567', text: '020 123 4567' }, email: null, website: null, privacyStatementUrl: 'https://example.nl/privacy', dpoContact: null, hasContact: true }, organisationName: 'Jongerenwerk De Brug' };
+      return [{ lang, ...org, signerRole: 'guardian', title: 'Toestemming', action: '/c/tok123/withdraw', backUrl: '/c/tok123', csrfToken: 'c'.repeat(43), purposes: [{ id: 'registratie', label: 'Inschrijving', whenNo: null }] }];
+    }
     case 'role-changed':
       return [{ lang, subjectFirstName: 'Sam', organisationName: 'Jongerenwerk Noord', title: '' }, { lang, subjectFirstName: 'Sam', organisationName: '', title: '' }];
     case 'link-gone':
-      return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'unknown', title: '' }];
+      return [{ lang, reason: 'expired' }, { lang, reason: 'cancelled' }, { lang, reason: 'cancelled', organisationName: 'Jongerenwerk De Brug', organisation: { name: 'Jongerenwerk De Brug', logoUrl: null, phone: null, email: null, website: null, privacyStatementUrl: null, dpoContact: null, hasContact: false }, signerRole: 'participant' }, { lang, reason: 'unknown', title: '' }];
     case 'error':
       return [{ lang, status: 404 }, { lang, status: 429 }, { lang, status: 429, retryAfter: 1 }, { lang, status: 429, retryAfter: 42 }, { lang, status: 500 }, { lang, status: 500, requestId: 'req-1234abcd' }, { lang, status: 403 }];
     case 'home':
@@ -140,13 +149,15 @@ describe('signing page', () => {
 
   it('when rendered, then it posts the agreed fields to formAction', () => {
     const html = views.render('sign', signModel('nl'));
-    expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/c\/tok123"/);
+    expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/c\/tok123"[^>]*novalidate/);
     expect(html).toContain('<input type="hidden" name="_csrf" value="csrf-value">');
-    expect(html).toMatch(/<input[^>]*type="checkbox"[^>]*name="declaration"[^>]*value="yes"[^>]*required/);
+    // novalidate: the server lists every missing answer at once, so no field is `required` to the browser.
+    expect(html).toMatch(/<input[^>]*type="checkbox"[^>]*name="declaration"[^>]*value="yes"/);
+    expect(html).not.toMatch(/\srequired\b/);
     expect(html).toMatch(/<input[^>]*name="signerName"[^>]*value="Ans de Vries"[^>]*autocomplete="name"/);
     expect(html).toContain('<input type="hidden" name="signatureData" value="">');
     expect(html).toMatch(/<button[^>]*type="submit" name="action" value="sign"/);
-    expect(html).toMatch(/<button[^>]*type="submit" name="action" value="decline"[^>]*formnovalidate/);
+    expect(html).toMatch(/<button[^>]*type="submit" name="action" value="review-decline"/);
     expect(html).toMatch(/<script src="\/static\/signature-pad\.[0-9a-f]{12}\.js" defer><\/script>/);
   });
 
@@ -169,8 +180,8 @@ describe('signing page', () => {
     const summary = html.slice(html.indexOf('role="alert"'), html.indexOf('</div>', html.indexOf('role="alert"')));
     expect(html.indexOf('role="alert"')).toBeLessThan(html.indexOf('<h1'));
     expect(summary).toContain('De pagina was te lang open.');
-    expect(summary).toContain('<a href="#field-purpose_contact-ouder">Contact: Kies Ja of Nee.</a>');
-    expect(summary).toContain('<a href="#field-signerName">Uw voor- en achternaam: Vul uw naam in.</a>');
+    expect(summary).toContain('<a href="#purpose_contact-ouder-yes">Contact: Kies Ja of Nee.</a>');
+    expect(summary).toContain('<a href="#signerName">Uw voor- en achternaam: Vul uw naam in.</a>');
     expect(html).toContain('id="error-purpose_contact-ouder"');
     expect(html).toMatch(/<input[^>]*name="signerName"[^>]*aria-describedby="typed-signature error-signerName"[^>]*aria-invalid="true"/);
     expect(html).not.toContain('id="error-purpose_registratie"');
@@ -237,7 +248,7 @@ describe('content security policy', () => {
   ];
 
   it('when the pages are listed, then each has test models', () => {
-    expect(PAGES.sort()).toEqual(['dev-outbox', 'done', 'error', 'home', 'link-gone', 'role-changed', 'sign', 'verify']);
+    expect(PAGES.sort()).toEqual(['decline-confirm', 'dev-outbox', 'done', 'error', 'home', 'link-gone', 'role-changed', 'sign', 'verify', 'withdraw-confirm']);
   });
 
   for (const page of PAGES) {
@@ -274,18 +285,57 @@ describe('UI strings', () => {
     expect(() => views.translate('en', 'errors.doesNotExist')).toThrow(/unknown UI string/);
   });
 
-  it('when nl.json and en.json are compared, then every key exists in both', () => {
+  it('when nl.json and en.json are compared, then every key exists in both, for both forms of address', () => {
     const strings = loadUiStrings(TEMPLATES);
-    const nl = [...strings.nl.keys()].sort();
-    const en = [...strings.en.keys()].sort();
-    expect(nl.filter((k) => !strings.en.has(k))).toEqual([]);
-    expect(en.filter((k) => !strings.nl.has(k))).toEqual([]);
-    expect(nl.length).toBeGreaterThan(20);
+    // A key may be one text or one per form of address (`key.u` / `key.je`): both must resolve in both languages.
+    const base = (k: string) => k.replace(/\.(u|je)$/, '');
+    const keys = new Set([...strings.nl.keys(), ...strings.en.keys()].map(base));
+    for (const key of keys) {
+      for (const lang of UI_LANGUAGES) {
+        for (const role of ['guardian', 'participant']) expect(() => views.translate(lang, key, new Proxy({}, { get: () => 'x' }), role)).not.toThrow();
+      }
+    }
+    for (const lang of UI_LANGUAGES) {
+      for (const k of strings[lang].keys()) {
+        if (k.endsWith('.u')) expect(strings[lang].has(`${base(k)}.je`)).toBe(true);
+        if (k.endsWith('.je')) expect(strings[lang].has(`${base(k)}.u`)).toBe(true);
+      }
+    }
+    expect(keys.size).toBeGreaterThan(20);
   });
 
   it('when the sign feature reports field problems, then each of its keys has a text', () => {
     for (const key of ['errors.purposeMissing', 'errors.declarationMissing', 'errors.nameMissing', 'errors.nameTooLong', 'errors.nameInvalid', 'errors.csrf', 'errors.actionMissing']) {
       for (const lang of UI_LANGUAGES) expect(views.translate(lang, key).length).toBeGreaterThan(5);
     }
+  });
+});
+
+describe('hard words get plain words next to them (B1)', () => {
+  it('when a guardian signs, then "ouderlijk gezag" is explained beside the declaration; a participant does not see it', () => {
+    const guardian = views.render('sign', signModel('nl'));
+    expect(guardian).toContain('<p class="hint" id="parental-authority">Ouderlijk gezag betekent: u mag als ouder wettelijk beslissen over uw kind.');
+    expect(guardian).toMatch(/<input[^>]*id="declaration"[^>]*aria-describedby="parental-authority "/);
+    expect(views.render('sign', signModel('en'))).toContain('Parental authority means you are legally allowed to make decisions for your child');
+    expect(views.render('sign', signModel('nl', { signerRole: 'participant' }))).not.toContain('parental-authority');
+  });
+
+  it('when a purpose is special category data, then "uitdrukkelijk toestemming" is said in plain words', () => {
+    expect(views.render('sign', signModel('nl'))).toContain('Dat betekent: u zegt apart en heel duidelijk Ja tegen het gebruik van deze gevoelige gegevens.');
+  });
+
+  it.each(UI_LANGUAGES)('when /verify shows a result in %s, then seal, time-stamp and SHA-256 have plain words beside them', (lang) => {
+    const [, withResult] = modelsFor('verify', lang) as object[];
+    const html = views.render('verify', withResult!);
+    const words = lang === 'nl' ? ['Zegel (digitale verzegeling)', 'Tijdstempel (bewijs van het tijdstip)', 'Vingerafdruk van het bestand (SHA-256)', 'Wat betekenen deze woorden?'] : ['Seal (digital sealing)', 'Time-stamp (proof of the time)', 'Fingerprint of the file (SHA-256)', 'What do these words mean?'];
+    for (const word of words) expect(html).toContain(word);
+  });
+});
+
+describe('English reads as a native writer would', () => {
+  it('when the English UI strings are read, then none asks "Do you not…" or "Did you not…"', () => {
+    const strings = loadUiStrings(TEMPLATES);
+    const awkward = [...strings.en.entries()].filter(([, text]) => /\b(do|did|does) you not\b/i.test(text)).map(([key]) => key);
+    expect(awkward).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import type { Views } from '../views';
 import { checkCsrf, issueCsrf } from './csrf';
 import { pageLanguage } from './error-pages';
 import { withdrawConsent, type WithdrawDeps } from '../../consent/withdraw-consent';
+import { loadOrganisationView, type OrganisationView } from './organisation-view';
 
 /**
  * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
@@ -29,13 +30,29 @@ export function signingPages(deps: SigningPagesDeps): Router {
     res.status(status).setHeader('Cache-Control', 'no-store').type('html').send(views.render(page, model));
   };
 
-  const gone = (res: Response, lang: Language, reason: 'expired' | 'cancelled' | 'unknown') => {
-    html(res, reason === 'unknown' ? 404 : 410, 'link-gone', { lang, reason, title: '' });
+  /** The language switch of a page that has no form to carry: a plain link to the same page. */
+  const linkSwitch = (lang: Language) => ({ otherLang: lang === 'nl' ? 'en' : 'nl', langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}` });
+  /** The language switch of a page with a form: a submit button of that form, so what was filled in goes along (works without JavaScript). */
+  const formSwitch = (req: Request, lang: Language, form: string, action: string, path = '') => ({
+    otherLang: lang === 'nl' ? 'en' : 'nl',
+    langSwitchForm: { form, action: `${req.baseUrl}/${req.params.token as string}${path}?lang=${lang === 'nl' ? 'en' : 'nl'}`, value: action },
+  });
+  /** Who is asking (logo, name, contact), set by load() for every known request. */
+  const orgOf = (res: Response): OrganisationView | null => (res.locals.organisation as OrganisationView | null | undefined) ?? null;
+  const orgModel = (res: Response, request?: ConsentRequestRecord) => ({
+    organisation: orgOf(res),
+    organisationName: orgOf(res)?.name ?? '',
+    signerRole: request?.signerRole,
+    requestedBy: request?.requestedBy ?? null,
+  });
+
+  const gone = (res: Response, lang: Language, reason: 'expired' | 'cancelled' | 'unknown', request?: ConsentRequestRecord) => {
+    html(res, reason === 'unknown' ? 404 : 410, 'link-gone', { lang, ...linkSwitch(lang), reason, title: '', ...(reason === 'unknown' ? {} : orgModel(res, request)) });
   };
 
-  /** The page for a link that leads nowhere: in the request's language when the request is known. */
+  /** The page for a link that leads nowhere: in the request's language when the request is known, with its organisation when expired or cancelled. */
   const goneFor = (req: Request, res: Response, state: LinkState) =>
-    state.kind === 'gone' ? gone(res, pickLang(req, state.language), state.reason) : gone(res, pickLang(req, state.kind === 'unknown' ? undefined : state.request.language), 'unknown');
+    state.kind === 'gone' ? gone(res, pickLang(req, state.language), state.reason, state.request) : gone(res, pickLang(req, state.kind === 'unknown' ? undefined : state.request.language), 'unknown');
 
   // One spelling per link: a token is base64url, so a `%` in its raw path segment (`/c/%64…`, which
   // Express would decode to the same token) is an unknown link, answered before any lookup.
@@ -47,26 +64,46 @@ export function signingPages(deps: SigningPagesDeps): Router {
   });
 
   const roleChangedPage = (res: Response, request: ConsentRequestRecord, lang: Language, status = 200) =>
-    html(res, status, 'role-changed', { lang, title: '', subjectFirstName: request.subject.firstName, organisationName: res.locals.organisationName as string });
+    html(res, status, 'role-changed', { lang, ...linkSwitch(lang), title: '', subjectFirstName: request.subject.firstName, ...orgModel(res, request) });
 
-  const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean }) => ({
+  const selfUrl = (req: Request, request: ConsentRequestRecord, lang: Language, path = '') => `${req.baseUrl}/${req.params.token as string}${path}${lang === request.language ? '' : `?lang=${lang}`}`;
+  const purposeModel = (form: ConsentForm, lang: Language) => (p: ConsentForm['purposes'][number]) => ({ id: p.id, label: p.label[lang], whenNo: p.whenNo?.[lang] ?? null });
+
+  // A drawn signature is not shown again after a step back or a language switch (the pad starts empty).
+  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string };
+  const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: SignExtra) => ({
     lang,
-    otherLang: lang === 'nl' ? 'en' : 'nl',
-    langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
-    organisationName: res.locals.organisationName as string,
+    ...formSwitch(req, lang, 'sign-form', 'lang'),
+    ...orgModel(res, request),
     title: form.title[lang],
     intro: form.intro[lang],
     sections: form.sections.map((s) => ({ heading: s.heading[lang], body: s.body[lang] })),
-    purposes: form.purposes.map((p) => ({ id: p.id, label: p.label[lang], description: p.description[lang], specialCategory: p.specialCategory, value: extra.answers?.[p.id] })),
-    signerRole: request.signerRole,
+    purposes: form.purposes.map((p) => ({ ...purposeModel(form, lang)(p), description: p.description[lang], specialCategory: p.specialCategory, value: extra.answers?.[p.id] })),
     declaration: declarationFor(form, request.signerRole, lang, request.subject.firstName),
     subjectFirstName: request.subject.firstName,
-    signerName: extra.signerName ?? request.recipient.name,
+    // Typed by the signer, never filled in from the request: the record says whether it matched.
+    signerName: extra.signerName ?? '',
     expiresAt: request.expiresAt,
-    formAction: `${req.baseUrl}/${req.params.token}${lang === request.language ? '' : `?lang=${lang}`}`,
+    formAction: selfUrl(req, request, lang),
     csrfToken: issueCsrf(req, res, deps.secureCookies),
     errors: extra.errors,
     declarationConfirmed: extra.declarationConfirmed ?? false,
+  });
+
+  /** The second step of declining: what Nee means for each purpose, and how to undo it; the answers so far ride along for "back". */
+  const declineModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: SignExtra) => ({
+    lang,
+    ...formSwitch(req, lang, 'decline-form', 'review-decline'),
+    ...orgModel(res, request),
+    title: form.title[lang],
+    purposes: form.purposes.map(purposeModel(form, lang)),
+    kept: [
+      ...form.purposes.flatMap((p) => (extra.answers?.[p.id] ? [{ name: `purpose_${p.id}`, value: extra.answers[p.id] }] : [])),
+      ...(extra.declarationConfirmed ? [{ name: 'declaration', value: 'yes' }] : []),
+      ...(extra.signerName ? [{ name: 'signerName', value: extra.signerName }] : []),
+    ],
+    formAction: selfUrl(req, request, lang),
+    csrfToken: issueCsrf(req, res, deps.secureCookies),
   });
 
   /** Purposes withdrawn through this link so far (from the `withdrawn` events), set by load(). */
@@ -74,34 +111,46 @@ export function signingPages(deps: SigningPagesDeps): Router {
 
   const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, errors?: { field: string; message: string }[]) => ({
     lang,
-    otherLang: lang === 'nl' ? 'en' : 'nl',
-    langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}`,
-    organisationName: res.locals.organisationName as string,
+    ...linkSwitch(lang),
+    ...orgModel(res, request),
     title: form.title[lang],
     outcome: request.status,
+    subjectFirstName: request.subject.firstName,
     decisions: request.decisions.map((d) => ({ label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId, granted: d.granted, withdrawn: withdrawnOf(res).includes(d.purposeId) })),
     partlyWithdrawn: request.status === 'signed' && withdrawnOf(res).length > 0,
+    someRefused: request.status === 'signed' && (request.decisions.some((d) => !d.granted) || withdrawnOf(res).length > 0),
+    nothingGranted: !request.decisions.some((d) => d.granted && !withdrawnOf(res).includes(d.purposeId)),
     signerName: request.signerName,
     decidedAt: request.decidedAt,
-    documentUrl: `${req.baseUrl}/${req.params.token}/document`,
-    receiptUrl: withdrawnOf(res).length > 0 ? `${req.baseUrl}/${req.params.token}/receipt` : null,
+    documentUrl: `${req.baseUrl}/${req.params.token as string}/document`,
+    receiptUrl: withdrawnOf(res).length > 0 ? `${req.baseUrl}/${req.params.token as string}/receipt` : null,
     errors,
     // Withdrawing is offered while something is still granted, on the same link, as easy as giving it.
     withdraw:
       request.status === 'signed' && request.decisions.some((d) => d.granted)
         ? {
-            action: `${req.baseUrl}/${req.params.token}/withdraw${lang === request.language ? '' : `?lang=${lang}`}`,
+            action: selfUrl(req, request, lang, '/withdraw'),
             csrfToken: issueCsrf(req, res, deps.secureCookies),
             purposes: request.decisions.filter((d) => d.granted).map((d) => ({ id: d.purposeId, label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId })),
           }
         : null,
   });
 
+  /** The second step of "withdraw all": what is still granted becomes Nee, what that means, and how to undo it. */
+  const withdrawAllModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language) => ({
+    lang,
+    ...formSwitch(req, lang, 'withdraw-all-form', 'review-all', '/withdraw'),
+    ...orgModel(res, request),
+    title: form.title[lang],
+    purposes: form.purposes.filter((p) => request.decisions.some((d) => d.purposeId === p.id && d.granted)).map(purposeModel(form, lang)),
+    action: selfUrl(req, request, lang, '/withdraw'),
+    backUrl: selfUrl(req, request, lang),
+    csrfToken: issueCsrf(req, res, deps.secureCookies),
+  });
+
   const load = async (req: Request, res: Response) => {
     const state = await resolveLink(deps, req.params.token as string);
-    if (state.kind === 'open' || state.kind === 'done') {
-      res.locals.organisationName = (await deps.store.getOrganisation(state.request.organisationId))?.name ?? '';
-    }
+    if (state.kind !== 'unknown') res.locals.organisation = await loadOrganisationView(deps.store, state.request.organisationId);
     if (state.kind === 'done' && (state.request.status === 'signed' || state.request.status === 'withdrawn')) {
       const events = await deps.store.listEvents(state.request.organisationId, state.request.id);
       res.locals.withdrawnPurposes = events.filter((e) => e.type === 'withdrawn').flatMap((e) => (Array.isArray(e.detail.purposes) ? (e.detail.purposes as string[]) : []));
@@ -143,23 +192,23 @@ export function signingPages(deps: SigningPagesDeps): Router {
       const v = body[`purpose_${p.id}`];
       answers[p.id] = v === 'yes' || v === 'no' ? v : undefined;
     }
+    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData) };
     const rerender = (status: number, problems: FieldProblem[]) =>
-      html(res, status, 'sign', signModel(req, res, state.request, state.form, lang, {
-        errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key) })),
-        answers,
-        signerName: str(body.signerName),
-        declarationConfirmed: body.declaration === 'yes',
-      }));
+      html(res, status, 'sign', signModel(req, res, state.request, state.form, lang, { ...kept, errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key, {}, state.request.signerRole) })) }));
     if (res.locals.formTooLarge) return rerender(422, [{ field: 'signature', key: 'errors.signatureTooLarge' }]);
     if (!checkCsrf(req, body._csrf)) return rerender(403, [{ field: 'form', key: 'errors.csrf' }]);
+    // Steps that record nothing: another language or "back" show the form again as it was filled
+    // in, without errors; "decline" first asks to confirm (the confirmation posts action=decline).
+    if (body.action === 'lang' || body.action === 'back') return rerender(200, []);
+    if (body.action === 'review-decline') return html(res, 200, 'decline-confirm', declineModel(req, res, state.request, state.form, lang, kept));
     const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;
     if (action === null) return rerender(422, [{ field: 'form', key: 'errors.actionMissing' }]);
     const result = await decide(deps, state.request, state.form, {
       action,
       answers,
-      declarationConfirmed: body.declaration === 'yes',
-      signerName: str(body.signerName),
-      signatureDataUrl: str(body.signatureData),
+      declarationConfirmed: kept.declarationConfirmed ?? false,
+      signerName: kept.signerName ?? '',
+      signatureDataUrl: kept.signatureData ?? '',
       userAgent: req.get('user-agent'),
       language: lang,
     });
@@ -175,9 +224,14 @@ export function signingPages(deps: SigningPagesDeps): Router {
     const back = `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const fail = (status: number, keys: string[]) =>
-      html(res, status, 'done', doneModel(req, res, state.request, state.form, lang, keys.map((key) => ({ field: 'withdraw', message: views.translate(lang, key) }))));
+      html(res, status, 'done', doneModel(req, res, state.request, state.form, lang, keys.map((key) => ({ field: 'withdraw', message: views.translate(lang, key, {}, state.request.signerRole) }))));
     if (!checkCsrf(req, body._csrf)) return fail(403, ['errors.csrf']);
     if (state.kind !== 'done') return res.redirect(303, back);
+    // "Withdraw all" first asks to confirm; the confirmation posts action=all.
+    if (body.action === 'review-all') {
+      if (state.request.status !== 'signed' || !state.request.decisions.some((d) => d.granted)) return res.redirect(303, back);
+      return html(res, 200, 'withdraw-confirm', withdrawAllModel(req, res, state.request, state.form, lang));
+    }
     const chosen = ([] as unknown[]).concat(body.purpose ?? []).filter((v): v is string => typeof v === 'string');
     const result = await withdrawConsent(deps, state.request, state.form, { purposes: body.action === 'all' ? 'all' : chosen, userAgent: req.get('user-agent'), language: lang });
     if (!result.ok) return fail(result.conflict ? 409 : 422, result.problems.map((p) => p.key));
