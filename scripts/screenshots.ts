@@ -1,0 +1,59 @@
+/**
+ * `npm run screenshots`: every page state a parent, a participant or a PDF holder can see, in
+ * Dutch (and a few in English), as full-page PNGs at 390 px wide in docs/screenshots/, named
+ * <state>-<lang>-<role>.png (<state>-<lang>.png for pages without a request behind them). The app
+ * runs in a temp folder with synthetic people and a fixed clock, as the browser tests do
+ * (test/helpers/browser.ts), so the pictures only change when the pages do.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { updateOrganisation } from '../src/organisations/organisation-settings';
+import { projectPath } from '../src/shared/paths';
+import { closePhone, launchBrowser, LINK_STATES, prepareStates, ROLES, startBrowserApp, visitState, type Lang, type LinkState, type PublicState, type Role } from '../test/helpers/browser';
+import { CHROMIUM } from '../test/helpers/tools';
+
+type Shot = [LinkState | PublicState, Role | null, Lang];
+const SHOTS: Shot[] = [
+  ...LINK_STATES.flatMap((state) => ROLES.map((role): Shot => [state, role, 'nl'])),
+  ['role-changed', 'guardian', 'nl'],
+  ...(['unknown', 'verify', 'verify-result', 'rate-limited'] as const).map((state): Shot => [state, null, 'nl']),
+  ...(['signing', 'errors', 'signed'] as const).flatMap((state) => ROLES.map((role): Shot => [state, role, 'en'])),
+  ['verify', null, 'en'],
+];
+
+const fileName = ([state, role, lang]: Shot): string => `${state}-${lang}${role ? `-${role}` : ''}.png`;
+
+async function main(): Promise<void> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium).`);
+  const dir = projectPath('docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const browser = await launchBrowser();
+  const main = await startBrowserApp();
+  const limited = await startBrowserApp({ RATE_LIMIT_PUBLIC_PER_MINUTE: '1' });
+  try {
+    // A made-up organisation, as a real one would set itself up (the CLI's `org update`).
+    await updateOrganisation(main.app.container, main.app.organisationId, { name: 'Jongerenwerk Voorbeeldstad', contactPhone: '020 123 4567', contactEmail: 'info@jongerenwerk-voorbeeldstad.example', website: 'https://jongerenwerk-voorbeeldstad.example' });
+    const { paths, signedPdf } = await prepareStates(main.app);
+    const target = { main, limited, paths, signedPdf };
+    for (const shot of SHOTS) {
+      const [state, role, lang] = shot;
+      const page = await visitState(browser, target, state, role, lang, 390);
+      try {
+        await page.screenshot({ path: join(dir, fileName(shot)), fullPage: true, animations: 'disabled', caret: 'hide' });
+      } finally {
+        await closePhone(page);
+      }
+      process.stdout.write(`docs/screenshots/${fileName(shot)}\n`);
+    }
+  } finally {
+    await browser.close();
+    await main.close();
+    await limited.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
