@@ -104,11 +104,8 @@ describeBrowser('signing in Chromium', () => {
     }
   });
 
-  // PENDING H2 (signing-pages): today the switch is a plain link to ?lang=, so the answers are lost.
-  // test.failing passes while the page loses them; once H2's switch keeps them it reports
-  // "Failing test passed": then change test.failing to test.
-  describe('PENDING H2 signing-pages (expected to fail on today\'s page): switching language', () => {
-    test.failing.each<[Role, Lang]>([
+  describe('switching language', () => {
+    test.each<[Role, Lang]>([
       ['guardian', 'nl'],
       ['participant', 'en'],
     ])('when a %s in %s has chosen answers and switches language, then the same answers are still chosen in the other language', async (role, lang) => {
@@ -174,8 +171,7 @@ describeBrowser('signing in Chromium', () => {
       expect(text).not.toContain('Demo');
     });
 
-    // PENDING H2 (signing-pages): the page does not show the organisation's contact yet.
-    test.failing.each([['west'], ['noord']] as const)("PENDING H2 (expected to fail on today's page): when %s's signing page is opened, then it shows that organisation's e-mail address and phone number", async (own) => {
+    test.each([['west'], ['noord']] as const)("when %s's signing page is opened, then it shows that organisation's e-mail address and phone number", async (own) => {
       const text = await pageText(links[own]);
       const orgs = { west, noord };
       expect(text).toContain(orgs[own].contactEmail);

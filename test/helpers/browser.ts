@@ -124,7 +124,7 @@ async function postOverHttp(app: TestApp, path: string, target: string, fields: 
 }
 
 /** Every state of a personal link, for one role and language. `errors` is the signing page after an empty submit (see showErrors). */
-export const LINK_STATES = ['signing', 'errors', 'signed', 'declined', 'withdrawn-partly', 'withdrawn-fully', 'expired', 'cancelled'] as const;
+export const LINK_STATES = ['signing', 'errors', 'decline-confirm', 'signed', 'withdraw-confirm', 'declined', 'withdrawn-partly', 'withdrawn-fully', 'expired', 'cancelled'] as const;
 export type LinkState = (typeof LINK_STATES)[number] | 'role-changed';
 /** Pages without a request behind them: one per language. */
 export const PUBLIC_STATES = ['unknown', 'verify', 'verify-result', 'rate-limited'] as const;
@@ -150,9 +150,11 @@ export async function prepareStates(app: TestApp): Promise<{ paths: Map<string, 
       const signing = await link();
       paths.set(key('signing'), signing.path);
       paths.set(key('errors'), signing.path);
+      paths.set(key('decline-confirm'), signing.path);
       const signed = await link();
       await signOverHttp(app, role, signed.path);
       paths.set(key('signed'), signed.path);
+      paths.set(key('withdraw-confirm'), signed.path);
       const declined = await link();
       await postOverHttp(app, declined.path, declined.path, { action: 'decline', signerName: '' });
       paths.set(key('declined'), declined.path);
@@ -223,6 +225,9 @@ export async function visitState(browser: Browser, target: { main: BrowserApp; l
       if (!path) throw new Error(`no page for ${state}/${role}/${lang}`);
       response = await page.goto(target.main.url(path));
       if (state === 'errors') response = await showErrors(page, lang);
+      // The second step of declining and of withdrawing everything: a page of its own, without JavaScript too.
+      if (state === 'decline-confirm') [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: lang === 'nl' ? 'Ik geef geen toestemming' : "I don't give consent", exact: true }).click()]);
+      if (state === 'withdraw-confirm') [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: lang === 'nl' ? 'Alle toestemming intrekken' : 'Withdraw all consent', exact: true }).click()]);
     }
     // The page really is in that state: each has its own status code.
     if (response?.status() !== EXPECTED_STATUS[state]) throw new Error(`${state}: expected HTTP ${EXPECTED_STATUS[state]}, got ${response?.status()}`);
@@ -236,7 +241,9 @@ export async function visitState(browser: Browser, target: { main: BrowserApp; l
 const EXPECTED_STATUS: Record<LinkState | PublicState, number> = {
   signing: 200,
   errors: 422,
+  'decline-confirm': 200,
   signed: 200,
+  'withdraw-confirm': 200,
   declined: 200,
   'withdrawn-partly': 200,
   'withdrawn-fully': 200,
