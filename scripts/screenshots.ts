@@ -24,6 +24,14 @@ const SHOTS: Shot[] = [
 
 const fileName = ([state, role, lang]: Shot): string => `${state}-${lang}${role ? `-${role}` : ''}.png`;
 
+/** A made-up logo: a rounded square with two speech bubbles and the name. */
+const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="64" viewBox="0 0 240 64">
+<rect x="2" y="2" width="60" height="60" rx="14" fill="#0b6e4f"/>
+<circle cx="24" cy="28" r="10" fill="#ffffff"/><circle cx="42" cy="36" r="10" fill="#f4b942"/>
+<text x="74" y="30" font-family="DejaVu Sans, sans-serif" font-size="20" font-weight="bold" fill="#0b3d2e">Jongerenwerk</text>
+<text x="74" y="52" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#0b6e4f">Voorbeeldstad</text>
+</svg>`;
+
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium).`);
   const dir = projectPath('docs', 'screenshots');
@@ -33,7 +41,7 @@ async function main(): Promise<void> {
   const limited = await startBrowserApp({ RATE_LIMIT_PUBLIC_PER_MINUTE: '1' });
   try {
     // A made-up organisation, as a real one would set itself up (the CLI's `org update`).
-    await updateOrganisation(main.app.container, main.app.organisationId, { name: 'Jongerenwerk Voorbeeldstad', contactPhone: '020 123 4567', contactEmail: 'info@jongerenwerk-voorbeeldstad.example', website: 'https://jongerenwerk-voorbeeldstad.example' });
+    await updateOrganisation(main.app.container, main.app.organisationId, { name: 'Jongerenwerk Voorbeeldstad', contactPhone: '020 123 4567', contactEmail: 'info@jongerenwerk-voorbeeldstad.example', website: 'https://jongerenwerk-voorbeeldstad.example', privacyStatementUrl: 'https://jongerenwerk-voorbeeldstad.example/privacy', logo: Buffer.from(LOGO_SVG) });
     const { paths, signedPdf } = await prepareStates(main.app);
     const target = { main, limited, paths, signedPdf };
     for (const shot of SHOTS) {

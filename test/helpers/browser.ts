@@ -89,7 +89,8 @@ export async function closePhone(page: Page): Promise<void> {
 export function requestFor(role: Role, lang: Lang, overrides: { reference?: string; dateOfBirth?: string; expiresAt?: string } = {}): Record<string, unknown> {
   const base = role === 'guardian' ? childRequest() : adultRequest();
   const subject = { ...(base.subject as Record<string, unknown>), ...(overrides.reference ? { reference: overrides.reference } : {}), ...(overrides.dateOfBirth ? { dateOfBirth: overrides.dateOfBirth } : {}) };
-  return { ...base, subject, recipient: { ...(base.recipient as Record<string, unknown>), language: lang }, ...(overrides.expiresAt ? { expiresAt: overrides.expiresAt } : {}) };
+  // The youth worker who asked: shown under "who is asking" on every page of the link.
+  return { ...base, subject, requestedBy: { name: 'Sanne Jansen', role: 'Jongerenwerker' }, recipient: { ...(base.recipient as Record<string, unknown>), language: lang }, ...(overrides.expiresAt ? { expiresAt: overrides.expiresAt } : {}) };
 }
 
 /** The name the signer types: the guardian is Ans de Vries, the participant Noor Bakker. */
