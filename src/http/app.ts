@@ -19,6 +19,7 @@ import { buildOpenApi } from './openapi';
 import { homePage } from './public/error-pages';
 import { organisationLogos } from './public/organisation-view';
 import { signingPages } from './public/signing-pages';
+import { dashboardRouter } from './dashboard';
 import { verifyPage } from './public/verify-page';
 import { verifyRouter } from './routes/verify';
 import { consentRequestsRouter } from './routes/consent-requests';
@@ -136,6 +137,9 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/verify', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), verifyPage({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   app.use('/c', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), signingPages({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
+
+  // The youth workers' dashboard (issue 11).
+  app.use('/app', dashboardRouter({ ...deps, secureCookies: deps.publicBaseUrl.startsWith('https://') }));
 
   if (deps.devOutboxEnabled) {
     app.get('/dev/outbox', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), async (req, res) => {

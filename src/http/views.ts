@@ -46,6 +46,16 @@ export function loadUiStrings(templatesDir: string): UiStrings {
       for (const [key, value] of Object.entries(node)) walk(value, prefix ? `${prefix}.${key}` : key);
     };
     walk(JSON.parse(readFileSync(join(templatesDir, 'i18n', `${lang}.json`), 'utf8')), '');
+    // One file per area besides (`i18n/<area>.<lang>.json`, e.g. the dashboard's), so that areas
+    // grow apart; a key defined twice is an error, not a silent override.
+    const areaFiles = readdirSync(join(templatesDir, 'i18n')).filter((f) => f.endsWith(`.${lang}.json`)).sort();
+    for (const file of areaFiles) {
+      const before = new Map(flat);
+      flat.clear();
+      walk(JSON.parse(readFileSync(join(templatesDir, 'i18n', file), 'utf8')), '');
+      for (const key of flat.keys()) if (before.has(key)) throw new Error(`i18n/${file}: "${key}" is already defined`);
+      for (const [key, value] of before) flat.set(key, value);
+    }
     return flat;
   };
   return { nl: load('nl'), en: load('en') };
