@@ -1,4 +1,5 @@
-import type { Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
 
 /**
  * Staff of an organisation using the dashboard at /app (issue 11). `admin` manages colleagues,
@@ -25,4 +26,23 @@ export function staffOf(res: Response): StaffPrincipal {
   const staff = res.locals.staff as StaffPrincipal | undefined;
   if (!staff) throw new Error('dashboard route reached without a signed-in staff member');
   return staff;
+}
+
+/**
+ * Whether a submitted `_csrf` matches the session's token (constant time). The session guard
+ * checks every url-encoded POST under /app itself; a multipart route (file uploads) reads its
+ * `_csrf` field first and calls this before it reads any file part.
+ */
+export function staffCsrfOk(res: Response, submitted: unknown): boolean {
+  const expected = staffOf(res).csrfToken;
+  if (typeof submitted !== 'string' || submitted.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(submitted), Buffer.from(expected));
+}
+
+/** Route guard: only these roles; anyone else gets the 403 page (a youth worker on admin pages). */
+export function requireRole(...roles: StaffRole[]): RequestHandler {
+  return (_req, res, next) => {
+    if (roles.includes(staffOf(res).role)) return next();
+    next(Object.assign(new Error('forbidden'), { status: 403, expose: true }));
+  };
 }
