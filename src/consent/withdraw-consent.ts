@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { browserSummary } from '../evidence/browser-summary';
+import { pdfOrganisation, sealInfo } from '../evidence/pdf-organisation';
 import type { WithdrawalReceiptPdfInput } from '../evidence/render-receipt-pdf';
 import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
@@ -62,11 +63,12 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
   const status = decisions.some((d) => d.granted) ? 'signed' : 'withdrawn';
   const language = input.language ?? request.language;
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[language] ?? id;
-  const [organisation, documents, events] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.listDocuments(request.organisationId, request.id), deps.store.listEvents(request.organisationId, request.id)]);
+  const [organisation, settings, documents, events] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.getOrganisationSettings(request.organisationId), deps.store.listDocuments(request.organisationId, request.id), deps.store.listEvents(request.organisationId, request.id)]);
   const earlier = earlierWithdrawals(events);
   const original = documents.filter((d) => d.kind === 'consent-pdf').at(-1);
   const receipt = await deps.renderReceiptPdf({
     organisationName: organisation?.name ?? '',
+    organisation: pdfOrganisation(settings),
     requestId: request.id,
     form,
     language,
@@ -78,7 +80,7 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
     originalSignedAt: request.decidedAt ?? now,
     originalDocumentSha256: original?.sha256 ?? '',
   });
-  const sealed = await deps.sealer.seal(receipt, { reason: sealReason('withdrawn', language), name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(receipt, sealInfo(organisation?.name, settings, sealReason('withdrawn', language), now));
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   return deps.store.withdraw({
     organisationId: request.organisationId,
@@ -98,6 +100,8 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
       actor: 'recipient',
       detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, language, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
     },
+    // A short confirmation by the invitation's channel, queued with the withdrawal (issue 10).
+    confirmation: request.recipient.channel === 'paper' || request.recipient.address === null ? null : { id: newId('msg', now), requestId: request.id, organisationId: request.organisationId, kind: 'withdrawal-confirmation', channel: request.recipient.channel, attempts: 0, dueAt: now, createdAt: now },
   });
 }
 

@@ -27,7 +27,8 @@ export class SendGridEmailSender implements EmailSender {
     try {
       const [response] = await this.mail.send({
         to: { email: message.to, name: message.toName },
-        from: this.config.from.name ? { email: this.config.from.email, name: this.config.from.name } : this.config.from.email,
+        from: (message.fromName ?? this.config.from.name) ? { email: this.config.from.email, name: message.fromName ?? this.config.from.name! } : this.config.from.email,
+        ...(message.replyTo ? { replyTo: message.replyTo } : {}),
         subject: message.subject,
         text: message.text,
         html: message.html,

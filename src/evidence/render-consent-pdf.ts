@@ -39,6 +39,8 @@ import {
   type PdfLabels,
 } from './pdf-layout';
 
+import type { PdfOrganisation } from './pdf-organisation';
+
 export { loadPdfLabels, type PdfLabels } from './pdf-layout';
 
 /** One event of the request's hash-chained audit trail, as the evidence PDF shows it. */
@@ -57,6 +59,10 @@ export interface AuditEntry {
 
 export interface ConsentPdfInput {
   organisationName: string;
+  /** The organisation's logo, contact and DPO (issue 10); absent: the name only. */
+  organisation?: PdfOrganisation;
+  /** Whether the typed name is the name the request was sent to; null: no name typed; absent: not recorded (older callers). */
+  signerNameMatchesRecipient?: boolean | null;
   /** e.g. `cr_01J…` */
   requestId: string;
   /** The exact form version that was signed. */
@@ -152,6 +158,7 @@ export async function renderConsentPdf(input: ConsentPdfInput): Promise<Buffer> 
 
   documentHeader(page, {
     organisationName: input.organisationName,
+    logoPng: input.organisation?.logoPng ?? null,
     kind: labels.documentKind,
     title: input.form.title[input.language],
     meta: requestMeta(labels, input),
@@ -275,6 +282,8 @@ function signerRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.subjectFirstName[input.signerRole], value: input.subjectFirstName },
   ];
   if (input.signerRole === 'guardian' && input.subjectDateOfBirth) rows.push({ label: labels.dateOfBirth, value: formatIsoDate(input.subjectDateOfBirth, labels) });
+  const match = input.signerNameMatchesRecipient;
+  if (match !== undefined) rows.push({ label: labels.nameMatch.label, value: match === null ? labels.nameMatch.notTyped : match ? labels.nameMatch.yes : labels.nameMatch.no });
   return rows;
 }
 

@@ -13,6 +13,8 @@ export interface FakeSendGridMail {
   to: string;
   toName?: string;
   from: { email: string; name?: string };
+  /** The reply_to address, when the mail had one. */
+  replyTo?: { email: string; name?: string };
   subject: string;
   text?: string;
   html?: string;
@@ -68,6 +70,7 @@ interface Personalization {
 interface MailSendBody {
   personalizations?: Personalization[];
   from?: Address;
+  reply_to?: Address;
   subject?: unknown;
   content?: Array<{ type?: unknown; value?: unknown }>;
   custom_args?: Record<string, unknown>;
@@ -140,6 +143,8 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
 
     const messageId = sendGridId();
     const fromName = str(data.from?.name);
+    const replyTo = str(data.reply_to?.email);
+    const replyToName = str(data.reply_to?.name);
     const receivedAt = new Date();
     for (const r of recipients) {
       fake.mails.push({
@@ -147,6 +152,7 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
         to: r.email,
         ...(r.name ? { toName: r.name } : {}),
         from: { email: from, ...(fromName ? { name: fromName } : {}) },
+        ...(replyTo ? { replyTo: { email: replyTo, ...(replyToName ? { name: replyToName } : {}) } } : {}),
         subject: r.subject,
         ...(text ? { text } : {}),
         ...(html ? { html } : {}),
