@@ -48,7 +48,7 @@ const labelsSchema = z.strictObject({
   dateTimePattern: text1,
   recordedVia: text1,
   /** Whether the typed name is the name the request was sent to (issue 10). */
-  nameMatch: z.strictObject({ label: text1, yes: text1, no: text1, notTyped: text1 }),
+  nameMatch: z.strictObject({ heading: text1, label: text1, yes: text1, no: text1, notTyped: text1 }),
   /** The organisation as controller, with its contact and data protection officer (issue 10). */
   controller: z.strictObject({ heading: text1, phone: text1, email: text1, privacyStatement: text1, dpo: text1, logoAlt: text1 }),
   /** How a link signing was made: `{channel}`, `{address}` (masked) and `{browser}`. */

@@ -1,3 +1,4 @@
+import { displayPhone } from '../shared/phone-display';
 import type { OrganisationSettings } from '../storage/store';
 
 /**
@@ -19,7 +20,8 @@ export const NO_ORGANISATION_DETAILS: PdfOrganisation = { logoPng: null, contact
 export function pdfOrganisation(settings: OrganisationSettings | null): PdfOrganisation {
   if (!settings) return NO_ORGANISATION_DETAILS;
   const { logoPng, contactPhone, contactEmail, website, privacyStatementUrl, dpoContact } = settings;
-  return { logoPng, contactPhone, contactEmail, website, privacyStatementUrl, dpoContact };
+  // The number as people write it ("020 123 4567"); stored in E.164.
+  return { logoPng, contactPhone: contactPhone && displayPhone(contactPhone), contactEmail, website, privacyStatementUrl, dpoContact };
 }
 
 /**
@@ -29,6 +31,6 @@ export function pdfOrganisation(settings: OrganisationSettings | null): PdfOrgan
  */
 export function sealInfo(organisationName: string | undefined, settings: OrganisationSettings | null, reason: string, signedAt: Date): { reason: string; name: string; contactInfo?: string; signedAt: Date } {
   const name = organisationName || 'Akkoord';
-  const contact = [settings?.contactEmail, settings?.contactPhone, settings?.website].filter((v): v is string => Boolean(v));
+  const contact = [settings?.contactEmail, settings?.contactPhone && displayPhone(settings.contactPhone), settings?.website].filter((v): v is string => Boolean(v));
   return { reason, name, ...(organisationName ? { contactInfo: [name, ...contact].join(', ') } : {}), signedAt };
 }

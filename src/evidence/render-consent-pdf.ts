@@ -282,8 +282,6 @@ function signerRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.subjectFirstName[input.signerRole], value: input.subjectFirstName },
   ];
   if (input.signerRole === 'guardian' && input.subjectDateOfBirth) rows.push({ label: labels.dateOfBirth, value: formatIsoDate(input.subjectDateOfBirth, labels) });
-  const match = input.signerNameMatchesRecipient;
-  if (match !== undefined) rows.push({ label: labels.nameMatch.label, value: match === null ? labels.nameMatch.notTyped : match ? labels.nameMatch.yes : labels.nameMatch.no });
   return rows;
 }
 
@@ -349,7 +347,16 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.dateTimeUtc, value: input.signedAt.toISOString() },
     { label: labels.requestId, value: input.requestId },
     { label: labels.recordedVia, value: signedViaText(input, labels) },
+    ...nameMatchRows(input, labels),
   ];
+}
+
+/** "Naam komt overeen met de naam waaraan het verzoek is gestuurd: ja" (issue 10); nothing for callers that do not say. */
+function nameMatchRows(input: ConsentPdfInput, labels: PdfLabels): KeyValue[] {
+  const match = input.signerNameMatchesRecipient;
+  if (match === undefined) return [];
+  const { nameMatch } = labels;
+  return [{ label: nameMatch.heading, value: match === null ? nameMatch.notTyped : `${nameMatch.label}: ${match ? nameMatch.yes : nameMatch.no}` }];
 }
 
 function signedViaText(input: ConsentPdfInput, labels: PdfLabels): string {

@@ -1,4 +1,3 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Logger } from 'pino';
 
 import { formFromSnapshot } from '../consent/form-snapshot';
@@ -7,6 +6,7 @@ import { formatExpiry, type MessageModel, type MessageRenderer } from '../delive
 import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
 import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type SmsSender } from '../delivery/senders';
 import type { Clock } from '../shared/clock';
+import { displayPhone } from '../shared/phone-display';
 import { newId } from '../shared/ids';
 import type { ConsentStatus } from '../consent/lifecycle';
 import type { ConsentRequestRecord, OutboxMessage, Store } from '../storage/store';
@@ -55,12 +55,6 @@ const DECIDED: readonly ConsentStatus[] = ['signed', 'declined', 'withdrawn'];
 /** Still worth sending: an invite or reminder while the request is open, a confirmation once it is decided. */
 function stillDue(request: ConsentRequestRecord, message: OutboxMessage): boolean {
   return isConfirmation(message) ? DECIDED.includes(request.status) : isOpen(request.status);
-}
-
-/** "+31201234567" → "020 123 4567": as people write the number; the E.164 form stays for the tel: link. */
-function displayPhone(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  return parsed ? (parsed.country === 'NL' ? parsed.formatNational() : parsed.formatInternational()) : e164;
 }
 
 async function render(deps: SendMessageDeps, request: ConsentRequestRecord, message: OutboxMessage) {
