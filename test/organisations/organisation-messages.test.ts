@@ -1,3 +1,7 @@
+import { rmSync } from 'node:fs';
+import pino from 'pino';
+
+import { openContainer } from '../../src/container';
 import type { RunningServer } from '../../src/http/server';
 import { updateOrganisation } from '../../src/organisations/organisation-settings';
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
@@ -5,7 +9,7 @@ import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { captureLogs } from '../helpers/log-capture';
 import { startWithFakeProviders } from '../helpers/providers';
 import { createAndSign } from '../helpers/signing';
-import { adultRequest, auth, childRequest, createTestApp, openSigningPage, type TestApp } from '../helpers/test-app';
+import { adultRequest, auth, childRequest, createTestApp, openSigningPage, testSigningIdentity, type TestApp } from '../helpers/test-app';
 
 /**
  * Issue 10: SMS and e-mail go out in the organisation's name (sender, reply-to, contact), and a
@@ -201,3 +205,29 @@ describe('confirmation logs', () => {
     }
   });
 });
+
+describe('confirmation after a restart', () => {
+  test('when the service stops after the signing and before the confirmation went out, then the next process sends it', async () => {
+    const app = await createTestApp();
+    try {
+      const { id, signed } = await createAndSign(app, adultRequest(), { purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
+      expect(signed.status).toBe(303);
+      // Queued with the decision itself: nothing else has run yet.
+      const confirmationState = async (store: typeof app.container.store) => (await store.listOutboxMessages(app.organisationId, id)).filter((m) => m.kind === 'confirmation').map((m) => m.state);
+      expect(await confirmationState(app.container.store)).toEqual(['queued']);
+      await app.container.close();
+      const again = await openContainer(app.container.config, { clock: app.clock, logger: pino({ level: 'silent' }), signingIdentity: testSigningIdentity() });
+      try {
+        await again.worker.runOnce();
+        const sent = (await again.store.listDevOutbox(10)).filter((e) => e.requestId === id);
+        expect(sent.map((e) => e.subject)).toContain('Demo: je keuzes zijn bewaard');
+        expect(await confirmationState(again.store)).toEqual(['sent']);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(app.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -143,5 +143,15 @@ describe('records in the organisation\'s name', () => {
     expect(text).toContain(line);
     expect(text).toContain(`${language === 'nl' ? 'Ondertekend door' : 'Signed by'} ${typed.replace(/\s+/g, ' ')}`);
   });
+  popplerTest('when a parent declines without typing a name, then the event and the record say there was no name to compare', async () => {
+    const created = await app.http.post('/api/v1/consent-requests').set(auth(noord.key)).send(childRequest());
+    const id = created.body.id as string;
+    const link = await deliverAndGetLink(app, id);
+    const { csrf, cookie } = await openSigningPage(app, link);
+    expect((await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'decline' })).status).toBe(303);
+    const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(noord.key))).body.data as { type: string; detail: Record<string, unknown> }[];
+    expect(events.find((e) => e.type === 'declined')!.detail.signerNameMatchesRecipient).toBeNull();
+    expect(flat(textOf(await download(noord, `/api/v1/consent-requests/${id}/document`)))).toContain('Naamcontrole Geen naam getypt: er is niets te vergelijken.');
+  });
 });
 
