@@ -40,6 +40,11 @@ export interface MessageModel {
   privacyStatementUrl?: string;
   /** Replies reach the organisation (it set a reply-to or a contact e-mail): the e-mail may say so. */
   canReply?: boolean;
+  /** E-mail: the `cid:` of the organisation's logo, sent inline with the e-mail; absent: the name only. */
+  logoCid?: string;
+  /** The logo's size in CSS pixels as the e-mail shows it (at most 160 × 48). */
+  logoWidth?: number;
+  logoHeight?: number;
   signerRole: SignerRole;
   /** Confirmations: how the request was decided. */
   outcome?: 'signed' | 'declined';

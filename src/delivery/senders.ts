@@ -29,6 +29,15 @@ export interface OutgoingEmail {
   fromName?: string;
   /** Where replies go (the organisation's reply-to or contact e-mail); absent: none. */
   replyTo?: string;
+  /** Images the HTML shows by `cid:` (the organisation's logo), sent as inline attachments. */
+  inlineImages?: InlineImage[];
+}
+
+export interface InlineImage {
+  contentId: string;
+  filename: string;
+  contentType: 'image/png';
+  content: Buffer;
 }
 
 export interface SendResult {

@@ -4,7 +4,8 @@ import { formFromSnapshot } from '../consent/form-snapshot';
 import { isOpen, statusesThatCanBecome } from '../consent/lifecycle';
 import { formatExpiry, type MessageModel, type MessageRenderer } from '../delivery/message-templates';
 import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
-import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type SmsSender } from '../delivery/senders';
+import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type InlineImage, type SmsSender } from '../delivery/senders';
+import { readPngHeader } from '../evidence/png-header';
 import type { Clock } from '../shared/clock';
 import { displayPhone } from '../shared/phone-display';
 import { newId } from '../shared/ids';
@@ -89,7 +90,22 @@ async function render(deps: SendMessageDeps, request: ConsentRequestRecord, mess
   };
   // The organisation's own sender names (issue 10); null keeps the configured sender.
   const sender = { smsFrom: settings?.smsSenderName ?? null, emailFromName: settings?.emailSenderName ?? organisation?.name ?? null, replyTo };
-  return message.channel === 'sms' ? { sender, sms: deps.messages.sms(message.kind, lang, model) } : { sender, email: deps.messages.email(message.kind, lang, model) };
+  if (message.channel === 'sms') return { sender, sms: deps.messages.sms(message.kind, lang, model) };
+  const logo = emailLogo(settings?.logoPng ?? null);
+  return { sender, email: deps.messages.email(message.kind, lang, { ...model, ...(logo ? logo.model : {}) }), inlineImages: logo ? [logo.image] : [] };
+}
+
+const LOGO_BOX = { width: 160, height: 48 };
+
+/** The logo as an inline image (`cid:logo`), shown at most 160 × 48 CSS pixels: no remote image. */
+function emailLogo(png: Buffer | null): { model: Pick<MessageModel, 'logoCid' | 'logoWidth' | 'logoHeight'>; image: InlineImage } | null {
+  const header = png ? readPngHeader(png) : null;
+  if (!png || !header) return null;
+  const scale = Math.min(1, LOGO_BOX.width / header.width, LOGO_BOX.height / header.height);
+  return {
+    model: { logoCid: 'logo', logoWidth: Math.max(1, Math.round(header.width * scale)), logoHeight: Math.max(1, Math.round(header.height * scale)) },
+    image: { contentId: 'logo', filename: 'logo.png', contentType: 'image/png', content: png },
+  };
 }
 
 /** The event a sent or failed message leaves in the audit trail. */
@@ -127,7 +143,7 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
     const result =
       content.sms !== undefined
         ? await deps.sms.sendSms({ ...base, body: content.sms, ...(from.smsFrom ? { senderName: from.smsFrom } : {}) })
-        : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email!, ...(from.emailFromName ? { fromName: from.emailFromName } : {}), ...(from.replyTo ? { replyTo: from.replyTo } : {}) });
+        : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email!, ...(content.inlineImages?.length ? { inlineImages: content.inlineImages } : {}), ...(from.emailFromName ? { fromName: from.emailFromName } : {}), ...(from.replyTo ? { replyTo: from.replyTo } : {}) });
     const now = clock.now();
     const outcome = await store.completeMessage({
       organisationId: message.organisationId,

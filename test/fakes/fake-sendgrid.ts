@@ -15,6 +15,8 @@ export interface FakeSendGridMail {
   from: { email: string; name?: string };
   /** The reply_to address, when the mail had one. */
   replyTo?: { email: string; name?: string };
+  /** Attachments as sent (content base64), when there were any. */
+  attachments?: { content: string; filename: string; type?: string; disposition?: string; contentId?: string }[];
   subject: string;
   text?: string;
   html?: string;
@@ -71,6 +73,7 @@ interface MailSendBody {
   personalizations?: Personalization[];
   from?: Address;
   reply_to?: Address;
+  attachments?: Array<{ content?: unknown; filename?: unknown; type?: unknown; disposition?: unknown; content_id?: unknown }>;
   subject?: unknown;
   content?: Array<{ type?: unknown; value?: unknown }>;
   custom_args?: Record<string, unknown>;
@@ -145,6 +148,14 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
     const fromName = str(data.from?.name);
     const replyTo = str(data.reply_to?.email);
     const replyToName = str(data.reply_to?.name);
+    const attachments = (Array.isArray(data.attachments) ? data.attachments : []).map((a) => ({
+      content: str(a.content) ?? '',
+      filename: str(a.filename) ?? '',
+      ...(str(a.type) ? { type: str(a.type)! } : {}),
+      ...(str(a.disposition) ? { disposition: str(a.disposition)! } : {}),
+      ...(str(a.content_id) ? { contentId: str(a.content_id)! } : {}),
+    }));
+    if (attachments.some((a) => !a.content || !a.filename)) return sendGridError(400, 'The attachment content and filename are required.', 'attachments');
     const receivedAt = new Date();
     for (const r of recipients) {
       fake.mails.push({
@@ -156,6 +167,7 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
         subject: r.subject,
         ...(text ? { text } : {}),
         ...(html ? { html } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
         customArgs: r.customArgs,
         receivedAt,
       });

@@ -7,6 +7,7 @@ import { updateOrganisation } from '../../src/organisations/organisation-setting
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { captureLogs } from '../helpers/log-capture';
+import { rgbaPng } from '../helpers/png';
 import { startWithFakeProviders } from '../helpers/providers';
 import { createAndSign } from '../helpers/signing';
 import { adultRequest, auth, childRequest, createTestApp, openSigningPage, testSigningIdentity, type TestApp } from '../helpers/test-app';
@@ -81,6 +82,7 @@ describe('messages in the organisation\'s name', () => {
       contactEmail: 'info@noord.example.nl',
       website: 'https://noord.example.nl',
       privacyStatementUrl: 'https://noord.example.nl/privacy',
+      logo: rgbaPng(320, 64, () => [200, 30, 30, 255]),
     });
     await create(app.apiKey, adultRequest());
     await create(app.other.apiKey, adultRequest());
@@ -91,12 +93,18 @@ describe('messages in the organisation\'s name', () => {
     for (const part of ['href="tel:+31201234567"', '020 123 4567', 'href="mailto:info@noord.example.nl"', 'href="https://noord.example.nl/"', 'href="https://noord.example.nl/privacy"', 'Je kunt ook op deze e-mail antwoorden.']) expect(noord.html).toContain(part);
     for (const part of ['Telefoon: 020 123 4567', 'E-mail: info@noord.example.nl', 'Website: https://noord.example.nl/', 'https://noord.example.nl/privacy']) expect(noord.text).toContain(part);
     expect(noord.html).not.toContain('Oost');
+    // The logo travels with the e-mail (no remote image), shown at most 160 × 48.
+    const logo = (await app.container.store.getOrganisationSettings(app.organisationId))!.logoPng!;
+    expect(noord.attachments).toEqual([{ content: logo.toString('base64'), filename: 'logo.png', type: 'image/png', disposition: 'inline', contentId: 'logo' }]);
+    expect(noord.html).toContain('<img src="cid:logo" width="160" height="32" alt=""');
 
     const oost = sendgrid.mails.find((m) => m.subject.startsWith('Buurtwerk Oost'))!;
     // No sender name of its own: its name; no reply-to or contact e-mail: no Reply-To, and it says replies are not read.
     expect(oost.from).toEqual({ email: 'noreply@akkoord.example.nl', name: 'Buurtwerk Oost' });
     expect(oost.replyTo).toBeUndefined();
     expect(oost.text).toContain('Een antwoord op deze e-mail lezen wij niet.');
+    expect(oost.attachments).toBeUndefined();
+    expect(oost.html).not.toContain('cid:');
     for (const body of [oost.html!, oost.text!]) expect(body).not.toMatch(/noord/i);
   });
 
