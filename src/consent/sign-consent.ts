@@ -12,6 +12,7 @@ import { newId } from '../shared/ids';
 import { cleanText } from '../shared/text';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
 import { amsterdamDate } from './age';
+import { confirmationMessage } from './confirmation-message';
 import { formFromSnapshot } from './form-snapshot';
 import type { ConsentForm, Language, SignerRole } from './form-types';
 import { declarationFor } from './forms';
@@ -232,8 +233,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signature,
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
     event: { ...finalEvent, detail: eventDetail(sha256, { timestamped: sealed.timestamped, error: sealed.timestampError ?? null }) },
-    // The same channel as the invitation, through the outbox: retried, and queued with the decision.
-    confirmation: request.recipient.channel === 'paper' || request.recipient.address === null ? null : { id: newId('msg', now), requestId: request.id, organisationId: request.organisationId, kind: 'confirmation', channel: request.recipient.channel, attempts: 0, dueAt: now, createdAt: now },
+    confirmation: confirmationMessage(request, 'confirmation', now),
   });
   return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
 }

@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Store, StoredEvent } from '../storage/store';
+import { confirmationMessage } from './confirmation-message';
 import type { ConsentForm } from './form-types';
 import type { FieldProblem } from './sign-consent';
 
@@ -100,8 +101,7 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
       actor: 'recipient',
       detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, language, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
     },
-    // A short confirmation by the invitation's channel, queued with the withdrawal (issue 10).
-    confirmation: request.recipient.channel === 'paper' || request.recipient.address === null ? null : { id: newId('msg', now), requestId: request.id, organisationId: request.organisationId, kind: 'withdrawal-confirmation', channel: request.recipient.channel, attempts: 0, dueAt: now, createdAt: now },
+    confirmation: confirmationMessage(request, 'withdrawal-confirmation', now),
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 import { formFromSnapshot } from '../consent/form-snapshot';
-import { isOpen, statusesThatCanBecome } from '../consent/lifecycle';
+import { isOpen, statusesThatCanBecome, type ConsentStatus } from '../consent/lifecycle';
 import { formatExpiry, type MessageModel, type MessageRenderer } from '../delivery/message-templates';
 import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
 import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type InlineImage, type SmsSender } from '../delivery/senders';
@@ -9,7 +9,6 @@ import { readPngHeader } from '../evidence/png-header';
 import type { Clock } from '../shared/clock';
 import { displayPhone } from '../shared/phone-display';
 import { newId } from '../shared/ids';
-import type { ConsentStatus } from '../consent/lifecycle';
 import type { ConsentRequestRecord, OutboxMessage, Store } from '../storage/store';
 
 const DAY_MS = 86_400_000;
@@ -118,7 +117,7 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
   const { store, clock, logger } = deps;
   const request = await store.getConsentRequest(message.organisationId, message.requestId);
   if (!request || !stillDue(request, message) || request.recipient.address === null) {
-    await store.dropMessage(message.organisationId, message.id, 'request no longer open');
+    await store.dropMessage(message.organisationId, message.id, isConfirmation(message) ? 'request not decided' : 'request no longer open');
     return;
   }
   // A confirmation answers what the person just did, so it is not held back by quiet hours.
@@ -143,7 +142,14 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
     const result =
       content.sms !== undefined
         ? await deps.sms.sendSms({ ...base, body: content.sms, ...(from.smsFrom ? { senderName: from.smsFrom } : {}) })
-        : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email!, ...(content.inlineImages?.length ? { inlineImages: content.inlineImages } : {}), ...(from.emailFromName ? { fromName: from.emailFromName } : {}), ...(from.replyTo ? { replyTo: from.replyTo } : {}) });
+        : await deps.email.sendEmail({
+            ...base,
+            toName: request.recipient.name,
+            ...content.email!,
+            ...(content.inlineImages?.length ? { inlineImages: content.inlineImages } : {}),
+            ...(from.emailFromName ? { fromName: from.emailFromName } : {}),
+            ...(from.replyTo ? { replyTo: from.replyTo } : {}),
+          });
     const now = clock.now();
     const outcome = await store.completeMessage({
       organisationId: message.organisationId,
