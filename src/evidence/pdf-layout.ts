@@ -301,8 +301,8 @@ function drawFooters(page: Page, reference: string): void {
 
 export interface HeaderContent {
   organisationName: string;
-  /** The organisation's logo (a PNG we re-encoded), left of its name; absent: the name only. */
-  logoPng?: Buffer | null;
+  /** The organisation's logo (left of its name) and its contact and DPO (under the facts); absent: the name only. */
+  organisation?: PdfOrganisation | undefined;
   kind: string;
   title: string;
   /** A line under the title, e.g. the form's title on a cover or receipt. */
@@ -311,31 +311,39 @@ export interface HeaderContent {
 }
 
 /** The facts every Akkoord document of a request starts with: who, which request, which form version. */
-export function requestMeta(labels: PdfLabels, input: { organisationName: string; organisation?: PdfOrganisation | undefined; requestId: string; form: { id: string; version: string } }): [string, string][] {
-  const dpo = input.organisation?.dpoContact;
+export function requestMeta(labels: PdfLabels, input: { organisationName: string; requestId: string; form: { id: string; version: string } }): [string, string][] {
   return [
-    // The organisation is the controller: named with how to reach it (issue 10).
-    [labels.controller.heading, controllerText(labels, input.organisationName, input.organisation)],
+    // The organisation is the controller (issue 10); how to reach it follows under the facts.
+    [labels.controller.heading, input.organisationName],
     [labels.requestId, input.requestId],
     [labels.form, input.form.id],
     [labels.version, input.form.version],
-    ...(dpo ? [[labels.controller.dpo, dpo] as [string, string]] : []),
   ];
 }
 
-/** The controller's name, then its phone and e-mail, website and privacy statement, each set one on a line. */
-function controllerText(labels: PdfLabels, name: string, organisation: PdfOrganisation | undefined): string {
-  if (!organisation) return name;
+/**
+ * The controller's phone, e-mail, website, privacy statement and data protection officer, those
+ * set, as one small paragraph: "Telefoon 020 123 4567 · E-mail … · Functionaris
+ * gegevensbescherming: …". Small, so that a one-page receipt stays one page.
+ */
+export function controllerDetails(labels: PdfLabels, organisation: PdfOrganisation | undefined): string {
+  if (!organisation) return '';
   const { controller } = labels;
-  const reach = [organisation.contactPhone && `${controller.phone} ${organisation.contactPhone}`, organisation.contactEmail && `${controller.email} ${organisation.contactEmail}`].filter(Boolean).join(' · ');
-  const lines = [name, reach, organisation.website ?? '', organisation.privacyStatementUrl ? `${controller.privacyStatement}: ${organisation.privacyStatementUrl}` : ''];
-  return lines.filter((line) => line !== '').join('\n');
+  return [
+    organisation.contactPhone && `${controller.phone} ${organisation.contactPhone}`,
+    organisation.contactEmail && `${controller.email} ${organisation.contactEmail}`,
+    organisation.website,
+    organisation.privacyStatementUrl && `${controller.privacyStatement} ${organisation.privacyStatementUrl}`,
+    organisation.dpoContact && `${controller.dpo}: ${organisation.dpoContact}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** Organisation and document kind, an accent rule, the title and a grid of facts. */
 export function documentHeader(page: Page, content: HeaderContent): void {
   const { doc } = page;
-  pageHeader(page, content.organisationName, content.kind, content.logoPng);
+  pageHeader(page, content.organisationName, content.kind, content.organisation?.logoPng);
   text(page, content.title, { font: FONT.bold, size: 19, structType: 'H1', lineGap: 3 });
   if (content.subtitle) {
     doc.y += 3;
@@ -343,6 +351,13 @@ export function documentHeader(page: Page, content: HeaderContent): void {
   }
   doc.y += 14;
   metaGrid(page, content.meta);
+  const details = controllerDetails(page.labels, content.organisation);
+  if (details) {
+    // Right under the controller's name in the grid, so it needs no label of its own.
+    doc.y -= 3;
+    text(page, details, { size: 8, color: COLOR.muted, lineGap: 1 });
+    doc.y += 8;
+  }
 }
 
 /**
@@ -357,7 +372,7 @@ export function pageHeader(page: Page, organisationName: string, kind: string, l
   let logoBottom = top;
   const image = logoPng ? readPngHeader(logoPng) : null;
   if (logoPng && image) {
-    // At most 120 × 36 pt, its own proportions kept; the name follows on its right.
+    // At most 120 × 24 pt, its own proportions kept; the name follows on its right.
     const scale = Math.min(LOGO_BOX.width / image.width, LOGO_BOX.height / image.height);
     const w = image.width * scale;
     const h = image.height * scale;
@@ -376,7 +391,7 @@ export function pageHeader(page: Page, organisationName: string, kind: string, l
   doc.y = y + 18;
 }
 
-const LOGO_BOX = { width: 120, height: 36 };
+const LOGO_BOX = { width: 120, height: 24 };
 
 /** Label/value pairs in two columns, label small above its value. */
 export function metaGrid(page: Page, cells: [string, string][]): void {

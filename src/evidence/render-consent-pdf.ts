@@ -158,7 +158,7 @@ export async function renderConsentPdf(input: ConsentPdfInput): Promise<Buffer> 
 
   documentHeader(page, {
     organisationName: input.organisationName,
-    logoPng: input.organisation?.logoPng ?? null,
+    organisation: input.organisation,
     kind: labels.documentKind,
     title: input.form.title[input.language],
     meta: requestMeta(labels, input),

@@ -108,7 +108,7 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
   const { paper } = labels;
   documentHeader(page, {
     organisationName: input.organisationName,
-    logoPng: input.organisation?.logoPng ?? null,
+    organisation: input.organisation,
     kind: paper.documentKind,
     title: paper.title,
     subtitle: input.form.title[input.language],

@@ -60,7 +60,7 @@ export async function renderWithdrawalReceiptPdf(input: WithdrawalReceiptPdfInpu
 
   documentHeader(page, {
     organisationName: input.organisationName,
-    logoPng: input.organisation?.logoPng ?? null,
+    organisation: input.organisation,
     kind: receipt.documentKind,
     title: receipt.title,
     subtitle: input.form.title[input.language],

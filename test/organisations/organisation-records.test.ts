@@ -114,9 +114,12 @@ describe('records in the organisation\'s name', () => {
       expectSealedAs(record, own);
 
       expect((await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'all' })).status).toBe(303);
-      expectOwnDetailsOnly(await documentOf(own, id, 'withdrawal-receipt'), own, other);
+      const receipt = await documentOf(own, id, 'withdrawal-receipt');
+      expectOwnDetailsOnly(receipt, own, other);
+      expectSealedAs(receipt, own);
     }
   });
+
   popplerTest('when each organisation records paper consent, then each paper record shows only its own name, logo, contact and DPO, sealed in its name', async () => {
     for (const [own, other] of [[noord, oost], [oost, noord]] as const) {
       const p = CHILD_PAPER;
@@ -143,6 +146,7 @@ describe('records in the organisation\'s name', () => {
     expect(text).toContain(line);
     expect(text).toContain(`${language === 'nl' ? 'Ondertekend door' : 'Signed by'} ${typed.replace(/\s+/g, ' ')}`);
   });
+
   popplerTest('when a parent declines without typing a name, then the event and the record say there was no name to compare', async () => {
     const created = await app.http.post('/api/v1/consent-requests').set(auth(noord.key)).send(childRequest());
     const id = created.body.id as string;
