@@ -6,6 +6,7 @@ import { auditEntry, auditTrailFor } from '../evidence/audit-trail';
 import { inspectPdfScan } from '../evidence/inspect-pdf-scan';
 import type { PaperCoverPdfInput } from '../evidence/render-paper-cover-pdf';
 import { ScanRenderError } from '../evidence/render-pdf-pages';
+import { pdfOrganisation, sealInfo } from '../evidence/pdf-organisation';
 import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
 import { prepareScanImage } from '../evidence/scan-image';
@@ -210,7 +211,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
   const created: EventRecord | null = existing
     ? null
     : { id: newId('evt', now), requestId: request.id, organisationId, type: 'created', at: now, actor, detail: { subjectReference: request.subject.reference, formId: form.id, formVersion: form.version, signerRole: request.signerRole, channel: 'paper' } };
-  const organisation = await deps.store.getOrganisation(organisationId);
+  const [organisation, settings] = await Promise.all([deps.store.getOrganisation(organisationId), deps.store.getOrganisationSettings(organisationId)]);
   // The SHA-256 of the upload as it was received; for a PDF also that of the normalised copy attached to the record.
   const scanSha256 = createHash('sha256').update(paper.scan).digest('hex');
   const attachedSha256 = paper.type === 'application/pdf' ? createHash('sha256').update(embedded).digest('hex') : null;
@@ -221,6 +222,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     record = await scanWork(deps, () => deps.renderPaperRecordPdf(
       {
         organisationName: organisation?.name ?? '',
+        organisation: pdfOrganisation(settings),
         requestId: request.id,
         form,
         language: request.language,
@@ -250,7 +252,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     // The first bytes said PDF, JPEG or PNG, but the file cannot be read as one.
     throw AppError.validation('file', `The file cannot be read as a ${paper.type === 'application/pdf' ? 'PDF' : paper.type === 'image/png' ? 'PNG' : 'JPEG'}: it may be damaged. Scan it again.`);
   }
-  const sealed = await deps.sealer.seal(record, { reason: sealReason('paper', request.language), name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(record, sealInfo(organisation?.name, settings, sealReason('paper', request.language), now));
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   const status = paper.decisions.some((d) => d.granted) ? 'signed' : 'declined';
   const decision: Omit<DecideInput, 'organisationId' | 'requestId' | 'fromStatuses'> = {

@@ -102,8 +102,10 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
   const recipientName = input.recipient.name ?? (signerRole === 'participant' ? subjectName : undefined);
   if (!recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');
   const address = resolveAddress(input.recipient);
-  const expiresAt = resolveExpiry(input.expiresAt, now, deps.defaultExpiryDays);
-  const reminders = reminderPolicy(deps.reminderDefaults, form, input.reminders);
+  // The organisation's own defaults come between the form's and the service's (issue 10).
+  const settings = await deps.store.getOrganisationSettings(organisationId);
+  const expiresAt = resolveExpiry(input.expiresAt, now, settings?.expiryDays ?? deps.defaultExpiryDays);
+  const reminders = reminderPolicy({ ...deps.reminderDefaults, afterDays: settings?.reminderAfterDays ?? deps.reminderDefaults.afterDays }, form, input.reminders);
   const { token, hash } = deps.tokens.issue();
 
   const request: ConsentRequestRecord = {
@@ -113,7 +115,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     formVersion: form.version,
     status: 'pending',
     signerRole,
-    language: input.recipient.language ?? 'nl',
+    language: input.recipient.language ?? settings?.defaultLanguage ?? 'nl',
     subject: { reference: input.subject.reference, firstName: input.subject.firstName, lastName: input.subject.lastName ?? null, dateOfBirth: input.subject.dateOfBirth },
     recipient: { name: recipientName, channel: input.recipient.channel, address, maskedAddress: maskAddress(input.recipient.channel, address) },
     tokenHash: hash,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { browserSummary, describeBrowser } from '../evidence/browser-summary';
 import { auditTrailFor } from '../evidence/audit-trail';
+import { pdfOrganisation, sealInfo } from '../evidence/pdf-organisation';
 import { computeConsentTextSha256, type ConsentPdfInput } from '../evidence/render-consent-pdf';
 import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
@@ -11,11 +12,13 @@ import { newId } from '../shared/ids';
 import { cleanText } from '../shared/text';
 import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
 import { amsterdamDate } from './age';
+import { confirmationMessage } from './confirmation-message';
 import { formFromSnapshot } from './form-snapshot';
 import type { ConsentForm, Language, SignerRole } from './form-types';
 import { declarationFor } from './forms';
 import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
+import { namesMatch } from './name-match';
 import { signerRoleFor } from './request-consent';
 import { consentValidUntil } from './validity';
 
@@ -160,11 +163,13 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const now = deps.clock.now();
   const status = input.action === 'sign' ? 'signed' : 'declined';
   const name = signerName || request.recipient.name;
+  // null: no name was typed (a decline may leave it empty), so there is nothing to compare.
+  const nameMatchesRecipient = signerName ? namesMatch(signerName, request.recipient.name) : null;
   let signature: SignatureRecord | null = null;
   if (status === 'signed') {
     signature = drawn.kind === 'png' ? { kind: 'drawn', image: drawn.image, text: null } : { kind: 'typed', image: null, text: name };
   }
-  const organisation = await deps.store.getOrganisation(request.organisationId);
+  const [organisation, settings] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.getOrganisationSettings(request.organisationId)]);
   const language = input.language ?? request.language;
   const declaration = declarationFor(form, request.signerRole, language, request.subject.firstName);
   const browser = browserSummary(input.userAgent);
@@ -174,6 +179,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     decisions,
     signature: signature?.kind ?? null,
     signatureSha256,
+    signerNameMatchesRecipient: nameMatchesRecipient,
     documentSha256,
     sealed: documentSha256 !== null,
     timestamped: timestamp?.timestamped ?? false,
@@ -189,6 +195,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const finalEvent = { id: eventId, requestId: request.id, organisationId: request.organisationId, type: status, at: now, actor: 'recipient', detail: eventDetail(null, null) };
   const pdf = await deps.renderPdf({
     organisationName: organisation?.name ?? '',
+    organisation: pdfOrganisation(settings),
+    signerNameMatchesRecipient: nameMatchesRecipient,
     requestId: request.id,
     form,
     language,
@@ -207,7 +215,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signatureSha256,
     browser: describeBrowser(input.userAgent),
   });
-  const sealed = await deps.sealer.seal(pdf, { reason: sealReason(status, language), name: organisation?.name || 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(pdf, sealInfo(organisation?.name, settings, sealReason(status, language), now));
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   // When two taps race, decide() lets only the first one through; both then show its outcome.
   await deps.store.decide({
@@ -225,6 +233,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signature,
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
     event: { ...finalEvent, detail: eventDetail(sha256, { timestamped: sealed.timestamped, error: sealed.timestampError ?? null }) },
+    confirmation: confirmationMessage(request, 'confirmation', now),
   });
   return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
 }

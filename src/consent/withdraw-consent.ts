@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { browserSummary } from '../evidence/browser-summary';
+import { pdfOrganisation, sealInfo } from '../evidence/pdf-organisation';
 import type { WithdrawalReceiptPdfInput } from '../evidence/render-receipt-pdf';
 import { sealReason } from '../evidence/seal-reasons';
 import { type Sealer, sealStateOf } from '../evidence/sealer';
@@ -8,6 +9,7 @@ import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Store, StoredEvent } from '../storage/store';
+import { confirmationMessage } from './confirmation-message';
 import type { ConsentForm } from './form-types';
 import type { FieldProblem } from './sign-consent';
 
@@ -62,11 +64,12 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
   const status = decisions.some((d) => d.granted) ? 'signed' : 'withdrawn';
   const language = input.language ?? request.language;
   const label = (id: string) => form.purposes.find((p) => p.id === id)?.label[language] ?? id;
-  const [organisation, documents, events] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.listDocuments(request.organisationId, request.id), deps.store.listEvents(request.organisationId, request.id)]);
+  const [organisation, settings, documents, events] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.getOrganisationSettings(request.organisationId), deps.store.listDocuments(request.organisationId, request.id), deps.store.listEvents(request.organisationId, request.id)]);
   const earlier = earlierWithdrawals(events);
   const original = documents.filter((d) => d.kind === 'consent-pdf').at(-1);
   const receipt = await deps.renderReceiptPdf({
     organisationName: organisation?.name ?? '',
+    organisation: pdfOrganisation(settings),
     requestId: request.id,
     form,
     language,
@@ -78,7 +81,7 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
     originalSignedAt: request.decidedAt ?? now,
     originalDocumentSha256: original?.sha256 ?? '',
   });
-  const sealed = await deps.sealer.seal(receipt, { reason: sealReason('withdrawn', language), name: organisation?.name ?? 'Akkoord', signedAt: now });
+  const sealed = await deps.sealer.seal(receipt, sealInfo(organisation?.name, settings, sealReason('withdrawn', language), now));
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
   return deps.store.withdraw({
     organisationId: request.organisationId,
@@ -98,6 +101,7 @@ async function storeWithdrawal(deps: WithdrawDeps, request: ConsentRequestRecord
       actor: 'recipient',
       detail: { purposes: withdrawn, complete: status === 'withdrawn', remainingGranted: decisions.filter((d) => d.granted).map((d) => d.purposeId), receiptSha256: sha256, language, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), browser: browserSummary(input.userAgent) },
     },
+    confirmation: confirmationMessage(request, 'withdrawal-confirmation', now),
   });
 }
 

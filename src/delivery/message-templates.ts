@@ -8,7 +8,8 @@ import { formatDeadline } from '../shared/deadline';
 import { isGsm7, septetLength, SMS_SEGMENT_SEPTETS, toGsm7, truncateToSeptets } from './gsm7';
 
 /**
- * The texts of the invite and reminder messages: `templates/sms/<kind>.<lang>.hbs` and
+ * The texts of the messages (invite, reminder, and the confirmations after a decision or a
+ * withdrawal): `templates/sms/<kind>.<lang>.hbs` and
  * `templates/email/<kind>.<lang>.{subject,html,text}.hbs`, with `templates/email/partials/*.hbs`
  * for the e-mail shell and button. Every template is read and parsed at start-up, so a missing
  * or broken file stops the service instead of a message.
@@ -17,8 +18,8 @@ import { isGsm7, septetLength, SMS_SEGMENT_SEPTETS, toGsm7, truncateToSeptets } 
  * the link is mapped to GSM-7 first, and names that make it too long are shortened (people's
  * names first, the organisation, which says who the message is from, last).
  */
-export type MessageKind = 'invite' | 'reminder';
-export const MESSAGE_KINDS: readonly MessageKind[] = ['invite', 'reminder'];
+export type MessageKind = 'invite' | 'reminder' | 'confirmation' | 'withdrawal-confirmation';
+export const MESSAGE_KINDS: readonly MessageKind[] = ['invite', 'reminder', 'confirmation', 'withdrawal-confirmation'];
 const MESSAGE_LANGUAGES: readonly Language[] = ['nl', 'en'];
 
 export interface MessageModel {
@@ -32,7 +33,25 @@ export interface MessageModel {
   expiresOn: string;
   /** Where to ask questions; may be empty. E-mail only. */
   contactEmail?: string;
+  /** The organisation's contact (issue 10), e-mail only; each may be absent. `contactPhone` is E.164 (the tel: link), `contactPhoneDisplay` as people write it. */
+  contactPhone?: string;
+  contactPhoneDisplay?: string;
+  website?: string;
+  privacyStatementUrl?: string;
+  /** Replies reach the organisation (it set a reply-to or a contact e-mail): the e-mail may say so. */
+  canReply?: boolean;
+  /** E-mail: the `cid:` of the organisation's logo, sent inline with the e-mail; absent: the name only. */
+  logoCid?: string;
+  /** The logo's size in CSS pixels as the e-mail shows it (at most 160 × 48). */
+  logoWidth?: number;
+  logoHeight?: number;
   signerRole: SignerRole;
+  /** Confirmations: how the request was decided. */
+  outcome?: 'signed' | 'declined';
+  /** Confirmations: every purpose in the form's order with the choice as it stands. */
+  choices?: { label: string; granted: boolean }[];
+  grantedCount?: number;
+  refusedCount?: number;
 }
 
 export interface RenderedEmail {
@@ -105,7 +124,8 @@ export function createMessageRenderer(templatesDir: string): MessageRenderer {
   const run = (relative: string, model: MessageModel): string => {
     const template = templates.get(relative);
     if (!template) throw new Error(`message template ${relative} does not exist`);
-    return template({ ...model, contactEmail: model.contactEmail ?? '', formTitle: model.formTitle ?? '' });
+    const hasContact = Boolean(model.contactEmail || model.contactPhone || model.website);
+    return template({ ...model, contactEmail: model.contactEmail ?? '', formTitle: model.formTitle ?? '', hasContact });
   };
 
   const check = (kind: MessageKind, lang: Language) => {

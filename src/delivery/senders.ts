@@ -11,6 +11,8 @@ export interface OutgoingSms {
   to: string;
   body: string;
   link: string;
+  /** The organisation's alphanumeric sender id (≤ 11 characters); absent: the configured sender. */
+  senderName?: string;
 }
 
 export interface OutgoingEmail {
@@ -23,6 +25,19 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   link: string;
+  /** The From display name (the organisation's); absent: the configured one. The address stays the configured one. */
+  fromName?: string;
+  /** Where replies go (the organisation's reply-to or contact e-mail); absent: none. */
+  replyTo?: string;
+  /** Images the HTML shows by `cid:` (the organisation's logo), sent as inline attachments. */
+  inlineImages?: InlineImage[];
+}
+
+export interface InlineImage {
+  contentId: string;
+  filename: string;
+  contentType: 'image/png';
+  content: Buffer;
 }
 
 export interface SendResult {

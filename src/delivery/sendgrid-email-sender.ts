@@ -2,7 +2,7 @@ import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 
 import type { SendGridConfig } from '../config';
-import { parseRetryAfter, PermanentDeliveryError, TransientDeliveryError, type EmailSender, type OutgoingEmail, type SendResult } from './senders';
+import { parseRetryAfter, PermanentDeliveryError, TransientDeliveryError, type EmailSender, type InlineImage, type OutgoingEmail, type SendResult } from './senders';
 
 /**
  * SendGrid through its own client instance (no module singleton). The API address is set with
@@ -27,7 +27,9 @@ export class SendGridEmailSender implements EmailSender {
     try {
       const [response] = await this.mail.send({
         to: { email: message.to, name: message.toName },
-        from: this.config.from.name ? { email: this.config.from.email, name: this.config.from.name } : this.config.from.email,
+        from: (message.fromName ?? this.config.from.name) ? { email: this.config.from.email, name: message.fromName ?? this.config.from.name! } : this.config.from.email,
+        ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+        ...(message.inlineImages?.length ? { attachments: message.inlineImages.map(inlineAttachment) } : {}),
         subject: message.subject,
         text: message.text,
         html: message.html,
@@ -40,6 +42,15 @@ export class SendGridEmailSender implements EmailSender {
       throw classify(error);
     }
   }
+}
+
+/**
+ * An inline image as the v3 API wants it. The SDK snake-cases `contentId` only inside its own
+ * Attachment class, and sends a plain object's `contentId` as it is, which the API ignores: the
+ * key is given as `content_id` here (the SDK's typings list only the camel-case form).
+ */
+function inlineAttachment(image: InlineImage): { content: string; filename: string } {
+  return { content: image.content.toString('base64'), filename: image.filename, type: image.contentType, disposition: 'inline', content_id: image.contentId } as { content: string; filename: string };
 }
 
 function classify(error: unknown): Error {

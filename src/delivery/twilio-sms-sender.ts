@@ -66,7 +66,8 @@ export class TwilioSmsSender implements SmsSender {
         to: message.to,
         body: message.body,
         statusCallback: `${this.publicBaseUrl}/hooks/twilio/status?m=${encodeURIComponent(message.messageId)}`,
-        ...(this.config.messagingServiceSid ? { messagingServiceSid: this.config.messagingServiceSid } : { from: this.config.from! }),
+        // The organisation's alphanumeric sender id wins over the configured number or messaging service.
+        ...(message.senderName ? { from: message.senderName } : this.config.messagingServiceSid ? { messagingServiceSid: this.config.messagingServiceSid } : { from: this.config.from! }),
       });
       return { providerMessageId: sent.sid };
     } catch (error) {

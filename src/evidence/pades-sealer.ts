@@ -15,7 +15,7 @@ export class PadesSealer implements Sealer {
     this.timestamps = tsa !== null;
   }
 
-  async seal(pdf: Buffer, info: { reason: string; name: string; signedAt: Date }): Promise<SealOutcome> {
-    return sealPdf(pdf, this.identity, { reason: info.reason, name: info.name, signedAt: info.signedAt, location: 'Nederland', ...(this.tsa ? { tsa: this.tsa } : {}) });
+  async seal(pdf: Buffer, info: { reason: string; name: string; contactInfo?: string; signedAt: Date }): Promise<SealOutcome> {
+    return sealPdf(pdf, this.identity, { reason: info.reason, name: info.name, signedAt: info.signedAt, location: 'Nederland', ...(info.contactInfo ? { contactInfo: info.contactInfo } : {}), ...(this.tsa ? { tsa: this.tsa } : {}) });
   }
 }

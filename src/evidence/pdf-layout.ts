@@ -4,6 +4,8 @@ import PDFDocument from 'pdfkit';
 import { z } from 'zod';
 import type { Language } from '../consent/form-types';
 import { projectPath } from '../shared/paths';
+import type { PdfOrganisation } from './pdf-organisation';
+import { readPngHeader } from './png-header';
 
 /**
  * The page layout every evidence PDF shares (the consent record, the withdrawal receipt, the paper
@@ -45,6 +47,10 @@ const labelsSchema = z.strictObject({
   dateTimeUtc: text1,
   dateTimePattern: text1,
   recordedVia: text1,
+  /** Whether the typed name is the name the request was sent to (issue 10). */
+  nameMatch: z.strictObject({ heading: text1, label: text1, yes: text1, no: text1, notTyped: text1 }),
+  /** The organisation as controller, with its contact and data protection officer (issue 10). */
+  controller: z.strictObject({ heading: text1, phone: text1, email: text1, privacyStatement: text1, dpo: text1, logoAlt: text1 }),
   /** How a link signing was made: `{channel}`, `{address}` (masked) and `{browser}`. */
   signedVia: text1,
   browser: z.strictObject({ pattern: text1, unknown: text1, otherBrowser: text1, otherSystem: text1 }),
@@ -295,6 +301,8 @@ function drawFooters(page: Page, reference: string): void {
 
 export interface HeaderContent {
   organisationName: string;
+  /** The organisation's logo (left of its name) and its contact and DPO (under the facts); absent: the name only. */
+  organisation?: PdfOrganisation | undefined;
   kind: string;
   title: string;
   /** A line under the title, e.g. the form's title on a cover or receipt. */
@@ -305,17 +313,37 @@ export interface HeaderContent {
 /** The facts every Akkoord document of a request starts with: who, which request, which form version. */
 export function requestMeta(labels: PdfLabels, input: { organisationName: string; requestId: string; form: { id: string; version: string } }): [string, string][] {
   return [
-    [labels.organisation, input.organisationName],
+    // The organisation is the controller (issue 10); how to reach it follows under the facts.
+    [labels.controller.heading, input.organisationName],
     [labels.requestId, input.requestId],
     [labels.form, input.form.id],
     [labels.version, input.form.version],
   ];
 }
 
+/**
+ * The controller's phone, e-mail, website, privacy statement and data protection officer, those
+ * set, as one small paragraph: "Telefoon 020 123 4567 · E-mail … · Functionaris
+ * gegevensbescherming: …". Small, so that a one-page receipt stays one page.
+ */
+export function controllerDetails(labels: PdfLabels, organisation: PdfOrganisation | undefined): string {
+  if (!organisation) return '';
+  const { controller } = labels;
+  return [
+    organisation.contactPhone && `${controller.phone} ${organisation.contactPhone}`,
+    organisation.contactEmail && `${controller.email} ${organisation.contactEmail}`,
+    organisation.website,
+    organisation.privacyStatementUrl && `${controller.privacyStatement} ${organisation.privacyStatementUrl}`,
+    organisation.dpoContact && `${controller.dpo}: ${organisation.dpoContact}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
 /** Organisation and document kind, an accent rule, the title and a grid of facts. */
 export function documentHeader(page: Page, content: HeaderContent): void {
   const { doc } = page;
-  pageHeader(page, content.organisationName, content.kind);
+  pageHeader(page, content.organisationName, content.kind, content.organisation?.logoPng);
   text(page, content.title, { font: FONT.bold, size: 19, structType: 'H1', lineGap: 3 });
   if (content.subtitle) {
     doc.y += 3;
@@ -323,23 +351,47 @@ export function documentHeader(page: Page, content: HeaderContent): void {
   }
   doc.y += 14;
   metaGrid(page, content.meta);
+  const details = controllerDetails(page.labels, content.organisation);
+  if (details) {
+    // Right under the controller's name in the grid, so it needs no label of its own.
+    doc.y -= 3;
+    text(page, details, { size: 8, color: COLOR.muted, lineGap: 1 });
+    doc.y += 8;
+  }
 }
 
 /**
  * Organisation and document kind above an accent rule, at the top of the current page: the first
  * page starts with it, and so does a page that stands on its own (the audit trail, a scan).
  */
-export function pageHeader(page: Page, organisationName: string, kind: string): void {
+export function pageHeader(page: Page, organisationName: string, kind: string, logoPng?: Buffer | null): void {
   const { doc, labels, left, width } = page;
   const top = doc.page.margins.top;
   const kindWidth = 170;
-  text(page, organisationName, { font: FONT.bold, size: 11, x: left, y: top, width: width - kindWidth - 12 });
-  const nameBottom = doc.y;
+  let nameX = left;
+  let logoBottom = top;
+  const image = logoPng ? readPngHeader(logoPng) : null;
+  if (logoPng && image) {
+    // At most 120 × 24 pt, its own proportions kept; the name follows on its right.
+    const scale = Math.min(LOGO_BOX.width / image.width, LOGO_BOX.height / image.height);
+    const w = image.width * scale;
+    const h = image.height * scale;
+    const figure = doc.struct('Figure', { alt: fill(labels.controller.logoAlt, { organisationName }) }, () => {
+      doc.image(logoPng, left, top, { width: w, height: h });
+    });
+    page.root.add(figure);
+    nameX = left + w + 10;
+    logoBottom = top + h;
+  }
+  text(page, organisationName, { font: FONT.bold, size: 11, x: nameX, y: image ? top + 2 : top, width: left + width - kindWidth - 12 - nameX });
+  const nameBottom = Math.max(doc.y, logoBottom);
   text(page, kind.toLocaleUpperCase(labels.locale), { size: 8, color: COLOR.accent, font: FONT.bold, x: left + width - kindWidth, y: top + 2, width: kindWidth, align: 'right' });
   const y = Math.max(doc.y, nameBottom) + 8;
   artifact(doc, () => doc.rect(left, y, width, 1.6).fill(COLOR.accent));
   doc.y = y + 18;
 }
+
+const LOGO_BOX = { width: 120, height: 24 };
 
 /** Label/value pairs in two columns, label small above its value. */
 export function metaGrid(page: Page, cells: [string, string][]): void {

@@ -39,6 +39,8 @@ import {
   type PdfLabels,
 } from './pdf-layout';
 
+import type { PdfOrganisation } from './pdf-organisation';
+
 export { loadPdfLabels, type PdfLabels } from './pdf-layout';
 
 /** One event of the request's hash-chained audit trail, as the evidence PDF shows it. */
@@ -57,6 +59,10 @@ export interface AuditEntry {
 
 export interface ConsentPdfInput {
   organisationName: string;
+  /** The organisation's logo, contact and DPO (issue 10); absent: the name only. */
+  organisation?: PdfOrganisation;
+  /** Whether the typed name is the name the request was sent to; null: no name typed; absent: not recorded (older callers). */
+  signerNameMatchesRecipient?: boolean | null;
   /** e.g. `cr_01J…` */
   requestId: string;
   /** The exact form version that was signed. */
@@ -152,6 +158,7 @@ export async function renderConsentPdf(input: ConsentPdfInput): Promise<Buffer> 
 
   documentHeader(page, {
     organisationName: input.organisationName,
+    organisation: input.organisation,
     kind: labels.documentKind,
     title: input.form.title[input.language],
     meta: requestMeta(labels, input),
@@ -340,7 +347,16 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.dateTimeUtc, value: input.signedAt.toISOString() },
     { label: labels.requestId, value: input.requestId },
     { label: labels.recordedVia, value: signedViaText(input, labels) },
+    ...nameMatchRows(input, labels),
   ];
+}
+
+/** "Naam komt overeen met de naam waaraan het verzoek is gestuurd: ja" (issue 10); nothing for callers that do not say. */
+function nameMatchRows(input: ConsentPdfInput, labels: PdfLabels): KeyValue[] {
+  const match = input.signerNameMatchesRecipient;
+  if (match === undefined) return [];
+  const { nameMatch } = labels;
+  return [{ label: nameMatch.heading, value: match === null ? nameMatch.notTyped : `${nameMatch.label}: ${match ? nameMatch.yes : nameMatch.no}` }];
 }
 
 function signedViaText(input: ConsentPdfInput, labels: PdfLabels): string {

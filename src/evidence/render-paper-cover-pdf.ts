@@ -22,10 +22,13 @@ import {
   requestMeta,
 } from './pdf-layout';
 import { type AuditEntry, drawAuditTrailPage } from './render-consent-pdf';
+import type { PdfOrganisation } from './pdf-organisation';
 import { renderPdfPages, type RenderedPage } from './render-pdf-pages';
 
 export interface PaperCoverPdfInput {
   organisationName: string;
+  /** The organisation's logo, contact and DPO (issue 10); absent: the name only. */
+  organisation?: PdfOrganisation;
   requestId: string;
   form: ConsentForm;
   language: Language;
@@ -105,6 +108,7 @@ function drawCover(page: Page, input: PaperCoverPdfInput, placement: ScanPlaceme
   const { paper } = labels;
   documentHeader(page, {
     organisationName: input.organisationName,
+    organisation: input.organisation,
     kind: paper.documentKind,
     title: paper.title,
     subtitle: input.form.title[input.language],

@@ -16,9 +16,12 @@ import {
   text,
   requestMeta,
 } from './pdf-layout';
+import type { PdfOrganisation } from './pdf-organisation';
 
 export interface WithdrawalReceiptPdfInput {
   organisationName: string;
+  /** The organisation's logo, contact and DPO (issue 10); absent: the name only. */
+  organisation?: PdfOrganisation;
   requestId: string;
   form: ConsentForm;
   language: Language;
@@ -57,6 +60,7 @@ export async function renderWithdrawalReceiptPdf(input: WithdrawalReceiptPdfInpu
 
   documentHeader(page, {
     organisationName: input.organisationName,
+    organisation: input.organisation,
     kind: receipt.documentKind,
     title: receipt.title,
     subtitle: input.form.title[input.language],

@@ -11,7 +11,7 @@ export interface SealOutcome {
 }
 
 export interface Sealer {
-  seal(pdf: Buffer, info: { reason: string; name: string; signedAt: Date }): Promise<SealOutcome>;
+  seal(pdf: Buffer, info: { reason: string; name: string; contactInfo?: string; signedAt: Date }): Promise<SealOutcome>;
   /** Whether a time-stamp authority is configured (so a missing time-stamp is a fault to retry). */
   readonly timestamps: boolean;
 }

@@ -1,17 +1,19 @@
 import type { Logger } from 'pino';
 
 import { formFromSnapshot } from '../consent/form-snapshot';
-import { isOpen, statusesThatCanBecome } from '../consent/lifecycle';
-import { formatExpiry, type MessageRenderer } from '../delivery/message-templates';
+import { isOpen, statusesThatCanBecome, type ConsentStatus } from '../consent/lifecycle';
+import { formatExpiry, type MessageModel, type MessageRenderer } from '../delivery/message-templates';
 import { inQuietHours, smsSendableAt } from '../delivery/quiet-hours';
-import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type SmsSender } from '../delivery/senders';
+import { PermanentDeliveryError, redactReason, TransientDeliveryError, type EmailSender, type InlineImage, type SmsSender } from '../delivery/senders';
+import { readPngHeader } from '../evidence/png-header';
 import type { Clock } from '../shared/clock';
+import { displayPhone } from '../shared/phone-display';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, OutboxMessage, Store } from '../storage/store';
 
 const DAY_MS = 86_400_000;
 
-/** Job definition: deliver one outbox message (invite or reminder) by its request's channel. */
+/** Job definition: deliver one outbox message (invite, reminder or confirmation) by its request's channel. */
 export const sendConsentMessageJob = {
   id: 'send-consent-message',
   maxAttempts: 8,
@@ -45,30 +47,81 @@ export function nextReminder(request: ConsentRequestRecord, sent: OutboxMessage,
   return { id: newId('msg', at), requestId: request.id, organisationId: request.organisationId, kind: 'reminder', channel: sent.channel, link: sent.link, attempts: 0, dueAt, createdAt: at };
 }
 
+/** Confirmations follow a decision; invites and reminders need a request still open. */
+const CONFIRMATION_KINDS: readonly OutboxMessage['kind'][] = ['confirmation', 'withdrawal-confirmation'];
+const isConfirmation = (message: OutboxMessage): boolean => CONFIRMATION_KINDS.includes(message.kind);
+const DECIDED: readonly ConsentStatus[] = ['signed', 'declined', 'withdrawn'];
+
+/** Still worth sending: an invite or reminder while the request is open, a confirmation once it is decided. */
+function stillDue(request: ConsentRequestRecord, message: OutboxMessage): boolean {
+  return isConfirmation(message) ? DECIDED.includes(request.status) : isOpen(request.status);
+}
+
 async function render(deps: SendMessageDeps, request: ConsentRequestRecord, message: OutboxMessage) {
-  const [organisation, snapshot] = await Promise.all([deps.store.getOrganisation(request.organisationId), deps.store.getFormSnapshot(request.formId, request.formVersion)]);
+  const [organisation, settings, snapshot] = await Promise.all([
+    deps.store.getOrganisation(request.organisationId),
+    deps.store.getOrganisationSettings(request.organisationId),
+    deps.store.getFormSnapshot(request.formId, request.formVersion),
+  ]);
   const lang = request.language;
-  const model = {
+  const form = snapshot ? formFromSnapshot(snapshot) : null;
+  const granted = new Map(request.decisions.map((d) => [d.purposeId, d.granted]));
+  const choices = form ? form.purposes.map((p) => ({ label: p.label[lang], granted: granted.get(p.id) === true })) : [];
+  const contactEmail = settings?.contactEmail ?? deps.supportEmail ?? '';
+  const replyTo = settings?.emailReplyTo ?? settings?.contactEmail ?? null;
+  const model: MessageModel = {
     organisationName: organisation?.name ?? '',
     recipientName: request.recipient.name,
     subjectFirstName: request.subject.firstName,
-    formTitle: snapshot ? formFromSnapshot(snapshot).title[lang] : '',
+    formTitle: form ? form.title[lang] : '',
     link: message.link,
     expiresOn: formatExpiry(request.expiresAt, lang),
-    contactEmail: deps.supportEmail ?? '',
+    contactEmail,
+    ...(settings?.contactPhone ? { contactPhone: settings.contactPhone, contactPhoneDisplay: displayPhone(settings.contactPhone) } : {}),
+    ...(settings?.website ? { website: settings.website } : {}),
+    ...(settings?.privacyStatementUrl ? { privacyStatementUrl: settings.privacyStatementUrl } : {}),
+    canReply: replyTo !== null,
     signerRole: request.signerRole,
+    outcome: request.status === 'declined' ? 'declined' : 'signed',
+    choices,
+    grantedCount: choices.filter((c) => c.granted).length,
+    refusedCount: choices.filter((c) => !c.granted).length,
   };
-  return message.channel === 'sms' ? { sms: deps.messages.sms(message.kind, lang, model) } : { email: deps.messages.email(message.kind, lang, model) };
+  // The organisation's own sender names (issue 10); null keeps the configured sender.
+  const sender = { smsFrom: settings?.smsSenderName ?? null, emailFromName: settings?.emailSenderName ?? organisation?.name ?? null, replyTo };
+  if (message.channel === 'sms') return { sender, sms: deps.messages.sms(message.kind, lang, model) };
+  const logo = emailLogo(settings?.logoPng ?? null);
+  return { sender, email: deps.messages.email(message.kind, lang, { ...model, ...(logo ? logo.model : {}) }), inlineImages: logo ? [logo.image] : [] };
+}
+
+const LOGO_BOX = { width: 160, height: 48 };
+
+/** The logo as an inline image (`cid:logo`), shown at most 160 × 48 CSS pixels: no remote image. */
+function emailLogo(png: Buffer | null): { model: Pick<MessageModel, 'logoCid' | 'logoWidth' | 'logoHeight'>; image: InlineImage } | null {
+  const header = png ? readPngHeader(png) : null;
+  if (!png || !header) return null;
+  const scale = Math.min(1, LOGO_BOX.width / header.width, LOGO_BOX.height / header.height);
+  return {
+    model: { logoCid: 'logo', logoWidth: Math.max(1, Math.round(header.width * scale)), logoHeight: Math.max(1, Math.round(header.height * scale)) },
+    image: { contentId: 'logo', filename: 'logo.png', contentType: 'image/png', content: png },
+  };
+}
+
+/** The event a sent or failed message leaves in the audit trail. */
+function eventType(kind: OutboxMessage['kind'], outcome: 'sent' | 'failed'): string {
+  if (kind === 'invite') return outcome;
+  return `${kind === 'reminder' ? 'reminder' : 'confirmation'}_${outcome}`;
 }
 
 export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxMessage): Promise<void> {
   const { store, clock, logger } = deps;
   const request = await store.getConsentRequest(message.organisationId, message.requestId);
-  if (!request || !isOpen(request.status) || request.recipient.address === null) {
-    await store.dropMessage(message.organisationId, message.id, 'request no longer open');
+  if (!request || !stillDue(request, message) || request.recipient.address === null) {
+    await store.dropMessage(message.organisationId, message.id, isConfirmation(message) ? 'request not decided' : 'request no longer open');
     return;
   }
-  if (message.channel === 'sms' && inQuietHours(clock.now())) {
+  // A confirmation answers what the person just did, so it is not held back by quiet hours.
+  if (message.channel === 'sms' && !isConfirmation(message) && inQuietHours(clock.now())) {
     await store.deferMessage(message.organisationId, message.id, smsSendableAt(clock.now()));
     return;
   }
@@ -85,7 +138,18 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
   }
   try {
     const base = { organisationId: request.organisationId, requestId: request.id, messageId: message.id, to: request.recipient.address, link: message.link };
-    const result = content.sms !== undefined ? await deps.sms.sendSms({ ...base, body: content.sms }) : await deps.email.sendEmail({ ...base, toName: request.recipient.name, ...content.email! });
+    const { sender: from } = content;
+    const result =
+      content.sms !== undefined
+        ? await deps.sms.sendSms({ ...base, body: content.sms, ...(from.smsFrom ? { senderName: from.smsFrom } : {}) })
+        : await deps.email.sendEmail({
+            ...base,
+            toName: request.recipient.name,
+            ...content.email!,
+            ...(content.inlineImages?.length ? { inlineImages: content.inlineImages } : {}),
+            ...(from.emailFromName ? { fromName: from.emailFromName } : {}),
+            ...(from.replyTo ? { replyTo: from.replyTo } : {}),
+          });
     const now = clock.now();
     const outcome = await store.completeMessage({
       organisationId: message.organisationId,
@@ -93,12 +157,12 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
       provider: sender.provider,
       providerMessageId: result.providerMessageId,
       at: now,
-      followUp: nextReminder(request, message, now),
+      followUp: isConfirmation(message) ? null : nextReminder(request, message, now),
       event: {
         id: newId('evt', now),
         requestId: request.id,
         organisationId: request.organisationId,
-        type: message.kind === 'invite' ? 'sent' : 'reminder_sent',
+        type: eventType(message.kind, 'sent'),
         at: now,
         actor: 'system',
         detail: { channel: message.channel, maskedAddress: request.recipient.maskedAddress, provider: sender.provider, providerMessageId: result.providerMessageId, attempt: message.attempts, messageId: message.id },
@@ -125,7 +189,7 @@ async function handleFailure(deps: SendMessageDeps, request: ConsentRequestRecor
       failRequestFrom: message.kind === 'invite' ? statusesThatCanBecome('failed') : [],
       error: reason,
       at: now,
-      event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: message.kind === 'invite' ? 'failed' : 'reminder_failed', at: now, actor: 'system', detail: { channel: message.channel, reason, permanent, attempts: message.attempts, messageId: message.id } },
+      event: { id: newId('evt', now), requestId: request.id, organisationId: request.organisationId, type: eventType(message.kind, 'failed'), at: now, actor: 'system', detail: { channel: message.channel, reason, permanent, attempts: message.attempts, messageId: message.id } },
     });
     logger.warn({ ...log, permanent }, 'message failed');
     return;

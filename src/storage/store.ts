@@ -184,7 +184,8 @@ export interface AuditChainRows {
   projection: { purposeId: string; granted: boolean; required: boolean; validUntil: string | null }[];
 }
 
-export type OutboxKind = 'invite' | 'reminder';
+/** `confirmation`: after signing or declining; `withdrawal-confirmation`: after a withdrawal (issue 10). */
+export type OutboxKind = 'invite' | 'reminder' | 'confirmation' | 'withdrawal-confirmation';
 
 export interface OutboxMessage {
   id: string;
@@ -320,6 +321,11 @@ export interface DecideInput {
   event: EventRecord;
   /** 'sealed_without_timestamp' when the time-stamp authority could not be reached: a job retries. */
   sealState?: StoredSealState | null;
+  /**
+   * A confirmation to queue in the same transaction, with the invite's link (the adapter copies it,
+   * as for a reminder); nothing is queued when the request has no invite. Absent: none.
+   */
+  confirmation?: Omit<OutboxMessage, 'link'> | null;
 }
 
 export interface StatusChangeInput {
@@ -468,7 +474,7 @@ export interface Store {
    * evidence stays. False, and nothing written, when the request's version is no longer
    * `expectedVersion` (another write came first: read again and redo).
    */
-  withdraw(input: { organisationId: string; requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean>;
+  withdraw(input: { organisationId: string; requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord; confirmation?: Omit<OutboxMessage, 'link'> | null }): Promise<boolean>;
   /**
    * The latest decision per (form, purpose) of one subject, in the order each was first decided.
    * Kept by the adapter in the same transaction that records decisions; read on the hot path.
@@ -490,7 +496,7 @@ export interface Store {
   claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]>;
   /**
    * Marks a message sent with the provider's id; an invite moves the request pending → sent, a
-   * reminder counts; `followUp` (the next automatic reminder) is queued in the same transaction.
+   * reminder counts, a confirmation leaves the request as it is; `followUp` (the next automatic reminder) is queued in the same transaction.
    * 'duplicate' when another worker had already completed it (lease ran out mid-send): then only
    * the event is kept, nothing is counted twice. 'late' when it was dropped or given up while the
    * send was under way: the event and provider id are kept, nothing is counted or queued.

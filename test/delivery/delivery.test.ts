@@ -172,7 +172,8 @@ describe('delivery through Twilio and SendGrid', () => {
     await work();
     expect(sendgrid.mails).toHaveLength(1);
     const mail = sendgrid.mails[0]!;
-    expect(mail).toMatchObject({ to: 'noor.bakker@example.nl', from: { email: 'noreply@akkoord.example.nl', name: 'Buurtwerk Demo' } });
+    // The configured address; the display name is the organisation's (its e-mail sender name, else its name).
+    expect(mail).toMatchObject({ to: 'noor.bakker@example.nl', from: { email: 'noreply@akkoord.example.nl', name: 'Demo' } });
     expect(mail.subject).toContain('Demo');
     expect(mail.customArgs.requestId).toBe(id);
     expect(mail.customArgs.messageId).toMatch(/^msg_/);
@@ -234,7 +235,10 @@ describe('delivery through Twilio and SendGrid', () => {
     await app.http.post(`/api/v1/consent-requests/${cancelled}/cancel`).set(auth(app.apiKey));
     days(4);
     await work();
-    expect(twilio.messages).toHaveLength(3);
+    // The fourth text is the confirmation of the signing, not a reminder.
+    expect(twilio.messages).toHaveLength(4);
+    expect(twilio.messages.filter((m) => /Herinnering/.test(m.body))).toEqual([]);
+    expect(twilio.messages[3]!.body).toMatch(/^Demo: uw keuzes: /);
     expect((await get(signed)).status).toBe('signed');
     expect((await get(expiring)).status).toBe('expired');
   });

@@ -39,6 +39,10 @@ const model = (signerRole: 'guardian' | 'participant', link: string, names: { or
   expiresOn: '31 december 2026 om 23:59',
   contactEmail: 'info@debrug.example.nl',
   signerRole,
+  // Confirmations: the widest summary (two-digit counts).
+  outcome: 'signed',
+  grantedCount: 10,
+  refusedCount: 10,
 });
 
 /** The organisation as it appears in the SMS: GSM-7, maybe shortened with "...". */
@@ -86,7 +90,7 @@ describe('SMS messages', () => {
   it.each(TEMPLATES)('when the $kind SMS in $lang for a $role has a longer link, then the organisation is shortened with "..." and the link is untouched', ({ kind, lang, role }) => {
     const link = linkWithBase(44);
     const sms = messages.sms(kind, lang, model(role, link, { org: forty('Stichting Jongerenwerk '), recipient: 'Ans', subject: 'Sam' }));
-    expect(sms).toMatch(/^(Herinnering: |Reminder: )?Stichting Jongerenwerk\.\.\. [a-z]/);
+    expect(sms).toMatch(/^(Herinnering: |Reminder: )?Stichting Jongerenwerk\.\.\.:? [a-z]/);
     expect(sms.split('\n')).toContain(link);
     expect(septetLength(sms)).toBeLessThanOrEqual(160);
   });

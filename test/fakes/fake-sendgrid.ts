@@ -13,6 +13,10 @@ export interface FakeSendGridMail {
   to: string;
   toName?: string;
   from: { email: string; name?: string };
+  /** The reply_to address, when the mail had one. */
+  replyTo?: { email: string; name?: string };
+  /** Attachments as sent (content base64), when there were any. */
+  attachments?: { content: string; filename: string; type?: string; disposition?: string; contentId?: string }[];
   subject: string;
   text?: string;
   html?: string;
@@ -68,6 +72,8 @@ interface Personalization {
 interface MailSendBody {
   personalizations?: Personalization[];
   from?: Address;
+  reply_to?: Address;
+  attachments?: Array<{ content?: unknown; filename?: unknown; type?: unknown; disposition?: unknown; content_id?: unknown }>;
   subject?: unknown;
   content?: Array<{ type?: unknown; value?: unknown }>;
   custom_args?: Record<string, unknown>;
@@ -140,6 +146,16 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
 
     const messageId = sendGridId();
     const fromName = str(data.from?.name);
+    const replyTo = str(data.reply_to?.email);
+    const replyToName = str(data.reply_to?.name);
+    const attachments = (Array.isArray(data.attachments) ? data.attachments : []).map((a) => ({
+      content: str(a.content) ?? '',
+      filename: str(a.filename) ?? '',
+      ...(str(a.type) ? { type: str(a.type)! } : {}),
+      ...(str(a.disposition) ? { disposition: str(a.disposition)! } : {}),
+      ...(str(a.content_id) ? { contentId: str(a.content_id)! } : {}),
+    }));
+    if (attachments.some((a) => !a.content || !a.filename)) return sendGridError(400, 'The attachment content and filename are required.', 'attachments');
     const receivedAt = new Date();
     for (const r of recipients) {
       fake.mails.push({
@@ -147,9 +163,11 @@ export async function startFakeSendGrid(opts: { apiKey?: string } = {}): Promise
         to: r.email,
         ...(r.name ? { toName: r.name } : {}),
         from: { email: from, ...(fromName ? { name: fromName } : {}) },
+        ...(replyTo ? { replyTo: { email: replyTo, ...(replyToName ? { name: replyToName } : {}) } } : {}),
         subject: r.subject,
         ...(text ? { text } : {}),
         ...(html ? { html } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
         customArgs: r.customArgs,
         receivedAt,
       });

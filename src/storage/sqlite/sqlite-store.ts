@@ -538,7 +538,7 @@ export class SqliteStore implements Store {
 
   private applyDecision(input: DecideInput): boolean {
     const c = this.cipher;
-    sameOrganisation(input.organisationId, input.event, input.document);
+    sameOrganisation(input.organisationId, input.event, input.document, input.confirmation);
     const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
     if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
     const sig = input.signature;
@@ -562,6 +562,7 @@ export class SqliteStore implements Store {
     // The record carries the request's seal state.
     this.insertDocument({ ...input.document, sealState: input.document.sealState ?? input.sealState ?? null });
     this.insertEvent(input.event);
+    if (input.confirmation) this.queueWithInviteLink(input.requestId, input.confirmation);
     return true;
   }
 
@@ -731,8 +732,8 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async withdraw(input: { organisationId: string; requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord }): Promise<boolean> {
-    sameOrganisation(input.organisationId, input.event, input.document);
+  async withdraw(input: { organisationId: string; requestId: string; expectedVersion: number; at: Date; decisions: Decision[]; withdrawn: string[]; status: 'signed' | 'withdrawn'; document: DocumentRecord; event: EventRecord; confirmation?: Omit<OutboxMessage, 'link'> | null }): Promise<boolean> {
+    sameOrganisation(input.organisationId, input.event, input.document, input.confirmation);
     return this.db.transaction(() => {
       const row = this.sql('SELECT version, organisation_id, subject_reference, form_id FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
       if (!row || Number(row.version) !== input.expectedVersion) return false;
@@ -748,8 +749,18 @@ export class SqliteStore implements Store {
       this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
       this.insertDocument(input.document);
       this.insertEvent(input.event);
+      if (input.confirmation) this.queueWithInviteLink(input.requestId, input.confirmation);
       return true;
     }).immediate();
+  }
+
+  /** Queues a message with the link of the request's invite (none without an invite: paper). */
+  private queueWithInviteLink(requestId: string, m: Omit<OutboxMessage, 'link'>): void {
+    if (m.requestId !== requestId) throw new Error('a confirmation of another request');
+    const link = this.sql("SELECT link_enc FROM outbox WHERE organisation_id = ? AND request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(m.organisationId, m.requestId) as string | undefined;
+    if (link === undefined) return;
+    this.sql('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, link, m.attempts, iso(m.dueAt), iso(m.createdAt));
   }
 
   async currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
@@ -842,11 +853,14 @@ export class SqliteStore implements Store {
       }
       this.sql("UPDATE outbox SET state = 'sent', lease_until = NULL, provider = ?, provider_message_id = ?, sent_at = ?, last_error = NULL WHERE organisation_id = ? AND id = ?")
         .run(input.provider, input.providerMessageId, iso(input.at), input.organisationId, input.messageId);
-      this.sql(
-          `UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?),
-             reminder_count = reminder_count + ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?`,
-        )
-        .run(iso(input.at), row.kind === 'reminder' ? 1 : 0, iso(input.at), input.organisationId, row.request_id);
+      // A confirmation (after the decision) changes nothing of the request.
+      if (row.kind === 'invite' || row.kind === 'reminder') {
+        this.sql(
+            `UPDATE consent_requests SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = COALESCE(sent_at, ?),
+               reminder_count = reminder_count + ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?`,
+          )
+          .run(iso(input.at), row.kind === 'reminder' ? 1 : 0, iso(input.at), input.organisationId, row.request_id);
+      }
       this.insertEvent(input.event);
       if (input.followUp) this.insertMessage(input.followUp);
       return 'completed' as const;
