@@ -160,14 +160,15 @@ describe('/verify refuses before it reads the upload', () => {
           sent += chunk.length;
           if (!req.write(chunk)) return void req.once('drain', pump);
         }
-        if (!answered) req.end();
+        // The body is never ended: the 422 has to come while the client is still sending. (Past
+        // the cap the client only stops writing; on a busy machine the server may drain what was
+        // already sent before its answer gets through, so the count sent is not the measure.)
       };
       req.write(head);
       pump();
     });
     expect(result.status).toBe(422);
     expect(result.body).toContain('te groot');
-    expect(result.sent).toBeLessThan(giveUpAfter);
   });
 
   test('when the declared Content-Length is over the limit, then the answer is 422 before any of the body is sent', async () => {
