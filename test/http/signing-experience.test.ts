@@ -2,6 +2,7 @@ import sharp from 'sharp';
 
 import { updateOrganisation } from '../../src/organisations/organisation-settings';
 import { binary } from '../helpers/http';
+import { createAndSign } from '../helpers/signing';
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
 
 /** What a person reads: the page without tags, scripts and attribute values, entities decoded. */
@@ -252,6 +253,19 @@ describe('the signing pages parents and participants see (issue 10)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.text).not.toContain('Buurtwerk Noord');
     expect(unknown.text).toContain('hreflang="en">English</a>');
+  });
+
+  test('when the link came by SMS or e-mail, then the done page says a confirmation follows by that channel, in the signer\'s form of address', async () => {
+    const bySms = await createAndSign(app, childRequest(), { ...CHILD_ANSWERS, declaration: 'yes', signerName: 'Ans de Vries' });
+    expect(bySms.signed.status).toBe(303);
+    const smsPage = visibleText((await app.http.get(bySms.link).set('Cookie', bySms.cookie)).text);
+    expect(smsPage).toContain('U krijgt ook een sms met uw keuzes en deze link.');
+    expect(smsPage).not.toContain('e-mail met uw keuzes');
+    const byEmail = await createAndSign(app, adultRequest(), { ...ADULT_ANSWERS, declaration: 'yes', signerName: 'Noor Bakker' });
+    expect(byEmail.signed.status).toBe(303);
+    const emailPage = visibleText((await app.http.get(byEmail.link).set('Cookie', byEmail.cookie)).text);
+    expect(emailPage).toContain('Je krijgt ook een e-mail met je keuzes en deze link.');
+    expect(emailPage).not.toContain('sms met je keuzes');
   });
 
   test('when the sign button is pressed with JavaScript on, then it can say "Bezig met versturen…" and the form is sent only once', async () => {

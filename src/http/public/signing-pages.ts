@@ -116,6 +116,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
     title: form.title[lang],
     outcome: request.status,
     subjectFirstName: request.subject.firstName,
+    // A confirmation goes by the channel the link came by (delivery/confirmation); paper gets none.
+    confirmationBy: request.recipient.channel === 'sms' || request.recipient.channel === 'email' ? request.recipient.channel : null,
     decisions: request.decisions.map((d) => ({ label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId, granted: d.granted, withdrawn: withdrawnOf(res).includes(d.purposeId) })),
     partlyWithdrawn: request.status === 'signed' && withdrawnOf(res).length > 0,
     someRefused: request.status === 'signed' && (request.decisions.some((d) => !d.granted) || withdrawnOf(res).length > 0),
