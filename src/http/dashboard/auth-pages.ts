@@ -200,11 +200,14 @@ export function authPages(deps: DashboardDeps): Router {
 
   // ---- the guard: everything after this needs an active session ----
   router.use(wrap(async (req, res, next) => {
-    const opened = await session(req, ['active']);
+    const opened = await session(req, ['active', 'enrol', 'second-factor']);
     if (!opened) {
       if (readCookie(req, SESSION_COOKIE)) clearCookie(res);
       return void res.redirect(303, `${PATH}/sign-in`);
     }
+    // A sign-in or set-up half done continues where it was; nothing behind the guard opens before.
+    if (opened.session.stage === 'enrol') return void res.redirect(303, `${PATH}/enrol`);
+    if (opened.session.stage === 'second-factor') return void res.redirect(303, `${PATH}/sign-in/code`);
     const organisation = await deps.store.getOrganisation(opened.user.organisationId);
     if (!organisation) return void res.redirect(303, `${PATH}/sign-in`);
     const language = await languageOf(req, opened);
