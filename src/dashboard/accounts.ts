@@ -157,7 +157,9 @@ export interface Colleague {
 
 export async function listColleagues(deps: Pick<StaffDeps, 'store'>, staff: StaffPrincipal): Promise<Colleague[]> {
   const users = await deps.store.listStaffUsers(staff.organisationId);
-  return users.map((u) => ({ id: u.id, email: u.email, role: u.role, state: u.enrolledAt ? 'active' : 'invited', createdAt: u.createdAt, isSelf: u.id === staff.userId }));
+  const colleagues: Colleague[] = users.map((u) => ({ id: u.id, email: u.email, role: u.role, state: u.enrolledAt ? 'active' : 'invited', createdAt: u.createdAt, isSelf: u.id === staff.userId }));
+  // By address (the store cannot sort what it keeps encrypted).
+  return colleagues.sort((a, b) => a.email.localeCompare(b.email, 'nl', { sensitivity: 'base' }));
 }
 
 async function colleagueOf(deps: Pick<StaffDeps, 'store'>, staff: StaffPrincipal, userId: string): Promise<StaffUserRecord> {

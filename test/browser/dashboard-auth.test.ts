@@ -173,6 +173,13 @@ describeBrowser('dashboard sign-in and administration in Chromium', () => {
         await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Uitnodigen' }).click()]);
         await page.locator('#setup-link').waitFor();
       }],
+      ['remove a colleague (second step)', async (page) => {
+        await signedIn(page);
+        const colleague = `weg-${Date.now()}@example.nl`;
+        await inviteLink(target, colleague);
+        await page.goto(url('/app/admin/colleagues'));
+        await Promise.all([page.waitForURL(/\/remove$/), page.getByRole('link', { name: `${colleague} verwijderen` }).click()]);
+      }],
       ['API keys with a new key', async (page) => {
         await signedIn(page);
         await page.goto(url('/app/admin/api-keys'));

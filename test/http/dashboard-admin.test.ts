@@ -65,6 +65,18 @@ describe('dashboard administration: colleagues', () => {
     expect((await worker.agent.get('/app/admin').set('Accept', 'text/html')).status).toBe(403);
   });
 
+  test('when an admin chooses to remove a colleague, then a second page asks first (no JavaScript needed); another organisation\'s colleague is not found', async () => {
+    const worker = await signInStaff(app);
+    const list = await admin.agent.get('/app/admin/colleagues').expect(200);
+    expect(list.text).toContain(`href="/app/admin/colleagues/${worker.userId}/remove"`);
+    const confirm = await admin.agent.get(`/app/admin/colleagues/${worker.userId}/remove`).expect(200);
+    expect(confirm.text).toContain(`${worker.email} verwijderen?`);
+    expect(confirm.text).toContain(`action="/app/admin/colleagues/${worker.userId}/remove"`);
+    await worker.agent.get('/app/account').expect(200);
+    const stranger = await signInStaff(app, { organisationId: app.other.organisationId });
+    expect((await admin.agent.get(`/app/admin/colleagues/${stranger.userId}/remove`).set('Accept', 'text/html')).status).toBe(404);
+  });
+
   test('when a colleague is removed, then their sessions end at once and they cannot sign in again', async () => {
     const worker = await signInStaff(app);
     const res = await post(admin, `/app/admin/colleagues/${worker.userId}/remove`).expect(303);

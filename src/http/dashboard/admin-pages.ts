@@ -77,6 +77,11 @@ export function adminPages(deps: DashboardDeps): Router {
       res.redirect(303, String(req.params.id) === staff.userId ? '/app' : `/app/admin/colleagues?done=${done}`);
     });
 
+  router.get('/admin/colleagues/:id/remove', wrap(async (req, res) => {
+    const colleague = (await listColleagues(deps, staffOf(res))).find((c) => c.id === req.params.id);
+    if (!colleague) throw new AppError('not_found', 'There is no such colleague.');
+    render(req, res, 'dash-admin-remove', { colleague });
+  }));
   router.post('/admin/colleagues/:id/role', colleagueAction((staff, id, req) => changeColleagueRole(deps, staff, id, body(req, 'role')), 'role'));
   router.post('/admin/colleagues/:id/remove', colleagueAction((staff, id) => removeColleague(deps, staff, id), 'removed'));
   router.post('/admin/colleagues/:id/sign-out', colleagueAction((staff, id) => signOutColleague(deps, staff, id), 'signedOut'));

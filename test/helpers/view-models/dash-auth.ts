@@ -36,6 +36,7 @@ export const models: Record<string, (lang: UiLanguage) => object[]> = {
       { ...signedIn(lang), colleagues, form: { email: 'x', role: 'admin' }, errors: [{ field: 'email', key: 'dash.admin.colleagues.emailInvalid' }, { field: 'colleagues', key: 'dash.admin.colleagues.lastAdmin' }] },
     ];
   },
+  'dash-admin-remove': (lang) => [{ ...signedIn(lang), colleague: { id: 'usr_2', email: 'fatima@example.nl', role: 'youth-worker', state: 'active' } }],
   'dash-admin-api-keys': (lang) => {
     const keys = [
       { id: 'key_1', name: 'first key', fingerprint: '0a1b2c3d', createdAt: new Date('2026-11-01T10:00:00Z'), revokedAt: null },
