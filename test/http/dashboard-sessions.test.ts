@@ -270,6 +270,9 @@ describe('dashboard set-up', () => {
     const secret = /<code id="totp-secret">([A-Z2-7 ]+)<\/code>/.exec(enrol.text)![1]!.replace(/ /g, '');
     const wrong = await agent.post('/app/enrol').type('form').send({ _csrf: hiddenField(enrol.text, '_csrf'), code: totpCode(secret, new Date(app.clock.now().getTime() + 120_000)) });
     expect(wrong.status).toBe(422);
+    // The next code within the delay is not even checked.
+    const early = await agent.post('/app/enrol').type('form').send({ _csrf: hiddenField(enrol.text, '_csrf'), code: totpCode(secret, app.clock.now()) });
+    expect(early.status).toBe(429);
     const row = db().prepare('SELECT * FROM staff_users WHERE enrolled_at IS NULL').get() as Record<string, unknown>;
     expect(JSON.stringify(row)).not.toContain(secret);
     expect(JSON.stringify(row)).not.toContain('nog.niet');
