@@ -66,7 +66,8 @@ async function main(): Promise<void> {
       ['admin-colleagues', async (p) => {
         await signedIn(p);
         await p.goto(url('/app/admin/colleagues'));
-        await p.getByLabel('E-mailadres van je collega').fill(email('mila.bakker'));
+        // The same address at both widths: inviting it again replaces the link, not the account.
+        await p.getByLabel('E-mailadres van je collega').fill('mila.bakker@jongerenwerk-voorbeeldstad.example');
         await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Uitnodigen' }).click()]);
       }],
       ['admin-colleague-remove', async (p) => {
