@@ -19,6 +19,8 @@ import type { DashboardDeps } from './index';
  * sessions through, sets res.locals.staff and checks `_csrf` on every url-encoded POST after it.
  */
 const form = express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 });
+/** The guard reads every url-encoded form behind it (for `_csrf`): room for the largest of them. */
+const guardedForm = express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 });
 const PATH = '/app';
 
 export function readCookie(req: Request, name: string): string | undefined {
@@ -223,7 +225,7 @@ export function authPages(deps: DashboardDeps): Router {
     // Multipart routes check `_csrf` themselves (staffCsrfOk) before reading a file; every other
     // body must be a form with the session's token.
     if (req.is('multipart/form-data')) return next();
-    form(req, res, (error?: unknown) => {
+    guardedForm(req, res, (error?: unknown) => {
       if (error) return next(error);
       if (!sameToken(staff.csrfToken, field(req.body, '_csrf'))) return next(forbidden());
       next();
