@@ -1,5 +1,6 @@
 import type { ConsentStatus } from '../consent/lifecycle';
 import type { Language, SignerRole } from '../consent/form-types';
+import type { StaffStore } from '../dashboard/staff-store';
 
 /**
  * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
@@ -382,7 +383,8 @@ export interface SealedValue {
   read(): Promise<string | Buffer>;
 }
 
-export interface Store {
+/** Staff accounts (dashboard/staff-store.ts) are a port of their own, which the adapters implement too. */
+export interface Store extends StaffStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;
