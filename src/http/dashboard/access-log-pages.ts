@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { accessLogCsv, readAccessLog, recordAccess } from '../../dashboard/access-log';
 import { requireRole, staffOf } from '../../dashboard/staff';
 import type { DashboardDeps } from './index';
+import { langSwitch } from './request-pages';
 
 const PAGE_SIZE = 50;
 const KNOWN_ACTIONS = new Set(['overview.view', 'request.view', 'document.download', 'access-log.export']);
@@ -26,7 +27,7 @@ export function accessLogPages(deps: DashboardDeps): Router {
     }));
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(deps.views.render('dash-access-log', {
-      layout: 'dashboard', lang: staff.language, staff, organisationName: res.locals.organisationName, nav: 'admin',
+      layout: 'dashboard', lang: staff.language, ...langSwitch(req, staff.language), staff, organisationName: res.locals.organisationName, nav: 'admin',
       entries,
       nextUrl: page.nextCursor ? `/app/admin/access-log?after=${page.nextCursor}` : null,
       firstUrl: after ? '/app/admin/access-log' : null,

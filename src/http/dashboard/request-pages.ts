@@ -39,9 +39,17 @@ const dayAfter = (d: CalendarDate): CalendarDate => {
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
 };
 
-function pageModel(res: Response, nav: 'overview' | 'new', extra: Record<string, unknown>): Record<string, unknown> {
+/** The same page in the other language (the session guard reads `?lang=` and remembers it). */
+export function langSwitch(req: Request, lang: 'nl' | 'en'): { langSwitchUrl: string; otherLang: 'nl' | 'en' } {
+  const other = lang === 'nl' ? 'en' : 'nl';
+  const url = new URL(req.originalUrl, 'http://dashboard.invalid');
+  url.searchParams.set('lang', other);
+  return { langSwitchUrl: `${url.pathname}${url.search}`, otherLang: other };
+}
+
+function pageModel(req: Request, res: Response, nav: 'overview' | 'new', extra: Record<string, unknown>): Record<string, unknown> {
   const staff = staffOf(res);
-  return { layout: 'dashboard', lang: staff.language, staff, organisationName: res.locals.organisationName, nav, ...extra };
+  return { layout: 'dashboard', lang: staff.language, ...langSwitch(req, staff.language), staff, organisationName: res.locals.organisationName, nav, ...extra };
 }
 
 function sendPage(deps: DashboardDeps, res: Response, page: string, model: Record<string, unknown>, status = 200): void {
@@ -202,10 +210,10 @@ interface PaperValues {
   purposes: Record<string, string>;
 }
 
-function detailModel(res: Response, d: RequestDetail, extra: { notice?: string; problem?: string; errors?: PageError[]; paper?: PaperValues } = {}): Record<string, unknown> {
+function detailModel(req: Request, res: Response, d: RequestDetail, extra: { notice?: string; problem?: string; errors?: PageError[]; paper?: PaperValues } = {}): Record<string, unknown> {
   const staff = staffOf(res);
   const r = d.request;
-  return pageModel(res, 'overview', {
+  return pageModel(req, res, 'overview', {
     r: {
       id: r.id, name: d.name, reference: r.subject.reference, status: r.status, formTitle: d.formTitle[staff.language], signerRole: r.signerRole,
       recipientName: r.recipient.channel === 'paper' ? null : r.recipient.name, channel: r.recipient.channel, maskedAddress: r.recipient.maskedAddress,
@@ -262,7 +270,7 @@ export function requestPages(deps: DashboardDeps): Router {
     const { rows, nextCursor } = await requestOverview(deps, staff, input.query);
     const forms = await formChoices(deps, staff, input.raw.form);
     const filtered = Boolean(input.raw.q || input.raw.from || input.raw.to || input.query.status || input.query.formId);
-    sendPage(deps, res, 'dash-overview', pageModel(res, 'overview', {
+    sendPage(deps, res, 'dash-overview', pageModel(req, res, 'overview', {
       rows: rows.map((r) => ({ ...r, formTitle: r.formTitle[staff.language] })),
       forms,
       statuses: STATUSES.map((value) => ({ value, selected: value === input.query.status })),
@@ -274,12 +282,12 @@ export function requestPages(deps: DashboardDeps): Router {
     }));
   });
 
-  router.get('/requests/new', async (_req, res) => {
+  router.get('/requests/new', async (req, res) => {
     const staff = staffOf(res);
     const settings = await deps.store.getOrganisationSettings(staff.organisationId);
     const values = Object.fromEntries(NEW_FIELDS.map((f) => [f, ''])) as NewValues;
     values.language = settings?.defaultLanguage ?? 'nl';
-    sendPage(deps, res, 'dash-request-new', pageModel(res, 'new', { forms: await formChoices(deps, staff, ''), values, recipientNote: '' }));
+    sendPage(deps, res, 'dash-request-new', pageModel(req, res, 'new', { forms: await formChoices(deps, staff, ''), values, recipientNote: '' }));
   });
 
   router.post('/requests/new', urlencoded, async (req, res) => {
@@ -303,7 +311,7 @@ export function requestPages(deps: DashboardDeps): Router {
       }
     }
     const note = recipientNote(deps, values);
-    sendPage(deps, res, 'dash-request-new', pageModel(res, 'new', {
+    sendPage(deps, res, 'dash-request-new', pageModel(req, res, 'new', {
       forms: await formChoices(deps, staff, values.formId),
       values,
       recipientNote: note ? deps.views.translate(staff.language, note.key, { name: note.name }) : '',
@@ -320,7 +328,7 @@ export function requestPages(deps: DashboardDeps): Router {
   router.get('/requests/:id', async (req, res) => {
     const detail = await requestDetail(deps, staffOf(res), requestIdOf(req));
     const done = NOTICES[text(req.query.done)];
-    sendPage(deps, res, 'dash-request-detail', detailModel(res, detail, { notice: done }));
+    sendPage(deps, res, 'dash-request-detail', detailModel(req, res, detail, { notice: done }));
   });
 
   /** Remind or cancel through the API's use case; a request that moved on meanwhile (409) gets the page with a friendly message. */
@@ -333,7 +341,7 @@ export function requestPages(deps: DashboardDeps): Router {
     } catch (error) {
       if (!isAppError(error) || error.code !== 'conflict') throw error;
       const detail = await requestDetail(deps, staff, id);
-      sendPage(deps, res, 'dash-request-detail', detailModel(res, detail, { problem: 'dash.requests.detail.conflict' }), 409);
+      sendPage(deps, res, 'dash-request-detail', detailModel(req, res, detail, { problem: 'dash.requests.detail.conflict' }), 409);
       return;
     }
     res.redirect(303, `/app/requests/${id}?done=${name === 'remind' ? 'reminded' : 'cancelled'}`);
@@ -390,14 +398,14 @@ export function requestPages(deps: DashboardDeps): Router {
       } catch (error) {
         if (!isAppError(error)) throw error;
         if (error.code === 'conflict') {
-          sendPage(deps, res, 'dash-request-detail', detailModel(res, await requestDetail(deps, staff, id), { problem: 'dash.requests.detail.conflict' }), 409);
+          sendPage(deps, res, 'dash-request-detail', detailModel(req, res, await requestDetail(deps, staff, id), { problem: 'dash.requests.detail.conflict' }), 409);
           return;
         }
         if (error.code !== 'validation_failed') throw error;
         errors = paperErrors(error);
       }
     }
-    sendPage(deps, res, 'dash-request-detail', detailModel(res, detail, { errors, paper }), 422);
+    sendPage(deps, res, 'dash-request-detail', detailModel(req, res, detail, { errors, paper }), 422);
   });
 
   return router;
