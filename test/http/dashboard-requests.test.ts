@@ -139,12 +139,13 @@ describe('new request', () => {
   test('when a complete request is sent, then it is made with the API\'s use case by this staff member and the browser goes to its detail page', async () => {
     const res = await worker.agent.post('/app/requests/new').type('form').send({ _csrf: worker.csrf, formId: 'inloop-16-plus', firstName: 'Noor', lastName: 'Nieuw', dateOfBirth: '2008-01-15', reference: 'NW-3', channel: 'email', address: 'noor.nieuw@example.nl', language: 'en' });
     expect(res.status).toBe(303);
-    const id = /^\/app\/requests\/(cr_[A-Za-z0-9_-]+)\?done=created$/.exec(res.headers.location)![1]!;
+    const location = String(res.headers.location);
+    const id = /^\/app\/requests\/(cr_[A-Za-z0-9_-]+)\?done=created$/.exec(location)![1]!;
     const api = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey)).expect(200);
     expect(api.body).toMatchObject({ formId: 'inloop-16-plus', status: 'pending', signerRole: 'participant', language: 'en', subject: { reference: 'NW-3' }, recipient: { channel: 'email' } });
     const events = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey)).expect(200);
     expect(events.body.data[0]).toMatchObject({ type: 'created', actor: `staff:${worker.userId}` });
-    const detail = await worker.agent.get(res.headers.location).expect(200);
+    const detail = await worker.agent.get(location).expect(200);
     expect(detail.text).toContain('Het verzoek is gemaakt.');
     expect(detail.text).toContain('Noor Nieuw');
   });
