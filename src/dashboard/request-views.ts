@@ -4,7 +4,7 @@ import type { FormCatalog } from '../consent/forms';
 import { organisationFormCatalog } from '../consent/organisation-forms';
 import { REMINDABLE } from '../consent/remind-consent';
 import { AppError } from '../errors';
-import type { ConsentRequestRecord, DocumentRecord, OverviewFilter, StoredEvent } from '../storage/store';
+import type { ConsentRequestRecord, DocumentRecord, OverviewFilter, OverviewItem, StoredEvent } from '../storage/store';
 import { recordAccess, type AccessLogDeps } from './access-log';
 import type { StaffPrincipal } from './staff';
 
@@ -37,7 +37,7 @@ export interface OverviewRow {
   formId: string;
   formTitle: { nl: string; en: string };
   status: ConsentStatus;
-  channel: ConsentRequestRecord['recipient']['channel'];
+  channel: OverviewItem['channel'];
   createdAt: Date;
 }
 
@@ -48,7 +48,7 @@ async function formTitles(deps: RequestViewDeps, organisationId: string): Promis
   return (formId) => (catalog.get(formId) ?? deps.forms.get(formId))?.title ?? { nl: formId, en: formId };
 }
 
-const fullName = (r: ConsentRequestRecord) => [r.subject.firstName, r.subject.lastName].filter(Boolean).join(' ');
+const fullName = (r: Pick<ConsentRequestRecord, 'subject'> | OverviewItem) => [r.subject.firstName, r.subject.lastName].filter(Boolean).join(' ');
 
 /** One overview page; a page that shows names is written to the access log (filters, never the search text). */
 export async function requestOverview(deps: RequestViewDeps, staff: StaffPrincipal, query: OverviewQuery): Promise<{ rows: OverviewRow[]; nextCursor: string | null }> {
@@ -60,7 +60,7 @@ export async function requestOverview(deps: RequestViewDeps, staff: StaffPrincip
       detail: { rows: page.items.length, next: query.after ? 'yes' : undefined, status: query.status, form: query.formId, from: query.createdFrom?.toISOString(), before: query.createdBefore?.toISOString(), search: query.search ? 'yes' : undefined },
     });
   }
-  const rows = page.items.map((r) => ({ id: r.id, reference: r.subject.reference, name: fullName(r), formId: r.formId, formTitle: title(r.formId), status: r.status, channel: r.recipient.channel, createdAt: r.createdAt }));
+  const rows = page.items.map((r) => ({ id: r.id, reference: r.subject.reference, name: fullName(r), formId: r.formId, formTitle: title(r.formId), status: r.status, channel: r.channel, createdAt: r.createdAt }));
   return { rows, nextCursor: page.nextCursor };
 }
 
