@@ -42,6 +42,18 @@ describeBrowser('dashboard request pages in a browser', () => {
     }
   }
 
+  for (const state of DASHBOARD_REQUEST_PAGES) {
+    test(`when the ${state} page is shown at 360 px, then nothing scrolls sideways`, async () => {
+      const page = await openDashboard(browser, main, setup, 360);
+      try {
+        await visitDashboardPage(page, main, setup, state);
+        expect(await horizontalOverflow(page)).toBe(0);
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+
   test('when the new request page has errors, then focus is on the error summary and its links move focus to the fields', async () => {
     const page = await openDashboard(browser, main, setup, 1280);
     try {
