@@ -11,6 +11,7 @@ import { applyMigrations, MIGRATIONS_DIR } from '../../src/storage/sqlite/migrat
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
 import type { ConsentRequestRecord, StoredSealState } from '../../src/storage/store';
 import { storeContract } from './store-contract';
+import { staffStoreContract } from './staff-store-contract';
 import { dashboardStoreContract } from './store-contract-dashboard';
 
 const dirs: string[] = [];
@@ -115,4 +116,10 @@ describe('sqlite migrations', () => {
       await store.close();
     }
   });
+});
+
+staffStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akkoord-staff-store-'));
+  dirs.push(dir);
+  return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });
 });
