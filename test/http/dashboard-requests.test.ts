@@ -258,3 +258,21 @@ describe('access log', () => {
     expect(csv.text).not.toMatch(/Loggie|Naam|example\.nl/);
   });
 });
+
+describe('language', () => {
+  test('when the English switch is used, then the overview and a request page are in English, with the switch back to Dutch', async () => {
+    const id = await createViaApi(childRequest({ subject: { reference: 'EN-1', firstName: 'Engels', lastName: 'Test', dateOfBirth: '2014-04-02' } }));
+    try {
+      const overview = await admin.agent.get('/app').query({ lang: 'en' }).expect(200);
+      expect(overview.text).toContain('<html lang="en">');
+      expect(overview.text).toContain('Search by name or registration number');
+      expect(overview.text).toContain('Being sent');
+      const detail = await admin.agent.get(`/app/requests/${id}`).expect(200);
+      expect(detail.text).toContain('What happened?');
+      expect(detail.text).toContain('Request created');
+      expect(detail.text).toMatch(/href="\/app\/requests\/cr_[^"?]+\?lang(=|&#x3D;)nl"/);
+    } finally {
+      await admin.agent.get('/app').query({ lang: 'nl' }).expect(200);
+    }
+  });
+});

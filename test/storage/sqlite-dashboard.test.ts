@@ -42,7 +42,10 @@ describe('sqlite: dashboard search and access log (migration 014)', () => {
     const file = join(dir, 'old.db');
     let store = openStore(file, cipher, auditKey);
     await store.createOrganisation({ id: 'org_a', name: 'A', createdAt: t0 });
-    const ids = [await createRequest(store, 'Zoë', 'El Amrani'), await createRequest(store, 'Daan', null)];
+    const ids = [await createRequest(store, 'Zoë', 'El Amrani'), await createRequest(store, 'Daan', null), await createRequest(store, 'Onleesbaar', null)];
+    // A name sealed with a key that is no longer in the ring: the migration skips it instead of failing
+    // (the start-up key check is what reports a missing key).
+    store.db.prepare('UPDATE consent_requests SET subject_first_name_enc = ? WHERE id = ?').run(new FieldCipher(parseKeyRing(`k9:${randomBytes(32).toString('base64')}`)).encrypt('Onleesbaar', 'consent_requests.subject_first_name'), ids[2]);
     // Back to the database as it was before 014: without its tables, indexes and the record of it.
     store.db.exec(`DROP TABLE request_name_hashes; DROP TABLE access_log; DROP INDEX consent_requests_org_status; DROP INDEX consent_requests_org_form;
       DELETE FROM schema_migrations WHERE name = '014_dashboard_search_access_log.sql'`);
@@ -53,6 +56,7 @@ describe('sqlite: dashboard search and access log (migration 014)', () => {
       expect((await store.listRequestOverview('org_a', { search: 'el amrani' }, 10, null)).items.map((r) => r.id)).toEqual([ids[0]]);
       expect((await store.listRequestOverview('org_a', { search: 'ZOE' }, 10, null)).items.map((r) => r.id)).toEqual([ids[0]]);
       expect((await store.listRequestOverview('org_a', { search: 'daan' }, 10, null)).items.map((r) => r.id)).toEqual([ids[1]]);
+      expect((await store.listRequestOverview('org_a', { search: 'onleesbaar' }, 10, null)).items).toEqual([]);
     } finally {
       await store.close();
     }

@@ -439,8 +439,16 @@ export class SqliteStore implements Store {
       const rows = page.all(after) as Row[];
       if (rows.length === 0) return;
       for (const row of rows) {
-        const first = cipher.decrypt(String(row.subject_first_name_enc), C.firstName);
-        const last = cipher.decryptOptional(row.subject_last_name_enc as string | null, C.lastName);
+        // A name this key ring cannot open (its key is gone) must not stop the service from
+        // starting: that request is only found by its reference (the start-up key check reports the key).
+        let first: string;
+        let last: string | null;
+        try {
+          first = cipher.decrypt(String(row.subject_first_name_enc), C.firstName);
+          last = cipher.decryptOptional(row.subject_last_name_enc as string | null, C.lastName);
+        } catch {
+          continue;
+        }
         this.insertNameHashes(String(row.organisation_id), String(row.id), first, last, db);
       }
       after = Number(rows[rows.length - 1]!.r);
