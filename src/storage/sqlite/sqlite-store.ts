@@ -6,6 +6,7 @@ import { AuditChainKey, GENESIS_HASH } from '../../evidence/audit-chain';
 import type { ConsentStatus } from '../../consent/lifecycle';
 import type { Language, SignerRole } from '../../consent/form-types';
 import type { FieldCipher } from '../../privacy/field-cipher';
+import { NameSearchKey } from '../../privacy/name-search';
 import type {
   ApiKeyRecord,
   AuditChainRows,
@@ -22,6 +23,9 @@ import type {
   IdempotencyRecord,
   KeyFingerprint,
   ListFilter,
+  AccessLogEntry,
+  OverviewFilter,
+  OverviewItem,
   Organisation,
   OrganisationFormEntry,
   OrganisationFormList,
@@ -134,12 +138,15 @@ function sameOrganisation(organisationId: string, ...records: ({ organisationId:
 
 /** The migration that keys the audit chain; its chain heads for existing events are sealed in code. */
 const AUDIT_CHAIN_MIGRATION = '008_audit_chain.sql';
+/** The migration that adds the name search hashes; those of requests stored before it are written in code. */
+const NAME_SEARCH_MIGRATION = '014_dashboard_search_access_log.sql';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly cipher: FieldCipher;
   private readonly auditChain: AuditChainKey;
+  private readonly nameSearch: NameSearchKey;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
   private readonly staff: SqliteStaffStore;
 
@@ -151,7 +158,11 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');
     this.auditChain = options.auditChain ?? AuditChainKey.ephemeral();
-    applyMigrations(this.db, MIGRATIONS_DIR, { [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db) });
+    this.nameSearch = NameSearchKey.from(this.auditChain.deriveKey(NameSearchKey.PURPOSE));
+    applyMigrations(this.db, MIGRATIONS_DIR, {
+      [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db),
+      [NAME_SEARCH_MIGRATION]: (db) => this.backfillNameHashes(db, options.cipher),
+    });
     this.cipher = options.cipher;
     this.stmts = this.prepare();
     this.staff = new SqliteStaffStore(this.db, this.cipher);
@@ -410,8 +421,38 @@ export class SqliteStore implements Store {
         r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
         r.requestedBy ? c.encrypt(JSON.stringify({ name: r.requestedBy.name, role: r.requestedBy.role }), C.requestedBy) : null,
       );
+    this.insertNameHashes(r.organisationId, r.id, r.subject.firstName, r.subject.lastName);
     this.insertEvent(event);
     if (message) this.insertMessage(message);
+  }
+
+  private insertNameHashes(organisationId: string, requestId: string, firstName: string, lastName: string | null, db: Database.Database = this.db): void {
+    const insert = db === this.db ? this.sql('INSERT OR IGNORE INTO request_name_hashes (organisation_id, hash, request_id) VALUES (?, ?, ?)') : db.prepare('INSERT OR IGNORE INTO request_name_hashes (organisation_id, hash, request_id) VALUES (?, ?, ?)');
+    for (const hash of this.nameSearch.hashesOf(organisationId, firstName, lastName)) insert.run(organisationId, hash, requestId);
+  }
+
+  /** Migration 014: the name hashes of every request stored before it, 1,000 rows a read (in the migration's transaction). */
+  private backfillNameHashes(db: Database.Database, cipher: FieldCipher): void {
+    const page = db.prepare('SELECT rowid AS r, id, organisation_id, subject_first_name_enc, subject_last_name_enc FROM consent_requests WHERE rowid > ? ORDER BY rowid LIMIT 1000');
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after) as Row[];
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        // A name this key ring cannot open (its key is gone) must not stop the service from
+        // starting: that request is only found by its reference (the start-up key check reports the key).
+        let first: string;
+        let last: string | null;
+        try {
+          first = cipher.decrypt(String(row.subject_first_name_enc), C.firstName);
+          last = cipher.decryptOptional(row.subject_last_name_enc as string | null, C.lastName);
+        } catch {
+          continue;
+        }
+        this.insertNameHashes(String(row.organisation_id), String(row.id), first, last, db);
+      }
+      after = Number(rows[rows.length - 1]!.r);
+    }
   }
 
   private insertMessage(m: OutboxMessage): void {
@@ -517,6 +558,66 @@ export class SqliteStore implements Store {
       .all(...params, limit + 1) as Row[];
     const items = rows.slice(0, limit).map((r) => this.toRequest(r));
     return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<OverviewItem>> {
+    // The filters on a request row `r`; the WHERE clauses are built only from these fixed fragments, values are bound.
+    const where = ['r.organisation_id = ?'];
+    const params: unknown[] = [organisationId];
+    if (filter.status !== undefined) (where.push('r.status = ?'), params.push(filter.status));
+    if (filter.formId !== undefined) (where.push('r.form_id = ?'), params.push(filter.formId));
+    if (filter.createdFrom !== undefined) (where.push('r.created_at >= ?'), params.push(iso(filter.createdFrom)));
+    if (filter.createdBefore !== undefined) (where.push('r.created_at < ?'), params.push(iso(filter.createdBefore)));
+    if (cursor !== null) (where.push('r.id < ?'), params.push(cursor));
+    const columns = 'r.id, r.form_id, r.status, r.subject_reference, r.subject_first_name_enc, r.subject_last_name_enc, r.recipient_channel, r.created_at';
+    const search = filter.search?.trim() ?? '';
+    let rows: Row[];
+    if (search === '') {
+      rows = this.sql(`SELECT ${columns} FROM consent_requests r WHERE ${where.join(' AND ')} ORDER BY r.id DESC LIMIT ?`).all(...params, limit + 1) as Row[];
+    } else {
+      // The reference as typed, and the requests with a name term of that hash: two walks of an
+      // index already in id order, each stopping after a page, merged here (no sort of all matches).
+      // Without statistics the planner would rather walk (organisation, id) for the ORDER BY; the
+      // hints keep each query on the index that holds only its matches.
+      const byReference = this.sql(`SELECT ${columns} FROM consent_requests r INDEXED BY consent_requests_org_subject WHERE ${where.join(' AND ')} AND r.subject_reference = ? ORDER BY r.id DESC LIMIT ?`)
+        .all(...params, search, limit + 1) as Row[];
+      const hash = this.nameSearch.queryHash(organisationId, search);
+      const byName = hash === null ? [] : this.sql(
+          `SELECT ${columns} FROM request_name_hashes h CROSS JOIN consent_requests r ON r.id = h.request_id
+           WHERE h.organisation_id = ? AND h.hash = ? AND ${where.join(' AND ')} ORDER BY h.request_id DESC LIMIT ?`,
+        ).all(organisationId, hash, ...params, limit + 1) as Row[];
+      const seen = new Set<string>();
+      rows = [...byReference, ...byName]
+        .sort((a, b) => (String(a.id) < String(b.id) ? 1 : -1))
+        .filter((r) => (seen.has(String(r.id)) ? false : (seen.add(String(r.id)), true)))
+        .slice(0, limit + 1);
+    }
+    const items = rows.slice(0, limit).map((r) => ({
+      id: String(r.id),
+      formId: String(r.form_id),
+      status: r.status as ConsentStatus,
+      subject: { reference: String(r.subject_reference), firstName: this.cipher.decrypt(String(r.subject_first_name_enc), C.firstName), lastName: this.cipher.decryptOptional(r.subject_last_name_enc as string | null, C.lastName) },
+      channel: r.recipient_channel as OverviewItem['channel'],
+      createdAt: new Date(String(r.created_at)),
+    }));
+    return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async appendAccessLog(e: AccessLogEntry): Promise<void> {
+    this.sql('INSERT INTO access_log (id, organisation_id, user_id, action, request_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(e.id, e.organisationId, e.userId, e.action, e.requestId, e.detail, iso(e.at));
+  }
+
+  async listAccessLog(organisationId: string, limit: number, cursor: string | null): Promise<Page<AccessLogEntry>> {
+    const after = cursor !== null && /^\d{1,15}$/.test(cursor) ? Number(cursor) : null;
+    const rows = (after === null
+      ? this.sql('SELECT * FROM access_log WHERE organisation_id = ? ORDER BY seq DESC LIMIT ?').all(organisationId, limit + 1)
+      : this.sql('SELECT * FROM access_log WHERE organisation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(organisationId, after, limit + 1)) as Row[];
+    const items = rows.slice(0, limit).map((r) => ({
+      id: String(r.id), organisationId: String(r.organisation_id), userId: String(r.user_id), action: String(r.action),
+      requestId: (r.request_id as string | null) ?? null, detail: (r.detail as string | null) ?? null, at: new Date(String(r.at)),
+    }));
+    return { items, nextCursor: rows.length > limit ? String(rows[limit - 1]!.seq) : null };
   }
 
   async changeStatus(input: StatusChangeInput): Promise<boolean> {
