@@ -1,5 +1,6 @@
 import type { ConsentStatus } from '../consent/lifecycle';
 import type { Language, SignerRole } from '../consent/form-types';
+import type { BulkBatchStore } from '../dashboard/bulk-store';
 
 /**
  * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
@@ -356,7 +357,7 @@ export interface SealedValue {
   read(): Promise<string | Buffer>;
 }
 
-export interface Store {
+export interface Store extends BulkBatchStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;
