@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 import type { EventRecord, HashAlg } from '../storage/store';
 
@@ -85,6 +85,15 @@ export class AuditChainKey {
    */
   fingerprint(): string {
     return createHmac('sha256', this.key).update('akkoord audit key fingerprint v1').digest('hex').slice(0, 32);
+  }
+
+  /**
+   * A key of its own for another purpose, derived with HKDF-SHA-256 (`purpose` as its info): the
+   * name search hashes (privacy/name-search.ts) need a key that is stable and kept outside the
+   * database, as this one is, without reusing it.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), purpose, 32));
   }
 
   /** The seal of the whole log's totals: how many chains and events it has. */

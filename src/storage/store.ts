@@ -299,6 +299,32 @@ export interface ListFilter {
   formId?: string | undefined;
 }
 
+/**
+ * The dashboard's overview (issue 11), newest first. `search` is a subject reference (exact) or a
+ * name: the adapter looks the name up by its keyed hash (privacy/name-search.ts), never by text.
+ */
+export interface OverviewFilter {
+  status?: ConsentStatus | undefined;
+  formId?: string | undefined;
+  /** Created at or after this moment. */
+  createdFrom?: Date | undefined;
+  /** Created before this moment. */
+  createdBefore?: Date | undefined;
+  search?: string | undefined;
+}
+
+/** One view of personal data by staff (issue 11): who, what, when. Never personal data itself. */
+export interface AccessLogEntry {
+  id: string;
+  organisationId: string;
+  userId: string;
+  action: string;
+  requestId: string | null;
+  /** A short text without personal data (a filter, a page number, a document kind). */
+  detail: string | null;
+  at: Date;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -425,6 +451,8 @@ export interface Store extends BulkBatchStore {
    */
   findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null>;
   listConsentRequests(organisationId: string, filter: ListFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
+  /** The dashboard's overview: one organisation's requests, newest first, keyset-paged (the cursor is the last id seen). */
+  listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
   /** Moves the status when it is still one of `fromStatuses`; false when it was not. */
   changeStatus(input: StatusChangeInput): Promise<boolean>;
   /** Signs or declines: decisions, signature, document and event together; false when the status had moved on. */
@@ -527,6 +555,11 @@ export interface Store extends BulkBatchStore {
    * nothing written, when the message is not of that organisation.
    */
   failMessage(input: { organisationId: string; messageId: string; error: string; at: Date; event: EventRecord; failRequestFrom: readonly ConsentStatus[] }): Promise<boolean>;
+
+  /** Appends to the access log; the log is append-only (nothing changes or removes an entry). */
+  appendAccessLog(entry: AccessLogEntry): Promise<void>;
+  /** One organisation's access log, newest first, keyset-paged (the cursor is opaque). */
+  listAccessLog(organisationId: string, limit: number, cursor: string | null): Promise<Page<AccessLogEntry>>;
 
   addDevOutboxEntry(entry: DevOutboxEntry): Promise<void>;
   listDevOutbox(limit: number): Promise<DevOutboxEntry[]>;

@@ -11,11 +11,18 @@ import { applyMigrations, MIGRATIONS_DIR } from '../../src/storage/sqlite/migrat
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
 import type { ConsentRequestRecord, StoredSealState } from '../../src/storage/store';
 import { storeContract } from './store-contract';
+import { dashboardStoreContract } from './store-contract-dashboard';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 storeContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
+  dirs.push(dir);
+  return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });
+});
+
+dashboardStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
   dirs.push(dir);
   return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });

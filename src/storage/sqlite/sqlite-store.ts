@@ -6,6 +6,7 @@ import { AuditChainKey, GENESIS_HASH } from '../../evidence/audit-chain';
 import type { ConsentStatus } from '../../consent/lifecycle';
 import type { Language, SignerRole } from '../../consent/form-types';
 import type { FieldCipher } from '../../privacy/field-cipher';
+import { NameSearchKey } from '../../privacy/name-search';
 import type {
   ApiKeyRecord,
   AuditChainRows,
@@ -22,6 +23,8 @@ import type {
   IdempotencyRecord,
   KeyFingerprint,
   ListFilter,
+  AccessLogEntry,
+  OverviewFilter,
   Organisation,
   OrganisationFormEntry,
   OrganisationFormList,
@@ -133,12 +136,15 @@ function sameOrganisation(organisationId: string, ...records: ({ organisationId:
 
 /** The migration that keys the audit chain; its chain heads for existing events are sealed in code. */
 const AUDIT_CHAIN_MIGRATION = '008_audit_chain.sql';
+/** The migration that adds the name search hashes; those of requests stored before it are written in code. */
+const NAME_SEARCH_MIGRATION = '014_dashboard_search_access_log.sql';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly cipher: FieldCipher;
   private readonly auditChain: AuditChainKey;
+  private readonly nameSearch: NameSearchKey;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
 
   constructor(options: SqliteStoreOptions) {
@@ -149,7 +155,11 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');
     this.auditChain = options.auditChain ?? AuditChainKey.ephemeral();
-    applyMigrations(this.db, MIGRATIONS_DIR, { [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db) });
+    this.nameSearch = NameSearchKey.from(this.auditChain.deriveKey(NameSearchKey.PURPOSE));
+    applyMigrations(this.db, MIGRATIONS_DIR, {
+      [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db),
+      [NAME_SEARCH_MIGRATION]: (db) => this.backfillNameHashes(db, options.cipher),
+    });
     this.cipher = options.cipher;
     this.stmts = this.prepare();
   }
@@ -407,8 +417,30 @@ export class SqliteStore implements Store {
         r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
         r.requestedBy ? c.encrypt(JSON.stringify({ name: r.requestedBy.name, role: r.requestedBy.role }), C.requestedBy) : null,
       );
+    this.insertNameHashes(r.organisationId, r.id, r.subject.firstName, r.subject.lastName);
     this.insertEvent(event);
     if (message) this.insertMessage(message);
+  }
+
+  private insertNameHashes(organisationId: string, requestId: string, firstName: string, lastName: string | null, db: Database.Database = this.db): void {
+    const insert = db === this.db ? this.sql('INSERT OR IGNORE INTO request_name_hashes (organisation_id, hash, request_id) VALUES (?, ?, ?)') : db.prepare('INSERT OR IGNORE INTO request_name_hashes (organisation_id, hash, request_id) VALUES (?, ?, ?)');
+    for (const hash of this.nameSearch.hashesOf(organisationId, firstName, lastName)) insert.run(organisationId, hash, requestId);
+  }
+
+  /** Migration 014: the name hashes of every request stored before it, 1,000 rows a read (in the migration's transaction). */
+  private backfillNameHashes(db: Database.Database, cipher: FieldCipher): void {
+    const page = db.prepare('SELECT rowid AS r, id, organisation_id, subject_first_name_enc, subject_last_name_enc FROM consent_requests WHERE rowid > ? ORDER BY rowid LIMIT 1000');
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after) as Row[];
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const first = cipher.decrypt(String(row.subject_first_name_enc), C.firstName);
+        const last = cipher.decryptOptional(row.subject_last_name_enc as string | null, C.lastName);
+        this.insertNameHashes(String(row.organisation_id), String(row.id), first, last, db);
+      }
+      after = Number(rows[rows.length - 1]!.r);
+    }
   }
 
   private insertMessage(m: OutboxMessage): void {
@@ -514,6 +546,43 @@ export class SqliteStore implements Store {
       .all(...params, limit + 1) as Row[];
     const items = rows.slice(0, limit).map((r) => this.toRequest(r));
     return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>> {
+    const where = ['organisation_id = ?'];
+    const params: unknown[] = [organisationId];
+    if (filter.status !== undefined) (where.push('status = ?'), params.push(filter.status));
+    if (filter.formId !== undefined) (where.push('form_id = ?'), params.push(filter.formId));
+    if (filter.createdFrom !== undefined) (where.push('created_at >= ?'), params.push(iso(filter.createdFrom)));
+    if (filter.createdBefore !== undefined) (where.push('created_at < ?'), params.push(iso(filter.createdBefore)));
+    const search = filter.search?.trim() ?? '';
+    if (search !== '') {
+      // The reference as typed, or any request with a name term of that hash: each an index lookup.
+      where.push('id IN (SELECT id FROM consent_requests WHERE organisation_id = ? AND subject_reference = ? UNION ALL SELECT request_id FROM request_name_hashes WHERE organisation_id = ? AND hash = ?)');
+      params.push(organisationId, search, organisationId, this.nameSearch.queryHash(organisationId, search) ?? '');
+    }
+    if (cursor !== null) (where.push('id < ?'), params.push(cursor));
+    // The WHERE clause is built only from the fixed fragments above; values are bound parameters.
+    const rows = this.sql(`SELECT * FROM consent_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params, limit + 1) as Row[];
+    const items = rows.slice(0, limit).map((r) => this.toRequest(r));
+    return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  async appendAccessLog(e: AccessLogEntry): Promise<void> {
+    this.sql('INSERT INTO access_log (id, organisation_id, user_id, action, request_id, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(e.id, e.organisationId, e.userId, e.action, e.requestId, e.detail, iso(e.at));
+  }
+
+  async listAccessLog(organisationId: string, limit: number, cursor: string | null): Promise<Page<AccessLogEntry>> {
+    const after = cursor !== null && /^\d{1,15}$/.test(cursor) ? Number(cursor) : null;
+    const rows = (after === null
+      ? this.sql('SELECT * FROM access_log WHERE organisation_id = ? ORDER BY seq DESC LIMIT ?').all(organisationId, limit + 1)
+      : this.sql('SELECT * FROM access_log WHERE organisation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(organisationId, after, limit + 1)) as Row[];
+    const items = rows.slice(0, limit).map((r) => ({
+      id: String(r.id), organisationId: String(r.organisation_id), userId: String(r.user_id), action: String(r.action),
+      requestId: (r.request_id as string | null) ?? null, detail: (r.detail as string | null) ?? null, at: new Date(String(r.at)),
+    }));
+    return { items, nextCursor: rows.length > limit ? String(rows[limit - 1]!.seq) : null };
   }
 
   async changeStatus(input: StatusChangeInput): Promise<boolean> {
