@@ -54,6 +54,7 @@ const schema = z.object({
   TSA_URL: z.url().optional(),
   TSA_TIMEOUT_MS: positiveInt(5_000),
   TSA_TRUSTED_CERTS: z.string().optional(),
+  STAFF_PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(14).max(20).default(17),
 });
 
 /** Measured in test/delivery/sms-messages.test.ts: longer base URLs do not fit one SMS segment. */
@@ -119,6 +120,8 @@ export interface Config {
   tsa: { url: string; timeoutMs: number; attempts: number } | null;
   /** A PEM bundle of trusted TSA certificates (roots or the TSA's own); null: any TSA that passes the RFC 3161 checks. */
   tsaTrustedCertsPath: string | null;
+  /** The dashboard's password hash cost: scrypt N = 2^this (14 to 20; 17 unless set, tests use 14). */
+  staffPasswordScryptLog2N: number;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     signing: v.SIGNING_P12_PATH ? { p12Path: resolve(cwd, v.SIGNING_P12_PATH), password: v.SIGNING_P12_PASSWORD ?? '' } : null,
     tsa: v.TSA_URL ? { url: v.TSA_URL, timeoutMs: v.TSA_TIMEOUT_MS, attempts: 3 } : null,
     tsaTrustedCertsPath: v.TSA_TRUSTED_CERTS ? resolve(cwd, v.TSA_TRUSTED_CERTS) : null,
+    staffPasswordScryptLog2N: v.STAFF_PASSWORD_SCRYPT_LOG2N,
   };
 }
 

@@ -13,6 +13,8 @@ import { renderConsentPdf } from './evidence/render-consent-pdf';
 import { renderPaperRecordPdf } from './evidence/render-paper-cover-pdf';
 import { renderWithdrawalReceiptPdf } from './evidence/render-receipt-pdf';
 import { buildApp } from './http/app';
+import type { StaffAuthSettings } from './dashboard/accounts';
+import { StaffLookupKey } from './dashboard/lookup-key';
 import { createViews, type Views } from './http/views';
 import { Worker } from './jobs/worker';
 import { loadOrCreateDevKeys } from './privacy/dev-keys';
@@ -47,6 +49,8 @@ export interface Container {
   tokens: LinkTokens;
   app: ReturnType<typeof buildApp>;
   worker: Worker;
+  /** Staff sign-in settings (the CLI's `user invite` uses them too). */
+  staffAuth: StaffAuthSettings;
   /** Refuses (ConfigError) when the configured keys cannot open the stored data, or the audit key is not the one that sealed the audit log; see openContainer. */
   verifyKeys(): Promise<void>;
   close(): Promise<void>;
@@ -180,6 +184,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
   const sealer = overrides.wrapSealer ? overrides.wrapSealer(padesSealer) : padesSealer;
   const trustedCertificatePems = () => [padesSealer.identity.certificatePem];
   const devOutbox = new DevOutbox({ store, clock });
+  const staffAuth: StaffAuthSettings = { lookup: StaffLookupKey.derive(keys.audit), scryptLog2N: config.staffPasswordScryptLog2N };
   // A channel without a provider uses the dev outbox; loadConfig refuses that in production.
   const sms: SmsSender = config.twilio ? new TwilioSmsSender(config.twilio, config.publicBaseUrl, config.providerTimeoutMs) : devOutbox;
   const email: EmailSender = config.sendgrid ? new SendGridEmailSender(config.sendgrid, config.providerTimeoutMs) : devOutbox;
@@ -210,6 +215,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     rateLimitPublicPerMinute: config.rateLimitPublicPerMinute,
     rateLimitAuthFailuresPerMinute: config.rateLimitAuthFailuresPerMinute,
     rateLimitHooksPerMinute: config.rateLimitHooksPerMinute,
+    staffAuth,
   });
   const worker = new Worker(
     {
@@ -229,6 +235,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     tokens,
     app,
     worker,
+    staffAuth,
     verifyKeys: async () => {
       const problems = await checkKeyRing({ store, cipher, ring, clock, source: keys.source, storeName: storeFile(config) });
       problems.push(...(await checkAuditKey({ store, key: auditChain, clock, storeName: storeFile(config), record: problems.length === 0 })));

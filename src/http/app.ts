@@ -9,6 +9,7 @@ import type { SignDeps } from '../consent/sign-consent';
 import type { PaperDeps } from '../consent/record-paper-consent';
 import type { WithdrawDeps } from '../consent/withdraw-consent';
 import type { FormCatalog } from '../consent/forms';
+import type { StaffAuthSettings } from '../dashboard/accounts';
 import { requireApiKey, authOf } from './middleware/auth';
 import { errorHandler, limitedToErrorHandler, notFoundHandler, notFoundPage } from './middleware/errors';
 import { limitPerMinute } from './middleware/rate-limit';
@@ -42,6 +43,8 @@ export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps, PaperD
   rateLimitPublicPerMinute: number;
   rateLimitAuthFailuresPerMinute: number;
   rateLimitHooksPerMinute: number;
+  /** The dashboard's staff sign-in: lookup key and password hash cost (dashboard/accounts.ts). */
+  staffAuth: StaffAuthSettings;
 }
 
 

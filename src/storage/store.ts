@@ -1,6 +1,7 @@
 import type { ConsentStatus } from '../consent/lifecycle';
 import type { Language, SignerRole } from '../consent/form-types';
 import type { BulkBatchStore } from '../dashboard/bulk-store';
+import type { StaffStore } from '../dashboard/staff-store';
 
 /**
  * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
@@ -383,7 +384,8 @@ export interface SealedValue {
   read(): Promise<string | Buffer>;
 }
 
-export interface Store extends BulkBatchStore {
+/** Staff accounts (dashboard/staff-store.ts) are a port of their own, which the adapters implement too. */
+export interface Store extends StaffStore, BulkBatchStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -35,7 +35,7 @@ export function testSigningIdentity(): SigningIdentity {
 /** A real service on SQLite in a temp folder, with a fixed clock and no background worker. */
 export async function createTestApp(env: Record<string, string> = {}, start = '2026-11-22T10:00:00Z', logger: pino.Logger = pino({ level: 'silent' }), overrides: Pick<ContainerOverrides, 'wrapSealer' | 'scanWork'> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'akkoord-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKER_ENABLED: 'false', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKER_ENABLED: 'false', PUBLIC_BASE_URL: 'http://127.0.0.1:3000', STAFF_PASSWORD_SCRYPT_LOG2N: '14', ...env });
   const clock = new FixedClock(start);
   const container = await openContainer(config, { clock, logger, signingIdentity: testSigningIdentity(), ...overrides });
   const demo = (await bootstrapDemo(container))!;

@@ -45,6 +45,9 @@ import type { DocumentSealState, StoredSealState } from '../store';
 import type { BulkBatchStore } from '../../dashboard/bulk-store';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 import { BULK_SEALED_COLUMNS, SqliteBulkBatches } from './sqlite-bulk-batches';
+import { SqliteStaffStore, STAFF_SEALED_COLUMNS } from './sqlite-staff-store';
+import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffUserRecord } from '../../dashboard/staff-store';
+import type { StaffRole } from '../../dashboard/staff';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -146,6 +149,7 @@ export class SqliteStore implements Store {
   private readonly auditChain: AuditChainKey;
   private readonly nameSearch: NameSearchKey;
   private readonly stmts: ReturnType<SqliteStore['prepare']>;
+  private readonly staff: SqliteStaffStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ':memory:') ownerOnlyFiles(options.file);
@@ -162,6 +166,7 @@ export class SqliteStore implements Store {
     });
     this.cipher = options.cipher;
     this.stmts = this.prepare();
+    this.staff = new SqliteStaffStore(this.db, this.cipher);
   }
 
   private prepare() {
@@ -243,7 +248,7 @@ export class SqliteStore implements Store {
   }
 
   async *sealedValues(): AsyncIterable<SealedValue> {
-    for (const column of [...SEALED_COLUMNS, ...BULK_SEALED_COLUMNS]) {
+    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS]) {
       let after = 0;
       for (;;) {
         const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
@@ -1079,4 +1084,81 @@ export class SqliteStore implements Store {
   reserveBulkRowRequest: BulkBatchStore['reserveBulkRowRequest'] = (organisationId, batchId, rowNo, requestId) => this.bulk.reserveBulkRowRequest(organisationId, batchId, rowNo, requestId);
   finishBulkRow: BulkBatchStore['finishBulkRow'] = (organisationId, batchId, rowNo, outcome) => this.bulk.finishBulkRow(organisationId, batchId, rowNo, outcome);
   finishBulkBatch: BulkBatchStore['finishBulkBatch'] = (organisationId, batchId, at) => this.bulk.finishBulkBatch(organisationId, batchId, at);
+
+  // Staff accounts (issue 11): the SQL is in sqlite-staff-store.ts.
+  createStaffUser(user: StaffUserRecord, invite: StaffInviteRecord): Promise<boolean> {
+    return this.staff.createStaffUser(user, invite);
+  }
+  replaceStaffInvite(invite: StaffInviteRecord): Promise<void> {
+    return this.staff.replaceStaffInvite(invite);
+  }
+  getStaffInvite(tokenHash: string): Promise<StaffInviteRecord | null> {
+    return this.staff.getStaffInvite(tokenHash);
+  }
+  getStaffUser(id: string): Promise<StaffUserRecord | null> {
+    return this.staff.getStaffUser(id);
+  }
+  findStaffUserByEmailHash(emailHash: string): Promise<StaffUserRecord | null> {
+    return this.staff.findStaffUserByEmailHash(emailHash);
+  }
+  listStaffUsers(organisationId: string): Promise<StaffUserRecord[]> {
+    return this.staff.listStaffUsers(organisationId);
+  }
+  acceptStaffInvite(input: Parameters<SqliteStaffStore['acceptStaffInvite']>[0]): Promise<boolean> {
+    return this.staff.acceptStaffInvite(input);
+  }
+  setStaffTotpSecret(userId: string, totpSecret: string): Promise<void> {
+    return this.staff.setStaffTotpSecret(userId, totpSecret);
+  }
+  completeStaffEnrolment(input: Parameters<SqliteStaffStore['completeStaffEnrolment']>[0]): Promise<boolean> {
+    return this.staff.completeStaffEnrolment(input);
+  }
+  useStaffTotpStep(userId: string, step: number): Promise<boolean> {
+    return this.staff.useStaffTotpStep(userId, step);
+  }
+  useStaffRecoveryCode(userId: string, codeHash: string, at: Date): Promise<boolean> {
+    return this.staff.useStaffRecoveryCode(userId, codeHash, at);
+  }
+  countUnusedRecoveryCodes(userId: string): Promise<number> {
+    return this.staff.countUnusedRecoveryCodes(userId);
+  }
+  changeStaffRole(organisationId: string, userId: string, role: StaffRole, keepAnotherAdmin: boolean): Promise<boolean> {
+    return this.staff.changeStaffRole(organisationId, userId, role, keepAnotherAdmin);
+  }
+  removeStaffUser(organisationId: string, userId: string, at: Date, keepAnotherAdmin: boolean): Promise<boolean> {
+    return this.staff.removeStaffUser(organisationId, userId, at, keepAnotherAdmin);
+  }
+  createStaffSession(session: StaffSessionRecord): Promise<void> {
+    return this.staff.createStaffSession(session);
+  }
+  getStaffSession(idHash: string): Promise<StaffSessionRecord | null> {
+    return this.staff.getStaffSession(idHash);
+  }
+  replaceStaffSession(oldIdHash: string, session: StaffSessionRecord): Promise<boolean> {
+    return this.staff.replaceStaffSession(oldIdHash, session);
+  }
+  touchStaffSession(idHash: string, at: Date): Promise<void> {
+    return this.staff.touchStaffSession(idHash, at);
+  }
+  setStaffSessionLanguage(idHash: string, language: 'nl' | 'en'): Promise<void> {
+    return this.staff.setStaffSessionLanguage(idHash, language);
+  }
+  deleteStaffSession(idHash: string): Promise<void> {
+    return this.staff.deleteStaffSession(idHash);
+  }
+  deleteStaffSessions(userId: string): Promise<number> {
+    return this.staff.deleteStaffSessions(userId);
+  }
+  getSignInFailures(subjects: string[]): Promise<SignInFailureRecord[]> {
+    return this.staff.getSignInFailures(subjects);
+  }
+  countSignInFailure(subject: string, at: Date, forgetBefore: Date): Promise<number> {
+    return this.staff.countSignInFailure(subject, at, forgetBefore);
+  }
+  setSignInBlock(subject: string, blockedUntil: Date): Promise<void> {
+    return this.staff.setSignInBlock(subject, blockedUntil);
+  }
+  clearSignInFailures(subjects: string[]): Promise<void> {
+    return this.staff.clearSignInFailures(subjects);
+  }
 }
