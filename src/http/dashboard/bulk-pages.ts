@@ -51,17 +51,19 @@ export function bulkPages(deps: DashboardDeps): Router {
   const template = readFileSync(projectPath('templates', 'bulk', 'template.csv'));
   const t = (staff: StaffPrincipal, key: string, params?: Record<string, unknown>) => deps.views.translate(staff.language, key, params);
 
-  const render = (res: Response, page: string, model: Record<string, unknown>, status = 200) => {
+  /** `path`: the page's GET address under /app, for the language switch (`?lang=`, handled by the session guard). */
+  const render = (res: Response, path: string, page: string, model: Record<string, unknown>, status = 200) => {
     const staff = staffOf(res);
+    const otherLang = staff.language === 'nl' ? 'en' : 'nl';
     res.setHeader('Cache-Control', 'no-store');
-    res.status(status).type('html').send(deps.views.render(page, { layout: 'dashboard', lang: staff.language, staff, organisationName: res.locals.organisationName, nav: 'bulk', ...model }));
+    res.status(status).type('html').send(deps.views.render(page, { layout: 'dashboard', lang: staff.language, staff, organisationName: res.locals.organisationName, nav: 'bulk', otherLang, langSwitchUrl: `/app${path}?lang=${otherLang}`, ...model }));
   };
 
   const startPage = async (res: Response, values: { formId?: string; activity?: string; list?: string }, errors: { field: string; message: string }[] = []) => {
     const staff = staffOf(res);
     const forms = (await bulkFormChoices(deps, staff.organisationId)).map((f) => ({ id: f.id, title: f.title[staff.language], selected: f.id === values.formId }));
     const batches = await listBulkBatches(deps, staff);
-    render(res, 'bulk', { forms, activity: values.activity ?? '', list: values.list ?? '', batches, errors }, errors.length > 0 ? 422 : 200);
+    render(res, '/bulk', 'bulk', { forms, activity: values.activity ?? '', list: values.list ?? '', batches, errors }, errors.length > 0 ? 422 : 200);
   };
 
   router.get('/bulk', async (_req, res) => startPage(res, {}));
@@ -117,7 +119,7 @@ export function bulkPages(deps: DashboardDeps): Router {
       problems: row.problems.map((p) => ({ hint: t(staff, `dash.bulk.problem.${PROBLEM_KEYS[p.path] ?? 'other'}`), message: p.message })),
     }));
     const ready = rows.filter((r) => r.state !== 'invalid').length;
-    render(res, 'bulk-preview', { batch, formTitle: form?.title[staff.language] ?? batch.formId, rows: view, counts: { rows: rows.length, ready, skipped: rows.length - ready }, errors }, errors.length > 0 ? 422 : 200);
+    render(res, `/bulk/${batch.id}`, 'bulk-preview', { batch, formTitle: form?.title[staff.language] ?? batch.formId, rows: view, counts: { rows: rows.length, ready, skipped: rows.length - ready }, errors }, errors.length > 0 ? 422 : 200);
   };
 
   router.get('/bulk/:id', async (req, res, next) => {
@@ -126,7 +128,7 @@ export function bulkPages(deps: DashboardDeps): Router {
     const staff = staffOf(res);
     const { batch, rows } = await getBulkBatch(deps, staff, id);
     if (batch.state === 'preview') return previewPage(res, batch, rows);
-    render(res, 'bulk-progress', { batch, progress: bulkProgress(rows), finished: batch.state === 'done' });
+    render(res, `/bulk/${batch.id}`, 'bulk-progress', { batch, progress: bulkProgress(rows), finished: batch.state === 'done' });
   });
 
   router.get('/bulk/:id/progress.json', async (req, res, next) => {
@@ -162,7 +164,7 @@ export function bulkPages(deps: DashboardDeps): Router {
     const staff = staffOf(res);
     const overview = await activityOverview(deps, staff, id);
     await recordAccess(deps, staff, { action: 'bulk.overview.view', detail: { batch: id, people: overview.people.length } });
-    render(res, 'bulk-overview', {
+    render(res, `/bulk/${id}/overview`, 'bulk-overview', {
       batch: overview.batch,
       purposes: overview.purposes.map((p) => ({ id: p.id, label: p.label[staff.language] })),
       people: overview.people.map((p) => ({
