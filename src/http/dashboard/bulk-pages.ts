@@ -116,7 +116,7 @@ export function bulkPages(deps: DashboardDeps): Router {
       receives: row.plan ? t(staff, row.plan.signerRole === 'guardian' ? 'dash.bulk.preview.parent' : 'dash.bulk.preview.self', { name: row.plan.recipientName }) : '',
       channel: row.plan ? t(staff, `dash.bulk.channel.${row.plan.channel}`) : '',
       maskedAddress: row.plan?.maskedAddress ?? '',
-      problems: row.problems.map((p) => ({ hint: t(staff, `dash.bulk.problem.${PROBLEM_KEYS[p.path] ?? 'other'}`), message: p.message })),
+      problems: problemsByHint(row.problems, (path) => t(staff, `dash.bulk.problem.${PROBLEM_KEYS[path] ?? 'other'}`)),
     }));
     const ready = rows.filter((r) => r.state !== 'invalid').length;
     render(res, `/bulk/${batch.id}`, 'bulk-preview', { batch, formTitle: form?.title[staff.language] ?? batch.formId, rows: view, counts: { rows: rows.length, ready, skipped: rows.length - ready }, errors }, errors.length > 0 ? 422 : 200);
@@ -207,4 +207,11 @@ function pageErrors(error: unknown, staff: StaffPrincipal, t: (staff: StaffPrinc
     if (fields.length === error.errors.length) return fields.map((e) => ({ field: e.path, message: t(staff, `dash.bulk.errors.${e.path}`) }));
   }
   return null;
+}
+
+/** One Dutch hint per column, with the rule texts behind it (a reference can break two rules). */
+function problemsByHint(problems: FieldError[], hintOf: (path: string) => string): { hint: string; message: string }[] {
+  const grouped = new Map<string, string[]>();
+  for (const p of problems) grouped.set(hintOf(p.path), [...(grouped.get(hintOf(p.path)) ?? []), p.message]);
+  return [...grouped].map(([hint, messages]) => ({ hint, message: messages.join(' ') }));
 }
