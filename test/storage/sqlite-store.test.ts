@@ -12,6 +12,7 @@ import { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
 import type { ConsentRequestRecord, StoredSealState } from '../../src/storage/store';
 import { storeContract } from './store-contract';
 import { dashboardStoreContract } from './store-contract-dashboard';
+import { bulkStoreContract } from './store-contract-bulk';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -23,6 +24,12 @@ storeContract('sqlite', async () => {
 });
 
 dashboardStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
+  dirs.push(dir);
+  return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });
+});
+
+bulkStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
   dirs.push(dir);
   return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });
