@@ -9,7 +9,7 @@ import { AppError, type FieldError, isAppError } from '../errors';
 import { newId } from '../shared/ids';
 import { cleanText } from '../shared/text';
 import type { Store } from '../storage/store';
-import type { BulkBatchRecord, BulkRowInput, BulkRowRecord } from './bulk-store';
+import type { BulkBatchRecord, BulkRowData, BulkRowInput, BulkRowRecord } from './bulk-store';
 import { CsvError, type CsvTable, isoDateOf, parseCsv } from './csv';
 import type { StaffPrincipal } from './staff';
 
@@ -29,6 +29,19 @@ export type InputCheck = (raw: unknown) => { ok: true; value: RequestConsentInpu
 export const MAX_ACTIVITY_LENGTH = 100;
 /** How many rows one worker pass makes requests for (each pass also sends what is due). */
 export const BULK_ROWS_PER_PASS = 20;
+/** A list checked but never sent is deleted after this many days (it holds names and addresses). */
+export const BULK_PREVIEW_KEEP_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A row's data without the phone number and e-mail address: once its request is made (which
+ * keeps the address, erased by the privacy sweep) or it will never be sent, the list needs them
+ * no more. Names stay for the activity overview; the masked address stays for the preview.
+ */
+export function withoutContact(row: BulkRowData): BulkRowData {
+  const request = row.request ? { ...row.request, recipient: { ...row.request.recipient, phone: undefined, email: undefined } } : null;
+  return { input: { ...row.input, phone: '', email: '' }, plan: row.plan, request };
+}
 
 type Column = Exclude<keyof BulkRowInput, 'dateOfBirthIso'> | 'contact';
 
@@ -255,14 +268,14 @@ async function sendRow(deps: RequestConsentDeps, batch: { id: string; organisati
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         // A rule that held at the check no longer does (the form was stopped, a birthday passed).
-        await deps.store.finishBulkRow(organisationId, batch.id, row.rowNo, { state: 'failed', problems: error.errors ?? [{ path: '', message: error.message }] });
+        await deps.store.finishBulkRow(organisationId, batch.id, row.rowNo, { state: 'failed', problems: error.errors ?? [{ path: '', message: error.message }], data: withoutContact(row) });
         return;
       }
       // Another worker made this very request at the same moment (same id): that is the row's request.
       if (!(await deps.store.getConsentRequest(organisationId, requestId))) throw error;
     }
   }
-  await deps.store.finishBulkRow(organisationId, batch.id, row.rowNo, { state: 'created' });
+  await deps.store.finishBulkRow(organisationId, batch.id, row.rowNo, { state: 'created', data: withoutContact(row) });
 }
 
 /**
@@ -270,16 +283,23 @@ async function sendRow(deps: RequestConsentDeps, batch: { id: string; organisati
  * marks a list done when no row waits. Returns how many rows it handled.
  */
 export async function sendBulkRows(deps: RequestConsentDeps, limit = BULK_ROWS_PER_PASS): Promise<number> {
+  await deps.store.deleteBulkBatches({ state: 'preview', createdBefore: new Date(deps.clock.now().getTime() - BULK_PREVIEW_KEEP_DAYS * DAY_MS), limit: 100 });
   let handled = 0;
   for (const sending of await deps.store.listSendingBulkBatches(10)) {
     if (handled >= limit) break;
     const batch = await deps.store.getBulkBatch(sending.organisationId, sending.id);
     if (!batch) continue;
-    const ready = (await deps.store.listBulkRows(batch.organisationId, batch.id)).filter((r) => r.state === 'ready');
+    const rows = await deps.store.listBulkRows(batch.organisationId, batch.id);
+    const ready = rows.filter((r) => r.state === 'ready');
     const now = ready.slice(0, limit - handled);
     for (const row of now) await sendRow(deps, batch, batch.createdBy, row);
     handled += now.length;
-    if (now.length === ready.length) await deps.store.finishBulkBatch(batch.organisationId, batch.id, deps.clock.now());
+    if (now.length < ready.length) continue;
+    // Rows left out at the check will never be sent: their addresses go before the list is done.
+    for (const row of rows.filter((r) => r.state === 'invalid' && (r.input.phone !== '' || r.input.email !== ''))) {
+      await deps.store.replaceBulkRowData(batch.organisationId, batch.id, row.rowNo, withoutContact(row));
+    }
+    await deps.store.finishBulkBatch(batch.organisationId, batch.id, deps.clock.now());
   }
   return handled;
 }

@@ -75,6 +75,9 @@ export interface BulkRowRecord {
   requestId: string | null;
 }
 
+/** What a row holds of the person (encrypted as one value). */
+export type BulkRowData = Pick<BulkRowRecord, 'input' | 'plan' | 'request'>;
+
 export interface BulkBatchStore {
   /** The batch and all its rows, at once. */
   createBulkBatch(batch: BulkBatchRecord, rows: BulkRowRecord[]): Promise<void>;
@@ -92,8 +95,15 @@ export interface BulkBatchStore {
    * (written now). Null when the row is not ready (already done) or not of that organisation.
    */
   reserveBulkRowRequest(organisationId: string, batchId: string, rowNo: number, requestId: string): Promise<string | null>;
-  /** ready → created or failed (with the problems); a row no longer ready is left as it is. */
-  finishBulkRow(organisationId: string, batchId: string, rowNo: number, outcome: { state: 'created' } | { state: 'failed'; problems: FieldError[] }): Promise<void>;
+  /**
+   * ready → created or failed (with the problems), and with `data` the row's person data replaced
+   * in the same write (the use case drops what is no longer needed); a row no longer ready is left as it is.
+   */
+  finishBulkRow(organisationId: string, batchId: string, rowNo: number, outcome: ({ state: 'created' } | { state: 'failed'; problems: FieldError[] }) & { data?: BulkRowData }): Promise<void>;
+  /** Replaces a row's person data (whatever its state). */
+  replaceBulkRowData(organisationId: string, batchId: string, rowNo: number, data: BulkRowData): Promise<void>;
+  /** Deletes at most `limit` batches (with their rows) in `state` made before `createdBefore`; returns how many. Across organisations (the worker's sweep). */
+  deleteBulkBatches(input: { state: BulkBatchState; createdBefore: Date; limit: number }): Promise<number>;
   /** sending → done. */
   finishBulkBatch(organisationId: string, batchId: string, at: Date): Promise<void>;
 }

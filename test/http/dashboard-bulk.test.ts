@@ -178,6 +178,10 @@ describe('many at once: sending with progress', () => {
     expect(made.every((r) => r.signerRole === 'guardian' && r.status === 'sent')).toBe(true);
     const outbox = (await app.container.store.listDevOutbox(1000)).filter((e) => made.some((r) => r.id === e.requestId));
     expect(outbox).toHaveLength(50);
+    // Once a row's request is made, the list keeps no phone number or e-mail address of it.
+    const rows = await app.container.store.listBulkRows(app.organisationId, id);
+    expect(rows.every((r) => r.input.phone === '' && r.input.email === '' && r.request?.recipient.phone === undefined && r.request?.recipient.email === undefined)).toBe(true);
+    expect(rows.every((r) => r.input.firstName.startsWith('Kind') && r.plan?.maskedAddress)).toBe(true);
     // The events name the youth worker by id, never by name.
     const events = await app.container.store.listEvents(app.organisationId, made[0]!.id);
     expect(events[0]!.actor).toBe(`staff:${staff.userId}`);
@@ -279,5 +283,28 @@ describe('many at once: organisations and CSRF', () => {
     const id = await previewOf(staff, childList(1, 'NOCSRF'));
     await staff.agent.post(`/app/bulk/${id}/send`).type('form').send({}).expect(403);
     expect((await app.container.store.getBulkBatch(app.organisationId, id))?.state).toBe('preview');
+  });
+});
+
+describe('many at once: what a list keeps', () => {
+  test('when a sent list had rows left out at the check, then their addresses are gone once the list is done', async () => {
+    const id = await previewOf(staff, `${HEADER}\nSam;de Vries;2014-04-02;KEEP-1;e-mail;ans@example.nl;Ans de Vries;nl\nNoor;Bakker;2008-01-15;KEEP-2;e-mail;noor@example.nl;;`);
+    expect((await app.container.store.listBulkRows(app.organisationId, id))[1]!.input.email).toBe('noor@example.nl');
+    await staff.agent.post(`/app/bulk/${id}/send`).type('form').send({ _csrf: staff.csrf }).expect(303);
+    while ((await app.container.store.getBulkBatch(app.organisationId, id))?.state !== 'done') await app.container.worker.runOnce();
+    const rows = await app.container.store.listBulkRows(app.organisationId, id);
+    expect(rows.map((r) => [r.state, r.input.email, r.input.firstName])).toEqual([['created', '', 'Sam'], ['invalid', '', 'Noor']]);
+  });
+
+  // Last in this file: it moves the clock.
+  test('when a checked list is never sent, then the worker deletes it after 7 days, and not before', async () => {
+    const id = await previewOf(staff, childList(1, 'STALE'));
+    app.clock.advance(7 * 24 * 60 * 60 * 1000 - 1000);
+    await app.container.worker.runOnce();
+    expect(await app.container.store.getBulkBatch(app.organisationId, id)).not.toBeNull();
+    app.clock.advance(2000);
+    await app.container.worker.runOnce();
+    expect(await app.container.store.getBulkBatch(app.organisationId, id)).toBeNull();
+    expect(await app.container.store.listBulkRows(app.organisationId, id)).toEqual([]);
   });
 });

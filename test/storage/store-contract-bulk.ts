@@ -87,6 +87,43 @@ export function bulkStoreContract(name: string, makeStore: () => Promise<Store>)
       expect((await store.listBulkRows(org, 'bat_e'))[0]).toMatchObject({ state: 'failed', problems: [{ path: 'formId', message: 'There is no form "x".' }] });
     });
 
+    test('when a row finishes with new data, or its data is replaced, then that is what reads back', async () => {
+      const a = batch('bat_g');
+      await store.createBulkBatch(a, [row(a, 1), row(a, 2, 'invalid')]);
+      const scrubbed = { input: { ...row(a, 1).input, phone: '' }, plan: row(a, 1).plan, request: null };
+      await store.finishBulkRow(org, 'bat_g', 1, { state: 'created', data: scrubbed });
+      expect((await store.listBulkRows(org, 'bat_g'))[0]).toMatchObject({ state: 'created', ...scrubbed });
+      await store.replaceBulkRowData(other, 'bat_g', 2, scrubbed);
+      expect((await store.listBulkRows(org, 'bat_g'))[1]!.input.phone).toBe('0612345678');
+      await store.replaceBulkRowData(org, 'bat_g', 2, scrubbed);
+      expect((await store.listBulkRows(org, 'bat_g'))[1]).toMatchObject({ state: 'invalid', input: { phone: '' } });
+    });
+
+    test('when old batches in a state are deleted, then only those made before the moment go, with their rows, at most `limit`', async () => {
+      const old1 = batch('bat_old1', org, t0);
+      const old2 = batch('bat_old2', other, new Date(t0.getTime() + 1));
+      const sending = batch('bat_sending', org, t0);
+      const fresh = batch('bat_fresh', org, new Date(t0.getTime() + 10_000));
+      for (const b of [old1, old2, sending, fresh]) await store.createBulkBatch(b, [row(b, 1)]);
+      await store.confirmBulkBatch(org, 'bat_sending', t0);
+      const before = new Date(t0.getTime() + 5000);
+      expect(await store.deleteBulkBatches({ state: 'preview', createdBefore: before, limit: 1 })).toBe(1);
+      expect(await store.deleteBulkBatches({ state: 'preview', createdBefore: before, limit: 10 })).toBe(1);
+      expect(await store.getBulkBatch(org, 'bat_old1')).toBeNull();
+      expect(await store.getBulkBatch(other, 'bat_old2')).toBeNull();
+      expect(await store.listBulkRows(org, 'bat_old1')).toEqual([]);
+      expect(await store.getBulkBatch(org, 'bat_sending')).not.toBeNull();
+      expect(await store.getBulkBatch(org, 'bat_fresh')).not.toBeNull();
+    });
+
+    test('when batches are stored, then their encrypted values are among the sealed values the key check reads', async () => {
+      const a = batch('bat_h');
+      await store.createBulkBatch(a, [row(a, 1)]);
+      const contexts = new Set<string>();
+      for await (const value of store.sealedValues()) contexts.add(value.context);
+      expect([...contexts]).toEqual(expect.arrayContaining(['bulk_batches.activity', 'bulk_batch_rows.data']));
+    });
+
     test('when a row names another batch or organisation than its batch, then nothing is stored', async () => {
       const a = batch('bat_f');
       await expect(store.createBulkBatch(a, [{ ...row(a, 1), organisationId: other }])).rejects.toThrow();

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 
-import type { BulkBatchRecord, BulkBatchStore, BulkRowRecord } from '../../dashboard/bulk-store';
+import type { BulkBatchRecord, BulkBatchState, BulkBatchStore, BulkRowData, BulkRowRecord } from '../../dashboard/bulk-store';
 import type { FieldError } from '../../errors';
 import type { FieldCipher } from '../../privacy/field-cipher';
 
@@ -65,7 +65,7 @@ export class SqliteBulkBatches implements BulkBatchStore {
         .run(batch.id, batch.organisationId, batch.formId, this.cipher.encrypt(batch.activity, BULK_CONTEXTS.activity), batch.createdBy, batch.createdAt.toISOString(), batch.state, batch.confirmedAt?.toISOString() ?? null, batch.finishedAt?.toISOString() ?? null);
       for (const r of rows) {
         if (r.batchId !== batch.id || r.organisationId !== batch.organisationId) throw new Error('a batch row names another batch or organisation');
-        insertRow.run(r.batchId, r.rowNo, r.organisationId, r.line, this.cipher.encrypt(JSON.stringify({ input: r.input, plan: r.plan, request: r.request }), BULK_CONTEXTS.row), JSON.stringify(r.problems), r.state, r.requestId);
+        insertRow.run(r.batchId, r.rowNo, r.organisationId, r.line, this.sealRow(r), JSON.stringify(r.problems), r.state, r.requestId);
       }
     })();
   }
@@ -103,9 +103,33 @@ export class SqliteBulkBatches implements BulkBatchStore {
     }).immediate();
   }
 
-  async finishBulkRow(organisationId: string, batchId: string, rowNo: number, outcome: { state: 'created' } | { state: 'failed'; problems: FieldError[] }): Promise<void> {
+  private sealRow(data: BulkRowData): string {
+    return this.cipher.encrypt(JSON.stringify({ input: data.input, plan: data.plan, request: data.request }), BULK_CONTEXTS.row);
+  }
+
+  async finishBulkRow(organisationId: string, batchId: string, rowNo: number, outcome: ({ state: 'created' } | { state: 'failed'; problems: FieldError[] }) & { data?: BulkRowData }): Promise<void> {
     const problems = outcome.state === 'failed' ? JSON.stringify(outcome.problems) : '[]';
-    this.db.prepare("UPDATE bulk_batch_rows SET state = ?, problems = ? WHERE organisation_id = ? AND batch_id = ? AND row_no = ? AND state = 'ready'").run(outcome.state, problems, organisationId, batchId, rowNo);
+    const sealed = outcome.data ? this.sealRow(outcome.data) : null;
+    this.db
+      .prepare("UPDATE bulk_batch_rows SET state = ?, problems = ?, data_enc = coalesce(?, data_enc) WHERE organisation_id = ? AND batch_id = ? AND row_no = ? AND state = 'ready'")
+      .run(outcome.state, problems, sealed, organisationId, batchId, rowNo);
+  }
+
+  async replaceBulkRowData(organisationId: string, batchId: string, rowNo: number, data: BulkRowData): Promise<void> {
+    this.db.prepare('UPDATE bulk_batch_rows SET data_enc = ? WHERE organisation_id = ? AND batch_id = ? AND row_no = ?').run(this.sealRow(data), organisationId, batchId, rowNo);
+  }
+
+  async deleteBulkBatches(input: { state: BulkBatchState; createdBefore: Date; limit: number }): Promise<number> {
+    return this.db.transaction(() => {
+      const ids = this.db.prepare('SELECT id FROM bulk_batches WHERE state = ? AND created_at < ? ORDER BY created_at LIMIT ?').pluck().all(input.state, input.createdBefore.toISOString(), input.limit) as string[];
+      const rows = this.db.prepare('DELETE FROM bulk_batch_rows WHERE batch_id = ?');
+      const batch = this.db.prepare('DELETE FROM bulk_batches WHERE id = ?');
+      for (const id of ids) {
+        rows.run(id);
+        batch.run(id);
+      }
+      return ids.length;
+    })();
   }
 
   async finishBulkBatch(organisationId: string, batchId: string, at: Date): Promise<void> {

@@ -1084,6 +1084,8 @@ export class SqliteStore implements Store {
   reserveBulkRowRequest: BulkBatchStore['reserveBulkRowRequest'] = (organisationId, batchId, rowNo, requestId) => this.bulk.reserveBulkRowRequest(organisationId, batchId, rowNo, requestId);
   finishBulkRow: BulkBatchStore['finishBulkRow'] = (organisationId, batchId, rowNo, outcome) => this.bulk.finishBulkRow(organisationId, batchId, rowNo, outcome);
   finishBulkBatch: BulkBatchStore['finishBulkBatch'] = (organisationId, batchId, at) => this.bulk.finishBulkBatch(organisationId, batchId, at);
+  replaceBulkRowData: BulkBatchStore['replaceBulkRowData'] = (organisationId, batchId, rowNo, data) => this.bulk.replaceBulkRowData(organisationId, batchId, rowNo, data);
+  deleteBulkBatches: BulkBatchStore['deleteBulkBatches'] = (input) => this.bulk.deleteBulkBatches(input);
 
   // Staff accounts (issue 11): the SQL is in sqlite-staff-store.ts.
   createStaffUser(user: StaffUserRecord, invite: StaffInviteRecord): Promise<boolean> {
