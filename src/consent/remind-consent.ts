@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { ConsentRequestRecord, Store } from '../storage/store';
 
-const REMINDABLE = ['sent', 'delivered', 'opened'];
+export const REMINDABLE: readonly string[] = ['sent', 'delivered', 'opened'];
 
 /**
  * A reminder now (an SMS in quiet hours waits until 08:00). Allowed while the request waits for

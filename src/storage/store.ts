@@ -314,6 +314,16 @@ export interface OverviewFilter {
   search?: string | undefined;
 }
 
+/** One row of the overview: only what the list shows, so a page decrypts two fields a row, not all. */
+export interface OverviewItem {
+  id: string;
+  formId: string;
+  status: ConsentStatus;
+  subject: { reference: string; firstName: string; lastName: string | null };
+  channel: RequestChannel;
+  createdAt: Date;
+}
+
 /** One view of personal data by staff (issue 11): who, what, when. Never personal data itself. */
 export interface AccessLogEntry {
   id: string;
@@ -454,7 +464,7 @@ export interface Store extends StaffStore, BulkBatchStore {
   findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null>;
   listConsentRequests(organisationId: string, filter: ListFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
   /** The dashboard's overview: one organisation's requests, newest first, keyset-paged (the cursor is the last id seen). */
-  listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>>;
+  listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<OverviewItem>>;
   /** Moves the status when it is still one of `fromStatuses`; false when it was not. */
   changeStatus(input: StatusChangeInput): Promise<boolean>;
   /** Signs or declines: decisions, signature, document and event together; false when the status had moved on. */

@@ -44,7 +44,7 @@ export function dashboardStoreContract(name: string, makeStore: () => Promise<St
       });
       return r;
     }
-    const ids = (page: { items: ConsentRequestRecord[] }) => page.items.map((r) => r.subject.firstName);
+    const ids = (page: { items: { subject: { firstName: string } }[] }) => page.items.map((r) => r.subject.firstName);
 
     test('when the overview is searched by a name, then any name term matches regardless of case, accents and spaces, and only in the own organisation', async () => {
       await add({ first: 'Zoë', last: 'de Vries' });
@@ -83,6 +83,21 @@ export function dashboardStoreContract(name: string, makeStore: () => Promise<St
       const three = await store.listRequestOverview(org, {}, 2, two.nextCursor);
       expect(ids(three)).toEqual(['a']);
       expect(three.nextCursor).toBeNull();
+    });
+
+    test('when a search matches some requests by reference and others by name, then each shows once, newest first, paged, with the filters applied', async () => {
+      await add({ first: 'Kim', last: 'Ref', ref: 'KIM' });
+      await add({ first: 'Kim', last: 'Een', status: 'signed' });
+      await add({ first: 'Bo', last: 'Kim', ref: 'KIM-2' });
+      await add({ first: 'Kim', last: 'Drie', ref: 'kim', status: 'signed' });
+      const one = await store.listRequestOverview(org, { search: 'kim' }, 2, null);
+      expect(ids(one)).toEqual(['Kim', 'Bo']);
+      const two = await store.listRequestOverview(org, { search: 'kim' }, 2, one.nextCursor);
+      expect(two.items.map((r) => r.subject.lastName)).toEqual(['Een', 'Ref']);
+      expect(two.nextCursor).toBeNull();
+      expect((await store.listRequestOverview(org, { search: 'kim', status: 'signed' }, 10, null)).items.map((r) => r.subject.lastName)).toEqual(['Drie', 'Een']);
+      // The reference is exact: "KIM" finds its request by reference and the Kims by name.
+      expect((await store.listRequestOverview(org, { search: 'KIM' }, 10, null)).items.map((r) => r.subject.reference)).toEqual(['kim', 'KIM-2', expect.any(String), 'KIM']);
     });
 
     test('when access is logged, then entries read back newest first per organisation, keyset-paged', async () => {

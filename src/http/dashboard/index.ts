@@ -1,6 +1,7 @@
 import { Router } from 'express';
 
 import type { AppDeps } from '../app';
+import { accessLogPages } from './access-log-pages';
 import { adminPages } from './admin-pages';
 import { authPages } from './auth-pages';
 import { bulkPages } from './bulk-pages';
@@ -22,5 +23,6 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.use(requestPages(deps));
   router.use(bulkPages(deps));
   router.use(adminPages(deps));
+  router.use(accessLogPages(deps));
   return router;
 }

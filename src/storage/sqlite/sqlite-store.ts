@@ -25,6 +25,7 @@ import type {
   ListFilter,
   AccessLogEntry,
   OverviewFilter,
+  OverviewItem,
   Organisation,
   OrganisationFormEntry,
   OrganisationFormList,
@@ -553,23 +554,46 @@ export class SqliteStore implements Store {
     return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
   }
 
-  async listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<ConsentRequestRecord>> {
-    const where = ['organisation_id = ?'];
+  async listRequestOverview(organisationId: string, filter: OverviewFilter, limit: number, cursor: string | null): Promise<Page<OverviewItem>> {
+    // The filters on a request row `r`; the WHERE clauses are built only from these fixed fragments, values are bound.
+    const where = ['r.organisation_id = ?'];
     const params: unknown[] = [organisationId];
-    if (filter.status !== undefined) (where.push('status = ?'), params.push(filter.status));
-    if (filter.formId !== undefined) (where.push('form_id = ?'), params.push(filter.formId));
-    if (filter.createdFrom !== undefined) (where.push('created_at >= ?'), params.push(iso(filter.createdFrom)));
-    if (filter.createdBefore !== undefined) (where.push('created_at < ?'), params.push(iso(filter.createdBefore)));
+    if (filter.status !== undefined) (where.push('r.status = ?'), params.push(filter.status));
+    if (filter.formId !== undefined) (where.push('r.form_id = ?'), params.push(filter.formId));
+    if (filter.createdFrom !== undefined) (where.push('r.created_at >= ?'), params.push(iso(filter.createdFrom)));
+    if (filter.createdBefore !== undefined) (where.push('r.created_at < ?'), params.push(iso(filter.createdBefore)));
+    if (cursor !== null) (where.push('r.id < ?'), params.push(cursor));
+    const columns = 'r.id, r.form_id, r.status, r.subject_reference, r.subject_first_name_enc, r.subject_last_name_enc, r.recipient_channel, r.created_at';
     const search = filter.search?.trim() ?? '';
-    if (search !== '') {
-      // The reference as typed, or any request with a name term of that hash: each an index lookup.
-      where.push('id IN (SELECT id FROM consent_requests WHERE organisation_id = ? AND subject_reference = ? UNION ALL SELECT request_id FROM request_name_hashes WHERE organisation_id = ? AND hash = ?)');
-      params.push(organisationId, search, organisationId, this.nameSearch.queryHash(organisationId, search) ?? '');
+    let rows: Row[];
+    if (search === '') {
+      rows = this.sql(`SELECT ${columns} FROM consent_requests r WHERE ${where.join(' AND ')} ORDER BY r.id DESC LIMIT ?`).all(...params, limit + 1) as Row[];
+    } else {
+      // The reference as typed, and the requests with a name term of that hash: two walks of an
+      // index already in id order, each stopping after a page, merged here (no sort of all matches).
+      // Without statistics the planner would rather walk (organisation, id) for the ORDER BY; the
+      // hints keep each query on the index that holds only its matches.
+      const byReference = this.sql(`SELECT ${columns} FROM consent_requests r INDEXED BY consent_requests_org_subject WHERE ${where.join(' AND ')} AND r.subject_reference = ? ORDER BY r.id DESC LIMIT ?`)
+        .all(...params, search, limit + 1) as Row[];
+      const hash = this.nameSearch.queryHash(organisationId, search);
+      const byName = hash === null ? [] : this.sql(
+          `SELECT ${columns} FROM request_name_hashes h CROSS JOIN consent_requests r ON r.id = h.request_id
+           WHERE h.organisation_id = ? AND h.hash = ? AND ${where.join(' AND ')} ORDER BY h.request_id DESC LIMIT ?`,
+        ).all(organisationId, hash, ...params, limit + 1) as Row[];
+      const seen = new Set<string>();
+      rows = [...byReference, ...byName]
+        .sort((a, b) => (String(a.id) < String(b.id) ? 1 : -1))
+        .filter((r) => (seen.has(String(r.id)) ? false : (seen.add(String(r.id)), true)))
+        .slice(0, limit + 1);
     }
-    if (cursor !== null) (where.push('id < ?'), params.push(cursor));
-    // The WHERE clause is built only from the fixed fragments above; values are bound parameters.
-    const rows = this.sql(`SELECT * FROM consent_requests WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params, limit + 1) as Row[];
-    const items = rows.slice(0, limit).map((r) => this.toRequest(r));
+    const items = rows.slice(0, limit).map((r) => ({
+      id: String(r.id),
+      formId: String(r.form_id),
+      status: r.status as ConsentStatus,
+      subject: { reference: String(r.subject_reference), firstName: this.cipher.decrypt(String(r.subject_first_name_enc), C.firstName), lastName: this.cipher.decryptOptional(r.subject_last_name_enc as string | null, C.lastName) },
+      channel: r.recipient_channel as OverviewItem['channel'],
+      createdAt: new Date(String(r.created_at)),
+    }));
     return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
   }
 
