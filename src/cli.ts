@@ -6,11 +6,14 @@ import { createApiKey } from './organisations/api-keys';
 import { bootstrapDemo } from './organisations/bootstrap-demo';
 import { runApiKeyCommand, runOrgCommand } from './organisations/organisation-cli';
 import { runFormCommand } from './organisations/organisation-forms-cli';
+import { runUserCommand } from './dashboard/staff-cli';
 import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
 
 /**
  * `npm run akkoord -- <command>`:
- *   org create --name <name> [settings]                       prints the first API key as its last line
+ *   org create --name <name> [--admin-email <address>] [settings]   a set-up link for the first admin, then the first API key as its last line
+ *   user invite --organisation <org_id> --email <address> --role admin|youth-worker   prints a one-time dashboard set-up link as its last line
+ *   user list --organisation <org_id>
  *   org list | org show <org_id> | org update <org_id> [--name <name>] [settings]
  *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
  *   api-key list [--organisation <org_id>] | api-key revoke <key_id>
@@ -19,13 +22,15 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
  *   audit verify                                               checks every request's keyed event chain, its head, status, decisions and documents
  */
 const USAGE = `Usage: npm run akkoord -- <command>
-  org create --name <name> [settings]
+  org create --name <name> [--admin-email <address>] [settings]
   org list
   org show <org_id>
   org update <org_id> [--name <name>] [settings]
     settings: --contact-phone --contact-email --website --privacy-url --dpo-contact --sms-sender
               --email-sender-name --reply-to --language nl|en --reminder-after-days --expiry-days
               --logo <file.png|file.svg>   ("" clears a setting)
+  user invite --organisation <org_id> --email <address> --role admin|youth-worker
+  user list --organisation <org_id>
   api-key create --name <label> [--organisation <org_id>]
   api-key list [--organisation <org_id>]
   api-key revoke <key_id>
@@ -86,7 +91,16 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   if (group === 'org' || (group === 'api-key' && (command === 'list' || command === 'revoke'))) {
     const container = await openContainer({ ...config, logLevel: 'warn' });
     try {
-      const code = group === 'org' ? await runOrgCommand(container, args.slice(1), io) : await runApiKeyCommand(container, args.slice(1), io);
+      const code = group === 'org' ? await runOrgCommand({ ...container, publicBaseUrl: config.publicBaseUrl }, args.slice(1), io) : await runApiKeyCommand(container, args.slice(1), io);
+      if (code !== null) return code;
+    } finally {
+      await container.close();
+    }
+  }
+  if (group === 'user' && (command === 'invite' || command === 'list')) {
+    const container = await openContainer({ ...config, logLevel: 'warn' });
+    try {
+      const code = await runUserCommand({ store: container.store, clock: container.clock, staffAuth: container.staffAuth, publicBaseUrl: config.publicBaseUrl }, args.slice(1), io);
       if (code !== null) return code;
     } finally {
       await container.close();

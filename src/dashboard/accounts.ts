@@ -11,7 +11,7 @@ import { newSession, type OpenSession } from './sessions';
 import { STAFF_ROLES, type StaffPrincipal, type StaffRole } from './staff';
 import type { StaffInviteRecord, StaffUserRecord } from './staff-store';
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpEnrolment, totpStep } from './totp';
-import { recordSignInFailure, signInSubjects } from './sign-in';
+import { recordSignInFailure, signInBlockedUntil, signInSubjects } from './sign-in';
 
 /**
  * Staff accounts of the dashboard (issue 11): invites, set-up (password, TOTP, recovery codes)
@@ -129,6 +129,9 @@ export type EnrolResult = { ok: true; sessionId: string; recoveryCodes: string[]
  */
 export async function confirmEnrolment(deps: StaffDeps, opened: OpenSession, code: string, clientAddress: string): Promise<EnrolResult> {
   const subjects = signInSubjects(deps, opened.user.email, clientAddress);
+  // The same delays and locks as signing in: six digits must not be guessable here either.
+  const blocked = await signInBlockedUntil(deps, subjects);
+  if (blocked) return { ok: false, problem: 'wait', retryAt: blocked };
   const secret = opened.user.totpSecret;
   const now = deps.clock.now();
   const step = secret ? totpStep(secret, code, now) : null;
@@ -157,7 +160,9 @@ export interface Colleague {
 
 export async function listColleagues(deps: Pick<StaffDeps, 'store'>, staff: StaffPrincipal): Promise<Colleague[]> {
   const users = await deps.store.listStaffUsers(staff.organisationId);
-  return users.map((u) => ({ id: u.id, email: u.email, role: u.role, state: u.enrolledAt ? 'active' : 'invited', createdAt: u.createdAt, isSelf: u.id === staff.userId }));
+  const colleagues: Colleague[] = users.map((u) => ({ id: u.id, email: u.email, role: u.role, state: u.enrolledAt ? 'active' : 'invited', createdAt: u.createdAt, isSelf: u.id === staff.userId }));
+  // By address (the store cannot sort what it keeps encrypted).
+  return colleagues.sort((a, b) => a.email.localeCompare(b.email, 'nl', { sensitivity: 'base' }));
 }
 
 async function colleagueOf(deps: Pick<StaffDeps, 'store'>, staff: StaffPrincipal, userId: string): Promise<StaffUserRecord> {

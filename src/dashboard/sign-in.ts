@@ -8,9 +8,9 @@ import { hashRecoveryCode, newTotpSecret, normaliseRecoveryCode, totpStep } from
 /**
  * Signing in: e-mail + password, then a TOTP code (or a recovery code). Failed attempts are
  * counted per account (the keyed hash of the address typed, whether or not it has an account)
- * and per client address. After failure n the next attempt is refused for 2^(n-1) seconds
- * (1, 2, 4, 8 …, at most 60); after 5 failures for an account, or 20 from one client address, for
- * 15 minutes. A refused attempt is not checked and not counted; the answer says when to try
+ * and per client address. After an account's failure n the next attempt is refused for 2^(n-1)
+ * seconds (1, 2, 4, 8), after its 5th for 15 minutes. From one client address the delays start
+ * at its 10th failure (1, 2, 4 … seconds, at most 60), and its 20th locks it for 15 minutes. A refused attempt is not checked and not counted; the answer says when to try
  * again and is the same whether or not the address has an account. 15 minutes after the last
  * failure the count starts again; a successful sign-in clears the account's count.
  */
@@ -34,9 +34,13 @@ export function signInSubjects(deps: Pick<Deps, 'staffAuth'>, email: string, cli
   return { account: `account:${deps.staffAuth.lookup.email(email.trim().toLowerCase())}`, address: `address:${deps.staffAuth.lookup.clientAddress(clientAddress)}` };
 }
 
-function blockFor(failures: number, lockAfter: number): number {
+/** Failures from one client address before its delays start: colleagues behind one office address mistype too. */
+export const ADDRESS_DELAY_AFTER = 10;
+
+function blockFor(failures: number, lockAfter: number, delayAfter: number): number {
   if (failures >= lockAfter) return LOCK_MS;
-  return Math.min(1000 * 2 ** (failures - 1), MAX_DELAY_MS);
+  if (failures < delayAfter) return 0;
+  return Math.min(1000 * 2 ** (failures - delayAfter), MAX_DELAY_MS);
 }
 
 /** When the next attempt may be made, if not now. */
@@ -51,9 +55,9 @@ export async function signInBlockedUntil(deps: Pick<Deps, 'store' | 'clock'>, su
 export async function recordSignInFailure(deps: Pick<Deps, 'store'>, subjects: SignInSubjects, now: Date): Promise<Date> {
   const forgetBefore = new Date(now.getTime() - LOCK_MS);
   let until = now.getTime();
-  for (const [subject, lockAfter] of [[subjects.account, ACCOUNT_LOCK_AFTER], [subjects.address, ADDRESS_LOCK_AFTER]] as const) {
+  for (const [subject, lockAfter, delayAfter] of [[subjects.account, ACCOUNT_LOCK_AFTER, 1], [subjects.address, ADDRESS_LOCK_AFTER, ADDRESS_DELAY_AFTER]] as const) {
     const failures = await deps.store.countSignInFailure(subject, now, forgetBefore);
-    const blockedUntil = now.getTime() + blockFor(failures, lockAfter);
+    const blockedUntil = now.getTime() + blockFor(failures, lockAfter, delayAfter);
     await deps.store.setSignInBlock(subject, new Date(blockedUntil));
     until = Math.max(until, blockedUntil);
   }

@@ -5,7 +5,7 @@ import { amsterdamDate } from '../consent/age';
  * The example child is ten years old today, so the curl keeps working as the years pass, and it
  * asks by e-mail, which is delivered at any hour (SMS wait for 08:00 during quiet hours).
  */
-export function demoWelcome(baseUrl: string, secret: string, now: Date): string {
+export function demoWelcome(baseUrl: string, secret: string, now: Date, admin?: { email: string; link: string }): string {
   const today = amsterdamDate(now);
   const born = `${today.year - 10}-${String(today.month).padStart(2, '0')}-${String(Math.min(today.day, 28)).padStart(2, '0')}`;
   const body = {
@@ -28,5 +28,14 @@ export function demoWelcome(baseUrl: string, secret: string, now: Date): string 
     '',
     `Then open ${baseUrl}/dev/outbox for the link the parent would receive.`,
     '',
+    ...(admin
+      ? [
+          `The dashboard is at ${baseUrl}/app. Set up the Demo administrator (${admin.email}) with this link,`,
+          'valid for 72 hours and only once (it is not stored readably either):',
+          '',
+          `  ${admin.link}`,
+          '',
+        ]
+      : []),
   ].join('\n');
 }

@@ -4,6 +4,9 @@ import { AppError, isAppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
 import { readPngHeader } from '../evidence/png-header';
+import { normaliseEmail } from '../consent/contact-address';
+import { inviteStaff, type StaffAuthSettings } from '../dashboard/accounts';
+import { setupLinkText } from '../dashboard/staff-cli';
 import { listApiKeys, revokeApiKey } from './api-keys';
 import { LOGO_MAX_BYTES } from './organisation-logo';
 import { createOrganisation, type OrganisationInput, updateOrganisation } from './organisation-settings';
@@ -18,6 +21,8 @@ interface Io {
   err: (text: string) => void;
 }
 type Deps = { store: Store; clock: Clock };
+/** `org create --admin-email` also invites the first administrator to the dashboard. */
+type CreateDeps = Deps & { staffAuth?: StaffAuthSettings; publicBaseUrl?: string };
 
 /** CLI option → setting (and back, to name the option in an error). */
 const OPTIONS = {
@@ -97,16 +102,26 @@ async function guarded(command: string, io: Io, run: () => Promise<number>): Pro
 const date = (d: Date): string => d.toISOString();
 
 /** `args` starts after "org"; null when the command is not one of these. */
-export async function runOrgCommand(deps: Deps, args: string[], io: Io): Promise<number | null> {
+export async function runOrgCommand(deps: CreateDeps, args: string[], io: Io): Promise<number | null> {
   const [command, ...rest] = args;
   const settingOptions = Object.keys(OPTIONS);
   if (command === 'create') {
     return guarded('org create', io, async () => {
-      const options = parseOptions(rest, settingOptions);
+      const options = parseOptions(rest, [...settingOptions, 'admin-email']);
       const name = options.get('name');
       if (name === undefined) throw new UsageError('--name <name> is required');
+      const adminEmail = options.get('admin-email');
+      options.delete('admin-email');
+      // Checked before anything is created, so a typo leaves no organisation without its administrator.
+      if (adminEmail !== undefined) normaliseEmail(adminEmail, 'admin-email');
       const created = await createOrganisation(deps, { ...toInput(options), name });
       io.out(`Organisation "${created.organisation.name}" (${created.organisation.id}) created.\n`);
+      if (adminEmail !== undefined && deps.staffAuth && deps.publicBaseUrl) {
+        const invite = await inviteStaff({ ...deps, staffAuth: deps.staffAuth, publicBaseUrl: deps.publicBaseUrl }, { organisationId: created.organisation.id, email: adminEmail, role: 'admin' });
+        io.out(`${setupLinkText(invite.email, invite.role, invite.expiresAt, invite.link)}\n`);
+      } else {
+        io.out(`Invite its first administrator to the dashboard: npm run akkoord -- user invite --organisation ${created.organisation.id} --email <address> --role admin\n`);
+      }
       io.out(`Its first API key (${created.keyId}) is shown only once:\n${created.secret}\n`);
       return 0;
     });

@@ -171,7 +171,11 @@ export function authPages(deps: DashboardDeps): Router {
     if (!sameToken(opened.session.csrfToken, field(req.body, '_csrf'))) return next(forbidden());
     const lang = opened.session.language;
     const result = await confirmEnrolment(deps, opened, field(req.body, 'code'), clientAddress(req));
-    if (!result.ok) return render(req, res, 'dash-enrol', lang, { csrf: opened.session.csrfToken, ...(await enrolmentView(opened)), errors: [{ field: 'code', key: 'dash.auth.enrol.wrong' }] }, 422);
+    if (!result.ok) {
+      const waiting = result.retryAt !== undefined && (result.problem === 'wait' || result.retryAt.getTime() - deps.clock.now().getTime() > 2000);
+      const message = [result.problem === 'code' ? deps.views.translate(lang, 'dash.auth.enrol.wrong') : '', waiting && result.retryAt ? deps.views.translate(lang, 'dash.auth.signIn.wait', { time: timeOf(result.retryAt, lang) }) : ''].filter(Boolean).join(' ');
+      return render(req, res, 'dash-enrol', lang, { csrf: opened.session.csrfToken, ...(await enrolmentView(opened)), errors: [{ field: 'code', message }] }, result.problem === 'wait' ? 429 : 422);
+    }
     setCookie(res, result.sessionId);
     render(req, res, 'dash-recovery-codes', lang, { codes: result.recoveryCodes });
   }));
@@ -200,11 +204,14 @@ export function authPages(deps: DashboardDeps): Router {
 
   // ---- the guard: everything after this needs an active session ----
   router.use(wrap(async (req, res, next) => {
-    const opened = await session(req, ['active']);
+    const opened = await session(req, ['active', 'enrol', 'second-factor']);
     if (!opened) {
       if (readCookie(req, SESSION_COOKIE)) clearCookie(res);
       return void res.redirect(303, `${PATH}/sign-in`);
     }
+    // A sign-in or set-up half done continues where it was; nothing behind the guard opens before.
+    if (opened.session.stage === 'enrol') return void res.redirect(303, `${PATH}/enrol`);
+    if (opened.session.stage === 'second-factor') return void res.redirect(303, `${PATH}/sign-in/code`);
     const organisation = await deps.store.getOrganisation(opened.user.organisationId);
     if (!organisation) return void res.redirect(303, `${PATH}/sign-in`);
     const language = await languageOf(req, opened);
