@@ -36,6 +36,18 @@ describeBrowser('dashboard: many at once in a browser', () => {
     });
   }
 
+  test('when every page state is shown at 360 px, then nothing scrolls sideways (the tables scroll inside their own region)', async () => {
+    for (const state of BULK_STATES) {
+      const page = await openStaffPage(browser, target, session, 360);
+      try {
+        await visitBulkState(page, target, paths, state);
+        expect({ state, overflow: await horizontalOverflow(page) }).toEqual({ state, overflow: 0 });
+      } finally {
+        await page.context().close();
+      }
+    }
+  });
+
   test('when a list is sent without JavaScript, then the progress page refreshes itself and shows the new count', async () => {
     const { app } = target;
     const res = await session.agent.post('/app/bulk').field('_csrf', session.csrf).field('formId', 'activiteit-onder-16').field('activity', 'Zonder script').field('list', bulkChildList(30, 'NOJS')).expect(303);
