@@ -218,7 +218,10 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     staffAuth,
   });
   const worker = new Worker(
-    { store, clock, logger, sms, email, messages, supportEmail: config.supportEmail, sealer },
+    {
+      store, clock, logger, sms, email, messages, supportEmail: config.supportEmail, sealer,
+      bulk: { forms, tokens, publicBaseUrl: config.publicBaseUrl, defaultExpiryDays: config.defaultExpiryDays, reminderDefaults: config.reminders },
+    },
     { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, batchSize: config.workerBatchSize },
   );
   return {

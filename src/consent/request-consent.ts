@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError, type FieldError, isAppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { smsSendableAt } from '../delivery/quiet-hours';
@@ -87,35 +87,113 @@ function resolveAddress(recipient: RequestConsentInput['recipient']): string {
   return normaliseEmail(recipient.email, 'recipient.email');
 }
 
-export async function requestConsent(deps: RequestConsentDeps, organisationId: string, actor: string, input: RequestConsentInput): Promise<ConsentRequestRecord> {
+/** What a valid request will be, before anything is stored. */
+interface ResolvedRequest {
+  form: ConsentForm;
+  signerRole: SignerRole;
+  recipientName: string;
+  address: string;
+  expiresAt: Date;
+  reminders: ReminderPolicy;
+  language: Language;
+}
+
+/**
+ * Runs `step`; with a `problems` list a refused rule is written there and the step gives
+ * undefined, so rules that do not depend on it still run (validate-only); without one it throws.
+ */
+function attempt<T>(problems: FieldError[] | null, step: () => T): T | undefined {
+  if (!problems) return step();
+  try {
+    return step();
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'validation_failed') throw error;
+    problems.push(...(error.errors ?? [{ path: '', message: error.message }]));
+    return undefined;
+  }
+}
+
+/**
+ * Every rule a new request must meet, in one place for requestConsent and checkConsentRequest.
+ * Throws the first problem, or with `problems` collects one per rule group and gives null.
+ */
+async function resolveRequest(deps: CheckConsentDeps, organisationId: string, input: RequestConsentInput, now: Date, problems: FieldError[] | null): Promise<ResolvedRequest | null> {
   // Only the forms this organisation uses: another's copy or a form it stopped is "no form".
   const form = (await organisationFormCatalog(deps, organisationId)).get(input.formId);
-  if (!form) throw AppError.validation('formId', `There is no form "${input.formId}".`);
-  const now = deps.clock.now();
-  const signerRole = signerRoleFor(input.subject.dateOfBirth, now);
-  assertAudience(form.audience, signerRole, form.id);
-  // A form whose last day has passed would give a consent that has lapsed before it is signed.
-  if (consentValidUntil(form, amsterdamDate(now)).getTime() <= now.getTime()) {
-    throw AppError.validation('formId', `Consent on form "${form.id}" counts until ${form.validUntil ?? ''} at the latest, which has passed; the form needs a new validUntil.`);
-  }
+  attempt(problems, () => {
+    if (!form) throw AppError.validation('formId', `There is no form "${input.formId}".`);
+  });
+  const signerRole = attempt(problems, () => signerRoleFor(input.subject.dateOfBirth, now));
+  const fits =
+    form !== undefined &&
+    signerRole !== undefined &&
+    attempt(problems, () => {
+      assertAudience(form.audience, signerRole, form.id);
+      // A form whose last day has passed would give a consent that has lapsed before it is signed.
+      if (consentValidUntil(form, amsterdamDate(now)).getTime() <= now.getTime()) {
+        throw AppError.validation('formId', `Consent on form "${form.id}" counts until ${form.validUntil ?? ''} at the latest, which has passed; the form needs a new validUntil.`);
+      }
+      return true;
+    });
   const subjectName = [input.subject.firstName, input.subject.lastName].filter(Boolean).join(' ');
-  const recipientName = input.recipient.name ?? (signerRole === 'participant' ? subjectName : undefined);
-  if (!recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');
-  const address = resolveAddress(input.recipient);
+  const recipientName = signerRole === undefined ? undefined : input.recipient.name ?? (signerRole === 'participant' ? subjectName : undefined);
+  attempt(problems, () => {
+    if (signerRole !== undefined && !recipientName) throw AppError.validation('recipient.name', 'The name of the parent or guardian is required for a child under 16.');
+  });
+  const address = attempt(problems, () => resolveAddress(input.recipient));
   // The organisation's own defaults come between the form's and the service's (issue 10).
   const settings = await deps.store.getOrganisationSettings(organisationId);
-  const expiresAt = resolveExpiry(input.expiresAt, now, settings?.expiryDays ?? deps.defaultExpiryDays);
-  const reminders = reminderPolicy({ ...deps.reminderDefaults, afterDays: settings?.reminderAfterDays ?? deps.reminderDefaults.afterDays }, form, input.reminders);
+  const expiresAt = attempt(problems, () => resolveExpiry(input.expiresAt, now, settings?.expiryDays ?? deps.defaultExpiryDays));
+  const reminders =
+    form &&
+    attempt(problems, () => reminderPolicy({ ...deps.reminderDefaults, afterDays: settings?.reminderAfterDays ?? deps.reminderDefaults.afterDays }, form, input.reminders));
+  if (!form || !signerRole || !fits || !recipientName || !address || !expiresAt || !reminders) return null;
+  return { form, signerRole, recipientName, address, expiresAt, reminders, language: input.recipient.language ?? settings?.defaultLanguage ?? 'nl' };
+}
+
+export type CheckConsentDeps = Pick<RequestConsentDeps, 'store' | 'forms' | 'clock' | 'defaultExpiryDays' | 'reminderDefaults'>;
+
+/** What a request that passed every rule will do: who signs and where the message goes. */
+export interface ConsentRequestPlan {
+  formId: string;
+  formVersion: string;
+  signerRole: SignerRole;
+  recipientName: string;
+  channel: Channel;
+  maskedAddress: string;
+  language: Language;
+}
+
+/**
+ * Validate-only: the rules of requestConsent, nothing stored (the dashboard's list preview). The
+ * problems are those requestConsent would refuse, each rule group's first one, as `{path, message}`.
+ */
+export async function checkConsentRequest(deps: CheckConsentDeps, organisationId: string, input: RequestConsentInput): Promise<{ ok: true; plan: ConsentRequestPlan } | { ok: false; problems: FieldError[] }> {
+  const problems: FieldError[] = [];
+  const resolved = await resolveRequest(deps, organisationId, input, deps.clock.now(), problems);
+  if (!resolved) return { ok: false, problems };
+  const { form, signerRole, recipientName, address, language } = resolved;
+  const channel = input.recipient.channel;
+  return { ok: true, plan: { formId: form.id, formVersion: form.version, signerRole, recipientName, channel, maskedAddress: maskAddress(channel, address), language } };
+}
+
+/**
+ * Creates the request, its invite and its first event. `options.requestId` fixes the new
+ * request's id (a list sent from the dashboard reserves one per row, so a retry cannot make it twice).
+ */
+export async function requestConsent(deps: RequestConsentDeps, organisationId: string, actor: string, input: RequestConsentInput, options: { requestId?: string } = {}): Promise<ConsentRequestRecord> {
+  const now = deps.clock.now();
+  const { form, signerRole, recipientName, address, expiresAt, reminders, language } = (await resolveRequest(deps, organisationId, input, now, null))!;
   const { token, hash } = deps.tokens.issue();
 
   const request: ConsentRequestRecord = {
-    id: newId('cr', now),
+    id: options.requestId ?? newId('cr', now),
     organisationId,
     formId: form.id,
     formVersion: form.version,
     status: 'pending',
     signerRole,
-    language: input.recipient.language ?? settings?.defaultLanguage ?? 'nl',
+    language,
     subject: { reference: input.subject.reference, firstName: input.subject.firstName, lastName: input.subject.lastName ?? null, dateOfBirth: input.subject.dateOfBirth },
     recipient: { name: recipientName, channel: input.recipient.channel, address, maskedAddress: maskAddress(input.recipient.channel, address) },
     tokenHash: hash,

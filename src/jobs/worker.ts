@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 
 import { expireDueRequests } from '../consent/cancel-consent';
+import type { RequestConsentDeps } from '../consent/request-consent';
+import { sendBulkRows } from '../dashboard/bulk-requests';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
 import type { Sealer } from '../evidence/sealer';
@@ -30,7 +32,8 @@ export class Worker {
   private lastPrune = 0;
 
   constructor(
-    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer },
+    /** `bulk`: what making a request needs, for the lists confirmed on the dashboard (absent: none are made). */
+    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer; bulk?: Omit<RequestConsentDeps, 'store' | 'clock'> },
     private readonly options: WorkerOptions,
   ) {}
 
@@ -47,9 +50,12 @@ export class Worker {
       this.lastPrune = now.getTime();
       await pruneRecords({ store, clock });
     }
-    const batch = await store.claimMessages(now, new Date(now.getTime() + this.options.leaseMs), this.options.batchSize);
+    // Lists confirmed on the dashboard: a few rows per pass, so their invites go out in this same pass.
+    const bulkRows = this.deps.bulk ? await sendBulkRows({ ...this.deps.bulk, store, clock }) : 0;
+    const claimAt = bulkRows > 0 ? clock.now() : now;
+    const batch = await store.claimMessages(claimAt, new Date(claimAt.getTime() + this.options.leaseMs), this.options.batchSize);
     await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));
-    return batch.length;
+    return batch.length + bulkRows;
   }
 
   start(): void {

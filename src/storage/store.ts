@@ -1,5 +1,6 @@
 import type { ConsentStatus } from '../consent/lifecycle';
 import type { Language, SignerRole } from '../consent/form-types';
+import type { BulkBatchStore } from '../dashboard/bulk-store';
 import type { StaffStore } from '../dashboard/staff-store';
 
 /**
@@ -394,7 +395,7 @@ export interface SealedValue {
 }
 
 /** Staff accounts (dashboard/staff-store.ts) are a port of their own, which the adapters implement too. */
-export interface Store extends StaffStore {
+export interface Store extends StaffStore, BulkBatchStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import type { ConsentRequestRecord, StoredSealState } from '../../src/storage/st
 import { storeContract } from './store-contract';
 import { staffStoreContract } from './staff-store-contract';
 import { dashboardStoreContract } from './store-contract-dashboard';
+import { bulkStoreContract } from './store-contract-bulk';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -24,6 +25,12 @@ storeContract('sqlite', async () => {
 });
 
 dashboardStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
+  dirs.push(dir);
+  return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });
+});
+
+bulkStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
   dirs.push(dir);
   return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });

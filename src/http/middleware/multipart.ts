@@ -23,6 +23,8 @@ export interface MultipartOptions {
    * first). An error here refuses the body before any of the file is read.
    */
   beforeFile?: (fields: Record<string, string>) => AppError | null;
+  /** The longest text field, exactly (default 64 KiB, longer ones cut short); with it, a longer field is refused (a pasted list). */
+  maxFieldBytes?: number;
 }
 
 /** Room for the other fields and the part headers, on top of the file. */
@@ -70,7 +72,7 @@ export function readMultipart(req: Request, options: MultipartOptions): Promise<
     try {
       // busboy signals 'limit' when the file REACHES fileSize: one byte of room makes the limit exact.
       // File names are UTF-8 (browsers and curl send them so); busboy's default would read them as Latin-1.
-      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxFileBytes + 1, fields: 20, fieldSize: FIELD_BYTES, parts: 25 } });
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxFileBytes + 1, fields: 20, fieldSize: options.maxFieldBytes === undefined ? FIELD_BYTES : options.maxFieldBytes + 1, parts: 25 } });
     } catch (error) {
       reject(AppError.validation(options.fileField, `The multipart body cannot be read: ${(error as Error).message}`));
       return;
@@ -96,7 +98,8 @@ export function readMultipart(req: Request, options: MultipartOptions): Promise<
     req.once('close', () => {
       if (!req.complete) refuse(AppError.validation(options.fileField, 'The upload was cut off before it was complete.'));
     });
-    parser.on('field', (name, value) => {
+    parser.on('field', (name, value, info) => {
+      if (options.maxFieldBytes !== undefined && info.valueTruncated) return refuse(new UploadTooLarge(name, options.maxFieldBytes));
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {

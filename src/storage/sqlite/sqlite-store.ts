@@ -43,7 +43,9 @@ import type {
   SubjectDecisionRow,
 } from '../store';
 import type { DocumentSealState, StoredSealState } from '../store';
+import type { BulkBatchStore } from '../../dashboard/bulk-store';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
+import { BULK_SEALED_COLUMNS, SqliteBulkBatches } from './sqlite-bulk-batches';
 import { SqliteStaffStore, STAFF_SEALED_COLUMNS } from './sqlite-staff-store';
 import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffUserRecord } from '../../dashboard/staff-store';
 import type { StaffRole } from '../../dashboard/staff';
@@ -247,7 +249,7 @@ export class SqliteStore implements Store {
   }
 
   async *sealedValues(): AsyncIterable<SealedValue> {
-    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS]) {
+    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS]) {
       let after = 0;
       for (;;) {
         const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
@@ -1099,6 +1101,23 @@ export class SqliteStore implements Store {
   async pruneProviderEvents(before: Date): Promise<number> {
     return this.sql('DELETE FROM provider_events WHERE received_at < ?').run(iso(before)).changes;
   }
+
+  // Many at once (dashboard, issue 11; migration 015): sqlite-bulk-batches.ts does the work.
+  private bulkBatches: SqliteBulkBatches | null = null;
+  private get bulk(): SqliteBulkBatches {
+    return (this.bulkBatches ??= new SqliteBulkBatches(this.db, this.cipher));
+  }
+  createBulkBatch: BulkBatchStore['createBulkBatch'] = (batch, rows) => this.bulk.createBulkBatch(batch, rows);
+  getBulkBatch: BulkBatchStore['getBulkBatch'] = (organisationId, batchId) => this.bulk.getBulkBatch(organisationId, batchId);
+  listBulkBatches: BulkBatchStore['listBulkBatches'] = (organisationId, limit) => this.bulk.listBulkBatches(organisationId, limit);
+  listBulkRows: BulkBatchStore['listBulkRows'] = (organisationId, batchId) => this.bulk.listBulkRows(organisationId, batchId);
+  confirmBulkBatch: BulkBatchStore['confirmBulkBatch'] = (organisationId, batchId, at) => this.bulk.confirmBulkBatch(organisationId, batchId, at);
+  listSendingBulkBatches: BulkBatchStore['listSendingBulkBatches'] = (limit) => this.bulk.listSendingBulkBatches(limit);
+  reserveBulkRowRequest: BulkBatchStore['reserveBulkRowRequest'] = (organisationId, batchId, rowNo, requestId) => this.bulk.reserveBulkRowRequest(organisationId, batchId, rowNo, requestId);
+  finishBulkRow: BulkBatchStore['finishBulkRow'] = (organisationId, batchId, rowNo, outcome) => this.bulk.finishBulkRow(organisationId, batchId, rowNo, outcome);
+  finishBulkBatch: BulkBatchStore['finishBulkBatch'] = (organisationId, batchId, at) => this.bulk.finishBulkBatch(organisationId, batchId, at);
+  replaceBulkRowData: BulkBatchStore['replaceBulkRowData'] = (organisationId, batchId, rowNo, data) => this.bulk.replaceBulkRowData(organisationId, batchId, rowNo, data);
+  deleteBulkBatches: BulkBatchStore['deleteBulkBatches'] = (input) => this.bulk.deleteBulkBatches(input);
 
   // Staff accounts (issue 11): the SQL is in sqlite-staff-store.ts.
   createStaffUser(user: StaffUserRecord, invite: StaffInviteRecord): Promise<boolean> {
