@@ -138,7 +138,7 @@ describe('fuzzing the entry points with random and hostile input', () => {
       }),
       runs(300),
     );
-  });
+  }, 120_000);
 
   /** Mostly a real answer, so that many runs get as far as the signature and the record. */
   const answer = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('yes', 'no') }, { weight: 1, arbitrary: hostileString });
@@ -201,5 +201,7 @@ describe('fuzzing the entry points with random and hostile input', () => {
       }),
       runs(150),
     );
-  });
+    // 150 signing-page round trips take about 17 s on this machine alone; a busy CI machine (the
+    // suite beside a build) can take twice that. The limit stops a hang, it does not time anything.
+  }, 120_000);
 });
