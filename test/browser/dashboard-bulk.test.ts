@@ -103,4 +103,33 @@ describeBrowser('dashboard: many at once in a browser', () => {
       await page.context().close();
     }
   });
+
+  test('when a youth worker uses only the keyboard, then a list can be checked and sent', async () => {
+    const page = await openStaffPage(browser, target, session, 1280);
+    try {
+      await page.goto(target.url('/app/bulk'));
+      const focused = () => page.evaluate(() => ({ id: document.activeElement?.id ?? '', text: document.activeElement?.textContent?.trim() ?? '' }));
+      const tabUntil = async (found: (f: { id: string; text: string }) => boolean) => {
+        for (let i = 0; i < 60; i += 1) {
+          await page.keyboard.press('Tab');
+          if (found(await focused())) return;
+        }
+        throw new Error('never reached by Tab');
+      };
+      await tabUntil((f) => f.id === 'formId');
+      for (let i = 0; i < 10 && (await page.locator('#formId').inputValue()) !== 'activiteit-onder-16'; i += 1) await page.keyboard.press('ArrowDown');
+      expect(await page.locator('#formId').inputValue()).toBe('activiteit-onder-16');
+      await tabUntil((f) => f.id === 'activity');
+      await page.keyboard.type('Toetsenbordmiddag');
+      await tabUntil((f) => f.id === 'list');
+      await page.keyboard.insertText(bulkChildList(3, 'KEYS'));
+      await tabUntil((f) => f.text === 'Controleren');
+      await Promise.all([page.waitForURL(/\/app\/bulk\/[^/]+$/), page.keyboard.press('Enter')]);
+      await tabUntil((f) => f.text === 'Versturen naar 3 personen');
+      await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
+      await page.getByText(/van 3 verzoeken gemaakt/).first().waitFor();
+    } finally {
+      await page.context().close();
+    }
+  });
 });
