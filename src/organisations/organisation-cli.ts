@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 
-import { AppError, isAppError } from '../errors';
+import { AppError } from '../errors';
+import { guarded as guardCommand, type Io, UsageError } from '../shared/cli-guard';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
 import { readPngHeader } from '../evidence/png-header';
@@ -16,10 +17,6 @@ import { createOrganisation, type OrganisationInput, updateOrganisation } from '
  * call into the use cases, print. The rules live in organisation-settings.ts and api-keys.ts.
  * Exit codes: 0 done, 2 a wrong command or value (the message names the option).
  */
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 type Deps = { store: Store; clock: Clock };
 /** `org create --admin-email` also invites the first administrator to the dashboard. */
 type CreateDeps = Deps & { staffAuth?: StaffAuthSettings; publicBaseUrl?: string };
@@ -41,8 +38,6 @@ const OPTIONS = {
   logo: 'logo',
 } as const satisfies Record<string, keyof OrganisationInput>;
 const OPTION_OF = Object.fromEntries(Object.entries(OPTIONS).map(([option, field]) => [field, option])) as Record<string, string>;
-
-class UsageError extends Error {}
 
 /** `--option value` pairs; every option known, every option with a value ("" allowed), none twice. */
 function parseOptions(args: string[], allowed: readonly string[]): Map<string, string> {
@@ -82,22 +77,7 @@ function toInput(options: Map<string, string>): OrganisationInput {
 }
 
 /** Runs it; a usage or validation problem is printed as `<command> --<option>: <message>` with exit 2. */
-async function guarded(command: string, io: Io, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${command}: ${error.message}\n`);
-      return 2;
-    }
-    if (isAppError(error)) {
-      const field = error.errors?.[0];
-      io.err(field ? `${command} --${OPTION_OF[field.path] ?? field.path}: ${field.message}\n` : `${command}: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
+const guarded = (command: string, io: Io, run: () => Promise<number>): Promise<number> => guardCommand(command, io, run, { optionOf: OPTION_OF });
 
 const date = (d: Date): string => d.toISOString();
 

@@ -2,23 +2,17 @@ import { readFileSync, statSync } from 'node:fs';
 
 import { copyForm, type FormListChange, organisationForms, type OrganisationFormsDeps, stopForm, useSharedForm } from '../consent/organisation-forms';
 import { FormValidationError } from '../consent/forms';
-import { isAppError } from '../errors';
+import { guarded as guardCommand, type Io, UsageError } from '../shared/cli-guard';
 import type { Clock } from '../shared/clock';
 
 /**
  * `npm run akkoord -- form list|use|stop|copy --org <org_id> …`: parse, make one call into
  * consent/organisation-forms.ts, print. Exit codes as `org …`: 0 done, 2 a wrong command or value.
  */
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 type Deps = OrganisationFormsDeps & { clock: Clock };
 
 /** A copy's YAML is read whole: 1 MiB (1,048,576 bytes) is far more than any form needs. */
 export const FORM_COPY_MAX_BYTES = 1_048_576;
-
-class UsageError extends Error {}
 
 /** `--org` and `--file` take a value; everything else is positional. */
 function parseArgs(args: string[]): { options: Map<string, string>; positional: string[] } {
@@ -52,25 +46,9 @@ function readCopy(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
-async function guarded(command: string, io: Io, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${command}: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof FormValidationError) {
-      io.err(`${command}: the copy is not a valid form:\n${error.message}\n`);
-      return 2;
-    }
-    if (isAppError(error)) {
-      io.err(`${command}: ${error.errors?.[0]?.message ?? error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
+/** Runs it; a usage problem, an invalid copy or a refused change is printed as `<command>: <message>` with exit 2. */
+const guarded = (command: string, io: Io, run: () => Promise<number>): Promise<number> =>
+  guardCommand(command, io, run, { explain: (error) => (error instanceof FormValidationError ? `the copy is not a valid form:\n${error.message}` : null) });
 
 const CHANGE_TEXT: Record<FormListChange, string> = { added: 'now uses', removed: 'no longer uses', replaced: 'replaced its copy', unchanged: 'already uses' };
 
