@@ -6,17 +6,13 @@
  *   node -r ./test/helpers/ts-register.js scripts/screenshots-dashboard-auth.ts
  * The TOTP set-up page shows a fresh random secret (and QR code) each run.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
 import type { Page } from 'playwright-core';
 
 import { updateOrganisation } from '../src/organisations/organisation-settings';
-import { projectPath } from '../src/shared/paths';
-import { launchBrowser, startBrowserApp, type BrowserApp } from '../test/helpers/browser';
+import type { BrowserApp } from '../test/helpers/browser';
 import { inviteLink, openDesktop, setUpInBrowser, signInInBrowser } from '../test/helpers/dashboard-browser';
 import { STAFF_PASSWORD } from '../test/helpers/staff';
-import { CHROMIUM } from '../test/helpers/tools';
+import { runScreenshots } from './screenshot-kit';
 
 const WIDTHS = [1280, 390] as const;
 type Visit = (page: Page, target: BrowserApp) => Promise<void>;
@@ -24,88 +20,71 @@ type Visit = (page: Page, target: BrowserApp) => Promise<void>;
 let n = 0;
 const email = (name: string) => `${name}${(n += 1)}@jongerenwerk-voorbeeldstad.example`;
 
-async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium).`);
-  const dir = projectPath('docs', 'screenshots');
-  mkdirSync(dir, { recursive: true });
-  const browser = await launchBrowser();
-  const target = await startBrowserApp();
+runScreenshots(async ({ browser, target, save }) => {
   const url = (path: string) => `${target.server.url}${path}`;
-  try {
-    await updateOrganisation(target.app.container, target.app.organisationId, { name: 'Jongerenwerk Voorbeeldstad', contactPhone: '020 123 4567', website: 'https://jongerenwerk-voorbeeldstad.example' });
-    // The administrator whose pages are shown, and two colleagues on the list.
-    const admin = email('fatima.elamrani');
-    const { context, page } = await openDesktop(browser);
-    const { secret } = await setUpInBrowser(page, target, await inviteLink(target, admin, 'admin'));
-    await setUpInBrowser(page, target, await inviteLink(target, email('sanne.jansen')));
-    await inviteLink(target, email('daan.devries'));
-    await context.close();
+  await updateOrganisation(target.app.container, target.app.organisationId, { name: 'Jongerenwerk Voorbeeldstad', contactPhone: '020 123 4567', website: 'https://jongerenwerk-voorbeeldstad.example' });
+  // The administrator whose pages are shown, and two colleagues on the list.
+  const admin = email('fatima.elamrani');
+  const { context, page } = await openDesktop(browser);
+  const { secret } = await setUpInBrowser(page, target, await inviteLink(target, admin, 'admin'));
+  await setUpInBrowser(page, target, await inviteLink(target, email('sanne.jansen')));
+  await inviteLink(target, email('daan.devries'));
+  await context.close();
 
-    const signedIn = async (p: Page) => signInInBrowser(p, target, admin, secret!);
-    const pages: [string, Visit][] = [
-      ['sign-in', async (p) => void (await p.goto(url('/app/sign-in')))],
-      ['sign-in-code', async (p) => {
-        await p.goto(url('/app/sign-in'));
-        await p.getByLabel('E-mailadres').fill(admin);
-        await p.getByLabel('Wachtwoord').fill(STAFF_PASSWORD);
-        await Promise.all([p.waitForURL(/\/app\/sign-in\/code$/), p.getByRole('button', { name: 'Verder' }).click()]);
-      }],
-      // Set-up pages in the other organisation, so that the colleagues page shows only the three above.
-      ['setup-password', async (p, t) => void (await setUpInBrowser(p, t, await inviteLink(t, email('nieuw'), 'youth-worker', t.app.other.organisationId), 'password'))],
-      ['setup-totp', async (p, t) => void (await setUpInBrowser(p, t, await inviteLink(t, email('nieuw'), 'youth-worker', t.app.other.organisationId), 'enrol'))],
-      ['setup-recovery-codes', async (p, t) => void (await setUpInBrowser(p, t, await inviteLink(t, email('nieuw'), 'youth-worker', t.app.other.organisationId)))],
-      ['setup-link-gone', async (p) => void (await p.goto(url(`/app/setup/${'x'.repeat(43)}`)))],
-      ['account', async (p) => {
-        await signedIn(p);
-        await p.goto(url('/app/account'));
-      }],
-      ['admin', async (p) => {
-        await signedIn(p);
-        await p.goto(url('/app/admin'));
-      }],
-      ['admin-colleagues', async (p) => {
-        await signedIn(p);
-        await p.goto(url('/app/admin/colleagues'));
-        // The same address at both widths: inviting it again replaces the link, not the account.
-        await p.getByLabel('E-mailadres van je collega').fill('mila.bakker@jongerenwerk-voorbeeldstad.example');
-        await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Uitnodigen' }).click()]);
-      }],
-      ['admin-colleague-remove', async (p) => {
-        await signedIn(p);
-        await p.goto(url('/app/admin/colleagues'));
-        await Promise.all([p.waitForURL(/\/remove$/), p.getByRole('link', { name: /^daan\.devries/ }).click()]);
-      }],
-      ['admin-api-keys', async (p) => {
-        await signedIn(p);
-        await p.goto(url('/app/admin/api-keys'));
-        await p.getByLabel('Naam van de sleutel').fill('Registratiesysteem');
-        await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sleutel maken' }).click()]);
-      }],
-      ['admin-settings', async (p) => {
-        await signedIn(p);
-        await p.goto(url('/app/admin/settings'));
-      }],
-    ];
-    for (const [name, visit] of pages) {
-      for (const width of WIDTHS) {
-        const { context: c, page: p } = await openDesktop(browser, width);
-        try {
-          await visit(p, target);
-          const file = `dashboard-${name}-${width}.png`;
-          await p.screenshot({ path: join(dir, file), fullPage: true, animations: 'disabled', caret: 'hide' });
-          process.stdout.write(`docs/screenshots/${file}\n`);
-        } finally {
-          await c.close();
-        }
+  const signedIn = async (p: Page) => signInInBrowser(p, target, admin, secret!);
+  const pages: [string, Visit][] = [
+    ['sign-in', async (p) => void (await p.goto(url('/app/sign-in')))],
+    ['sign-in-code', async (p) => {
+      await p.goto(url('/app/sign-in'));
+      await p.getByLabel('E-mailadres').fill(admin);
+      await p.getByLabel('Wachtwoord').fill(STAFF_PASSWORD);
+      await Promise.all([p.waitForURL(/\/app\/sign-in\/code$/), p.getByRole('button', { name: 'Verder' }).click()]);
+    }],
+    // Set-up pages in the other organisation, so that the colleagues page shows only the three above.
+    ['setup-password', async (p, t) => void (await setUpInBrowser(p, t, await inviteLink(t, email('nieuw'), 'youth-worker', t.app.other.organisationId), 'password'))],
+    ['setup-totp', async (p, t) => void (await setUpInBrowser(p, t, await inviteLink(t, email('nieuw'), 'youth-worker', t.app.other.organisationId), 'enrol'))],
+    ['setup-recovery-codes', async (p, t) => void (await setUpInBrowser(p, t, await inviteLink(t, email('nieuw'), 'youth-worker', t.app.other.organisationId)))],
+    ['setup-link-gone', async (p) => void (await p.goto(url(`/app/setup/${'x'.repeat(43)}`)))],
+    ['account', async (p) => {
+      await signedIn(p);
+      await p.goto(url('/app/account'));
+    }],
+    ['admin', async (p) => {
+      await signedIn(p);
+      await p.goto(url('/app/admin'));
+    }],
+    ['admin-colleagues', async (p) => {
+      await signedIn(p);
+      await p.goto(url('/app/admin/colleagues'));
+      // The same address at both widths: inviting it again replaces the link, not the account.
+      await p.getByLabel('E-mailadres van je collega').fill('mila.bakker@jongerenwerk-voorbeeldstad.example');
+      await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Uitnodigen' }).click()]);
+    }],
+    ['admin-colleague-remove', async (p) => {
+      await signedIn(p);
+      await p.goto(url('/app/admin/colleagues'));
+      await Promise.all([p.waitForURL(/\/remove$/), p.getByRole('link', { name: /^daan\.devries/ }).click()]);
+    }],
+    ['admin-api-keys', async (p) => {
+      await signedIn(p);
+      await p.goto(url('/app/admin/api-keys'));
+      await p.getByLabel('Naam van de sleutel').fill('Registratiesysteem');
+      await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sleutel maken' }).click()]);
+    }],
+    ['admin-settings', async (p) => {
+      await signedIn(p);
+      await p.goto(url('/app/admin/settings'));
+    }],
+  ];
+  for (const [name, visit] of pages) {
+    for (const width of WIDTHS) {
+      const { context: c, page: p } = await openDesktop(browser, width);
+      try {
+        await visit(p, target);
+        await save(p, `dashboard-${name}-${width}.png`);
+      } finally {
+        await c.close();
       }
     }
-  } finally {
-    await browser.close();
-    await target.close();
   }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
 });

@@ -5,13 +5,9 @@
  * runs in a temp folder with synthetic people and a fixed clock, as the browser tests do
  * (test/helpers/browser.ts), so the pictures only change when the pages do.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { updateOrganisation } from '../src/organisations/organisation-settings';
-import { projectPath } from '../src/shared/paths';
-import { closePhone, launchBrowser, LINK_STATES, prepareStates, ROLES, startBrowserApp, visitState, type Lang, type LinkState, type PublicState, type Role } from '../test/helpers/browser';
-import { CHROMIUM } from '../test/helpers/tools';
+import { closePhone, LINK_STATES, prepareStates, ROLES, startBrowserApp, visitState, type Lang, type LinkState, type PublicState, type Role } from '../test/helpers/browser';
+import { runScreenshots } from './screenshot-kit';
 
 type Shot = [LinkState | PublicState, Role | null, Lang];
 const SHOTS: Shot[] = [
@@ -32,12 +28,7 @@ const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="64
 <text x="74" y="52" font-family="DejaVu Sans, sans-serif" font-size="16" fill="#0b6e4f">Voorbeeldstad</text>
 </svg>`;
 
-async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium).`);
-  const dir = projectPath('docs', 'screenshots');
-  mkdirSync(dir, { recursive: true });
-  const browser = await launchBrowser();
-  const main = await startBrowserApp();
+runScreenshots(async ({ browser, target: main, save }) => {
   const limited = await startBrowserApp({ RATE_LIMIT_PUBLIC_PER_MINUTE: '1' });
   try {
     // A made-up organisation, as a real one would set itself up (the CLI's `org update`).
@@ -48,20 +39,12 @@ async function main(): Promise<void> {
       const [state, role, lang] = shot;
       const page = await visitState(browser, target, state, role, lang, 390);
       try {
-        await page.screenshot({ path: join(dir, fileName(shot)), fullPage: true, animations: 'disabled', caret: 'hide' });
+        await save(page, fileName(shot));
       } finally {
         await closePhone(page);
       }
-      process.stdout.write(`docs/screenshots/${fileName(shot)}\n`);
     }
   } finally {
-    await browser.close();
-    await main.close();
     await limited.close();
   }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
 });
