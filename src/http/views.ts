@@ -40,22 +40,18 @@ export type UiStrings = Record<UiLanguage, ReadonlyMap<string, string>>;
 export function loadUiStrings(templatesDir: string): UiStrings {
   const load = (lang: UiLanguage) => {
     const flat = new Map<string, string>();
-    const walk = (node: unknown, prefix: string) => {
-      if (typeof node === 'string') return void flat.set(prefix, node);
-      if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new Error(`i18n/${lang}.json: "${prefix}" must be a string or an object`);
-      for (const [key, value] of Object.entries(node)) walk(value, prefix ? `${prefix}.${key}` : key);
+    const walk = (file: string, node: unknown, prefix: string) => {
+      if (typeof node === 'string') {
+        if (flat.has(prefix)) throw new Error(`i18n/${file}: "${prefix}" is already defined`);
+        return void flat.set(prefix, node);
+      }
+      if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new Error(`i18n/${file}: "${prefix}" must be a string or an object`);
+      for (const [key, value] of Object.entries(node)) walk(file, value, prefix ? `${prefix}.${key}` : key);
     };
-    walk(JSON.parse(readFileSync(join(templatesDir, 'i18n', `${lang}.json`), 'utf8')), '');
-    // One file per area besides (`i18n/<area>.<lang>.json`, e.g. the dashboard's), so that areas
-    // grow apart; a key defined twice is an error, not a silent override.
+    // `<lang>.json`, then one file per area besides (`i18n/<area>.<lang>.json`, e.g. the
+    // dashboard's), so that areas grow apart; a key defined twice is an error, not a silent override.
     const areaFiles = readdirSync(join(templatesDir, 'i18n')).filter((f) => f.endsWith(`.${lang}.json`)).sort();
-    for (const file of areaFiles) {
-      const before = new Map(flat);
-      flat.clear();
-      walk(JSON.parse(readFileSync(join(templatesDir, 'i18n', file), 'utf8')), '');
-      for (const key of flat.keys()) if (before.has(key)) throw new Error(`i18n/${file}: "${key}" is already defined`);
-      for (const [key, value] of before) flat.set(key, value);
-    }
+    for (const file of [`${lang}.json`, ...areaFiles]) walk(file, JSON.parse(readFileSync(join(templatesDir, 'i18n', file), 'utf8')), '');
     return flat;
   };
   return { nl: load('nl'), en: load('en') };
