@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Range } from 'yaml';
 import { z } from 'zod';
 import { parseIsoDate } from './age';
-import { type ConsentForm, type Language, LANGUAGES, type SignerRole } from './form-types';
+import { type ConsentForm, type Language, LANGUAGES, PURPOSE_KINDS, type SignerRole } from './form-types';
 
 /** What a form file describes: everything in a `ConsentForm` except what the loader derives. */
 export type FormContent = Omit<ConsentForm, 'version' | 'sourceFile'>;
@@ -63,7 +63,15 @@ const purposeSchema = z.strictObject({
   description: localizedText,
   // Optional: what choosing "Nee" means for this purpose, in plain words (the page falls back to a generic line).
   whenNo: localizedText.optional(),
-});
+  // Issue 12: what the purpose is about, whether every guardian must agree, and the explicit statement for special-category data.
+  kind: z.enum(PURPOSE_KINDS as [string, ...string[]], { error: `Must be one of ${PURPOSE_KINDS.join(', ')}` }).default('other'),
+  needsAllGuardians: z.boolean().optional(),
+  explicitStatement: localizedText.optional(),
+}).transform((purpose) => ({
+  ...purpose,
+  kind: purpose.kind as (typeof PURPOSE_KINDS)[number],
+  needsAllGuardians: purpose.needsAllGuardians ?? (purpose.kind === 'images' || purpose.kind === 'health' || purpose.specialCategory),
+}));
 
 const formSchema = z.strictObject({
   id: z.string().regex(KEBAB_CASE, KEBAB_MESSAGE),
@@ -80,6 +88,9 @@ const formSchema = z.strictObject({
   validForMonths: z.number().int('Must be a whole number of months').min(1).max(120).default(12),
   // Optional: a last day for every consent on this form (e.g. the end of the school year).
   validUntil: z.string('Must be a date in the form YYYY-MM-DD').refine((value) => parseIsoDate(value) !== null, 'Must be a real date in the form YYYY-MM-DD').optional(),
+  // Issue 12: a one-time code for every signer, and a short summary for the child.
+  verifySigner: z.boolean().default(false),
+  childSummary: localizedText.optional(),
   // Optional: overrides the service's reminder defaults for requests with this form.
   reminders: z
     .strictObject({
@@ -177,6 +188,33 @@ function ruleProblems(raw: unknown, expectedId: string): PathProblem[] {
       const earlier = firstIndex.get(purposeId);
       if (earlier === undefined) firstIndex.set(purposeId, index);
       else problems.push({ path: ['purposes', index, 'id'], message: `Duplicate purpose id "${purposeId}" (also purposes[${earlier}])` });
+    });
+  }
+
+  if (Array.isArray(purposes)) {
+    purposes.forEach((_, index) => {
+      const at = (field: string): unknown => valueAt(purposes, [index, field]);
+      const kind = at('kind') ?? 'other';
+      // Taking part may only depend on the registration purpose (issue 12): photos, sharing,
+      // health and the rest are free choices.
+      if (at('required') === true && kind !== 'registration') {
+        problems.push({ path: ['purposes', index, 'required'], message: `Only a purpose with kind: registration may be required; a ${String(kind)} purpose is always a free choice` });
+      }
+      if (at('required') === true && at('specialCategory') === true) {
+        problems.push({ path: ['purposes', index, 'required'], message: 'Special-category data is always a free choice and cannot be required' });
+      }
+      if (kind === 'health' && at('specialCategory') !== true) {
+        problems.push({ path: ['purposes', index, 'specialCategory'], message: 'A health purpose is special-category data: set specialCategory: true' });
+      }
+      if (at('specialCategory') === true && at('explicitStatement') === undefined) {
+        problems.push({ path: ['purposes', index, 'explicitStatement'], message: 'Special-category data needs explicit consent: add the statement the signer ticks (explicitStatement with nl and en)' });
+      }
+      if (at('specialCategory') !== true && at('explicitStatement') !== undefined) {
+        problems.push({ path: ['purposes', index, 'explicitStatement'], message: 'Only a purpose with specialCategory: true has an explicit statement' });
+      }
+      if (at('specialCategory') === true && at('needsAllGuardians') === false) {
+        problems.push({ path: ['purposes', index, 'needsAllGuardians'], message: 'Special-category data needs every guardian with joint authority; needsAllGuardians cannot be false' });
+      }
     });
   }
 

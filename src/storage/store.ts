@@ -17,6 +17,14 @@ export type Channel = 'sms' | 'email';
 /** How a request reached its signer: a message, or a paper form recorded afterwards. */
 export type RequestChannel = Channel | 'paper';
 
+/**
+ * Who signs within a family (issue 12): the first guardian asked, the second guardian with joint
+ * parental authority (a request of their own, linked to the first), or the participant (16+).
+ */
+export type SignerSlot = 'guardian' | 'second-guardian' | 'participant';
+/** What a guardian declared on the signing page: parental authority alone, or jointly with someone else. */
+export type ParentalAuthority = 'sole' | 'joint';
+
 export interface Organisation {
   id: string;
   name: string;
@@ -103,6 +111,12 @@ export interface ConsentRequestRecord {
    * under "who is asking". Personal data, stored encrypted. Absent or null when not given.
    */
   requestedBy?: { name: string; role: string | null } | null;
+  /** Issue 12: for a second guardian's request, the first guardian's request it belongs to; null or absent for a first request. */
+  primaryRequestId?: string | null;
+  /** Issue 12: the signer's place in the family; absent on records read before issue 12 (then it follows from `signerRole`). */
+  signerSlot?: SignerSlot;
+  /** Issue 12: what the guardian declared when deciding; null before deciding, for a participant, or when it was not asked (paper, before issue 12). */
+  authority?: ParentalAuthority | null;
   /**
    * Raised by every write that changes the status, the decisions or the seal state (0 when
    * created): a use case that computes from what it read writes only if it still holds.
@@ -258,6 +272,10 @@ export interface SubjectDecisionRow {
   since: string;
   /** ISO 8601 UTC instant at which this decision stops counting, as stored; null when no end was recorded. */
   validUntil: string | null;
+  /** Issue 12: the signers still to answer before this purpose can count as granted (joint authority, `needsAllGuardians`); absent or empty when none. */
+  waitingFor?: SignerSlot[];
+  /** Issue 12: who gave this decision: a guardian (either guardian) or the participant; absent on rows projected before issue 12. */
+  signerRole?: SignerRole;
 }
 
 export interface FormSnapshot {
@@ -354,6 +372,10 @@ export interface DecideInput {
   validUntil?: Date | null;
   /** Which purposes count for `mayRegister`, copied from the form so status reads need no form. */
   requiredPurposes: string[];
+  /** Issue 12: the purposes that need every guardian with joint authority, copied from the form like `requiredPurposes`; absent: none. */
+  needsAllGuardians?: string[];
+  /** Issue 12: what the guardian declared on the signing page; absent or null for a participant or when not asked. */
+  authority?: ParentalAuthority | null;
   signature: SignatureRecord | null;
   document: DocumentRecord;
   event: EventRecord;
