@@ -64,12 +64,13 @@ const purposeSchema = z.strictObject({
   // Optional: what choosing "Nee" means for this purpose, in plain words (the page falls back to a generic line).
   whenNo: localizedText.optional(),
   // Issue 12: what the purpose is about, whether every guardian must agree, and the explicit statement for special-category data.
-  kind: z.enum(PURPOSE_KINDS as [string, ...string[]], { error: `Must be one of ${PURPOSE_KINDS.join(', ')}` }).default('other'),
+  // A required purpose is the registration purpose: its kind defaults to registration, any other's to other.
+  kind: z.enum(PURPOSE_KINDS as [string, ...string[]], { error: `Must be one of ${PURPOSE_KINDS.join(', ')}` }).optional(),
   needsAllGuardians: z.boolean().optional(),
   explicitStatement: localizedText.optional(),
 }).transform((purpose) => ({
   ...purpose,
-  kind: purpose.kind as (typeof PURPOSE_KINDS)[number],
+  kind: (purpose.kind ?? (purpose.required ? 'registration' : 'other')) as (typeof PURPOSE_KINDS)[number],
   needsAllGuardians: purpose.needsAllGuardians ?? (purpose.kind === 'images' || purpose.kind === 'health' || purpose.specialCategory),
 }));
 
@@ -194,7 +195,7 @@ function ruleProblems(raw: unknown, expectedId: string): PathProblem[] {
   if (Array.isArray(purposes)) {
     purposes.forEach((_, index) => {
       const at = (field: string): unknown => valueAt(purposes, [index, field]);
-      const kind = at('kind') ?? 'other';
+      const kind = at('kind') ?? (at('required') === true ? 'registration' : 'other');
       // Taking part may only depend on the registration purpose (issue 12): photos, sharing,
       // health and the rest are free choices.
       if (at('required') === true && kind !== 'registration') {
