@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 import { smsSendableAt } from '../delivery/quiet-hours';
 import { newId } from '../shared/ids';
-import type { Channel, ConsentRequestRecord } from '../storage/store';
+import type { Channel, ConsentRequestRecord, FamilySigner } from '../storage/store';
 import { maskAddress } from './contact-address';
 import type { Language } from './form-types';
 import { formFromSnapshot } from './form-snapshot';
@@ -174,4 +174,9 @@ export async function familyOf(deps: Pick<RequestConsentDeps, 'store'>, organisa
   const request = await deps.store.getConsentRequest(organisationId, requestId);
   if (!request) throw new AppError('not_found', 'There is no consent request with this id.');
   return deps.store.listFamilyRequests(organisationId, request.primaryRequestId ?? request.id);
+}
+
+/** The signers of the families of these requests of one organisation, in one store read (for a page of resources). */
+export async function familySignersOf(deps: Pick<RequestConsentDeps, 'store'>, organisationId: string, requests: readonly ConsentRequestRecord[]): Promise<FamilySigner[]> {
+  return deps.store.listFamilySigners(organisationId, requests.map((r) => r.primaryRequestId ?? r.id));
 }
