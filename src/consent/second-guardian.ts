@@ -44,8 +44,21 @@ export function resolveSecondGuardianRecipient(primary: ConsentRequestRecord, re
   return { name, channel: recipient.channel, address, maskedAddress: maskAddress(recipient.channel, address) };
 }
 
+/**
+ * Whether a second guardian can be invited on this request now (for pages that offer it): a first
+ * guardian's request, not cancelled, expired or failed, and no second guardian's request of the
+ * family (`family`, from familyOf) still open. inviteSecondGuardian checks the same and more.
+ */
+export function canInviteSecondGuardian(request: ConsentRequestRecord, family: readonly ConsentRequestRecord[]): boolean {
+  return isFirstGuardian(request) && !CLOSED.includes(request.status) && !family.some((r) => r.signerSlot === 'second-guardian' && OPEN_STATUSES.includes(r.status));
+}
+
+function isFirstGuardian(r: ConsentRequestRecord): boolean {
+  return r.signerRole === 'guardian' && (r.signerSlot ?? 'guardian') === 'guardian' && !r.primaryRequestId;
+}
+
 function assertCanInvite(primary: ConsentRequestRecord): void {
-  if (primary.signerRole !== 'guardian' || (primary.signerSlot ?? 'guardian') !== 'guardian' || primary.primaryRequestId) {
+  if (!isFirstGuardian(primary)) {
     throw new AppError('conflict', 'Only the request of the first parent or guardian can invite a second parent or guardian.');
   }
   if (CLOSED.includes(primary.status)) throw new AppError('conflict', `The request is ${primary.status}; it can no longer invite a second parent or guardian.`);
