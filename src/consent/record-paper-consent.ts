@@ -264,6 +264,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
     // Validity counts from the date on the paper, not from the day it was recorded.
     validUntil: status === 'signed' ? consentValidUntil(form, signedOn) : null,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
+    needsAllGuardians: form.purposes.filter((p) => p.needsAllGuardians === true).map((p) => p.id),
     signature: null,
     document: { id: newId('doc', now), requestId: request.id, organisationId, kind: 'paper-record', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
     event: {

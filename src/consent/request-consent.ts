@@ -69,7 +69,7 @@ export function assertAudience(audience: Audience, role: SignerRole, formId: str
   }
 }
 
-function resolveExpiry(raw: string | undefined, now: Date, defaultDays: number): Date {
+export function resolveExpiry(raw: string | undefined, now: Date, defaultDays: number): Date {
   if (raw === undefined) return new Date(now.getTime() + defaultDays * DAY_MS);
   const at = new Date(raw);
   if (Number.isNaN(at.getTime())) throw AppError.validation('expiresAt', 'Use an ISO 8601 date and time.');
@@ -78,7 +78,7 @@ function resolveExpiry(raw: string | undefined, now: Date, defaultDays: number):
   return at;
 }
 
-function resolveAddress(recipient: RequestConsentInput['recipient']): string {
+export function resolveAddress(recipient: RequestConsentInput['recipient']): string {
   if (recipient.channel === 'sms') {
     if (!recipient.phone) throw AppError.validation('recipient.phone', 'A phone number is required for channel sms.');
     return normalisePhone(recipient.phone, 'recipient.phone');

@@ -10,7 +10,7 @@ import { checkSignaturePng, SIGNATURE_MAX_BYTES } from '../evidence/signature-im
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { cleanText } from '../shared/text';
-import type { ConsentRequestRecord, Decision, SignatureRecord, Store } from '../storage/store';
+import type { ConsentRequestRecord, Decision, ParentalAuthority, SignatureRecord, Store } from '../storage/store';
 import { amsterdamDate } from './age';
 import { confirmationMessage } from './confirmation-message';
 import { formFromSnapshot } from './form-snapshot';
@@ -90,6 +90,8 @@ export interface DecisionInput {
   userAgent: string | undefined;
   /** The language the page was shown in (the signer may switch); the record holds that text. */
   language?: Language;
+  /** Issue 12: what a guardian declared: parental authority alone or jointly; ignored for a participant. */
+  authority?: ParentalAuthority | undefined;
 }
 
 /** Field problems are i18n keys: the page shows them in the signer's language. */
@@ -175,6 +177,9 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const browser = browserSummary(input.userAgent);
   const signatureSha256 = signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null;
   const eventId = newId('evt', now);
+  // Issue 12: only a guardian declares parental authority; the purposes that need both guardians are copied from the form.
+  const authority = request.signerRole === 'guardian' ? input.authority ?? null : null;
+  const needsAllGuardians = form.purposes.filter((p) => p.needsAllGuardians === true).map((p) => p.id);
   const eventDetail = (documentSha256: string | null, timestamp: { timestamped: boolean; error?: string | null } | null): Record<string, unknown> => ({
     decisions,
     signature: signature?.kind ?? null,
@@ -190,6 +195,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
     language,
     browser,
+    authority,
+    needsAllGuardians,
   });
   const history = await deps.store.listEvents(request.organisationId, request.id);
   const finalEvent = { id: eventId, requestId: request.id, organisationId: request.organisationId, type: status, at: now, actor: 'recipient', detail: eventDetail(null, null) };
@@ -230,6 +237,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     // Counts from the Amsterdam day of this decision (consent/validity.ts).
     validUntil: status === 'signed' ? consentValidUntil(form, amsterdamDate(now)) : null,
     requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id),
+    needsAllGuardians,
+    authority,
     signature,
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
     event: { ...finalEvent, detail: eventDetail(sha256, { timestamped: sealed.timestamped, error: sealed.timestampError ?? null }) },

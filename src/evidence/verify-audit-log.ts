@@ -1,4 +1,5 @@
 import { canTransition, STATUSES, type ConsentStatus } from '../consent/lifecycle';
+import { projectSubjectDecisions } from '../consent/family-consent';
 import type { AuditChainRows, AuditTotals, Decision, StatusProjectionRows, Store, SubjectDecisionRow } from '../storage/store';
 import { GENESIS_HASH, type AuditChainKey } from './audit-chain';
 
@@ -85,17 +86,14 @@ export async function verifyAuditLog(deps: { source: AuditSource; key: AuditChai
 }
 
 /**
- * The latest row per (form, purpose) of a subject, latest by time and then by write order, as
- * src/storage keeps it for the status API; the stored projection must hold exactly those.
+ * What the subject's decision rows make of its projection by the one rule the store uses
+ * (consent/family-consent.ts: per (form, purpose) the newest family, both guardians where needed);
+ * the stored projection must hold exactly those entries.
  */
 export function checkProjection(subject: StatusProjectionRows): string[] {
   const who = `subject ${subject.subjectReference} (${subject.organisationId})`;
   const expected = new Map<string, SubjectDecisionRow>();
-  for (const row of subject.rows) {
-    const key = `${row.formId}\u0000${row.purposeId}`;
-    const seen = expected.get(key);
-    if (!seen || row.since >= seen.since) expected.set(key, row);
-  }
+  for (const entry of projectSubjectDecisions(subject.rows)) expected.set(`${entry.formId}\u0000${entry.purposeId}`, entry);
   const stored = subject.stored ?? [];
   if (subject.stored === null && expected.size > 0) return [`${who} has decisions but no status projection (it was deleted)`];
   const problems: string[] = [];
@@ -109,6 +107,9 @@ export function checkProjection(subject: StatusProjectionRows): string[] {
       problems.push(`${who}: the status projection says ${entry.formId}/${entry.purposeId} ${entry.granted ? 'granted' : 'not granted'} by ${entry.requestId}, the latest decision row says ${want.granted ? 'granted' : 'not granted'} by ${want.requestId} (changed outside the event log)`);
     } else if (want.required !== entry.required || want.validUntil !== entry.validUntil) {
       problems.push(`${who}: the status projection says ${entry.formId}/${entry.purposeId} ${requiredText(entry.required)} and valid ${untilText(entry.validUntil)}, the latest decision row says ${requiredText(want.required)} and valid ${untilText(want.validUntil)} (changed outside the event log)`);
+    } else if (entry.waitingFor !== undefined && (entry.waitingFor.join(',') !== (want.waitingFor ?? []).join(',') || entry.signerRole !== want.signerRole)) {
+      // Entries projected before migration 016 have neither; the migration projects them again.
+      problems.push(`${who}: the status projection says ${entry.formId}/${entry.purposeId} waits for [${entry.waitingFor.join(', ')}] given by ${entry.signerRole ?? '?'}, the decision rows say [${(want.waitingFor ?? []).join(', ')}] given by ${want.signerRole ?? '?'} (changed outside the event log)`);
     }
   }
   for (const [key, want] of expected) if (!found.has(key)) problems.push(`${who}: the status projection lacks ${want.formId}/${want.purposeId} (removed outside the event log)`);
@@ -231,7 +232,9 @@ export function checkChain(rows: AuditChainRows, key: AuditChainKey, coverage?: 
     if (latest.size !== byPurpose.size || [...latest].some(([id, granted]) => byPurpose.get(id) !== granted)) {
       at(last, `its decision rows ${show([...latest].map(([purposeId, granted]) => ({ purposeId, granted })))} differ from its chain's ${show(final)} (changed outside the event log)`);
     }
+    // An entry that combines the answers of both guardians (issue 12) is checked per subject (checkProjection).
     for (const p of rows.projection) {
+      if (p.family) continue;
       if (byPurpose.get(p.purposeId) !== p.granted) at(last, `the subject's status projection says ${p.purposeId} ${p.granted ? 'granted' : 'not granted'}, its chain does not (changed outside the event log)`);
     }
     checkBinding(rows, events[0]!.detail, decided, (reason) => at(last, reason), coverage);
@@ -293,6 +296,7 @@ function checkBinding(rows: AuditChainRows, created: Record<string, unknown>, de
       if (!fits(d.granted, d.validUntil)) report(`its decision row ${d.purposeId} is valid ${untilText(d.validUntil)}, its chain says ${untilText(until)} (changed outside the event log)`);
     }
     for (const p of rows.projection) {
+      if (p.family) continue;
       if (!fits(p.granted, p.validUntil)) report(`the subject's status projection has ${p.purposeId} valid ${untilText(p.validUntil)}, its chain says ${untilText(until)} (changed outside the event log)`);
     }
   }

@@ -163,7 +163,40 @@ export interface StatusProjectionRows {
   /** The subject's projection as stored (subject_status); null when it has none. */
   stored: SubjectDecisionRow[] | null;
   /** Every decision row of the subject, in the order they were written. */
-  rows: SubjectDecisionRow[];
+  rows: StoredDecisionRow[];
+}
+
+/**
+ * Issue 12: one row of the decisions table with what the status projection needs
+ * (consent/family-consent.ts projects a subject's rows, in write order, to its SubjectDecisionRow[]).
+ */
+export interface StoredDecisionRow {
+  /** Write order. */
+  seq: number;
+  requestId: string;
+  /** The family: the first guardian's request id (the request's own id when it is a first request). */
+  familyId: string;
+  formId: string;
+  purposeId: string;
+  signerSlot: SignerSlot;
+  authority: ParentalAuthority | null;
+  needsAllGuardians: boolean;
+  granted: boolean;
+  required: boolean;
+  /** ISO 8601 UTC, as stored. */
+  decidedAt: string;
+  validUntil: string | null;
+}
+
+/** Issue 12: one signer of a family, as the request resource lists it. */
+export interface FamilySigner {
+  familyId: string;
+  requestId: string;
+  signerSlot: SignerSlot;
+  authority: ParentalAuthority | null;
+  status: ConsentStatus;
+  decidedAt: Date | null;
+  createdAt: Date;
 }
 
 export interface AuditTotals {
@@ -196,8 +229,12 @@ export interface AuditChainRows {
   documents: { id: string; kind: string; sha256: string }[];
   /** The request's rows in the decisions table, oldest first. */
   decisionRows: { purposeId: string; granted: boolean; subjectReference: string; required: boolean; validUntil: string | null }[];
-  /** The entries of its subject's status projection (subject_status) that name this request. */
-  projection: { purposeId: string; granted: boolean; required: boolean; validUntil: string | null }[];
+  /**
+   * The entries of its subject's status projection (subject_status) that name this request.
+   * `family` (issue 12): the entry's purpose was also decided by another signer of this request's
+   * family, so the entry combines their answers and is checked per subject instead.
+   */
+  projection: { purposeId: string; granted: boolean; required: boolean; validUntil: string | null; family?: boolean }[];
 }
 
 /** `confirmation`: after signing or declining; `withdrawal-confirmation`: after a withdrawal (issue 10). */
@@ -479,6 +516,24 @@ export interface Store extends StaffStore, BulkBatchStore {
     decision: Omit<DecideInput, 'organisationId' | 'requestId' | 'fromStatuses'>;
   }): Promise<void>;
   getConsentRequest(organisationId: string, id: string): Promise<ConsentRequestRecord | null>;
+  /**
+   * Issue 12: a second guardian's request (`request.primaryRequestId` set), its `created` event, its
+   * invite and the `second_guardian_invited` event on the first request's chain, all or nothing.
+   * False, and nothing written, when the first request is not of that organisation or the family
+   * already has a second guardian's request whose status is one of `openStatuses`.
+   */
+  createFamilyRequest(input: {
+    request: ConsentRequestRecord;
+    event: EventRecord;
+    message: OutboxMessage;
+    form: FormSnapshot;
+    primaryEvent: EventRecord;
+    openStatuses: readonly ConsentStatus[];
+  }): Promise<boolean>;
+  /** Issue 12: the requests of one family of one organisation, the first request first, then by creation; empty when there is none. */
+  listFamilyRequests(organisationId: string, familyId: string): Promise<ConsentRequestRecord[]>;
+  /** Issue 12: the signers of these families (first request ids) of one organisation, in one read: per family the first request first, then by creation. */
+  listFamilySigners(organisationId: string, familyIds: readonly string[]): Promise<FamilySigner[]>;
   /**
    * Across organisations on purpose: the personal link carries no organisation, its token is the
    * key. Every write that follows names the organisation of the request found here.

@@ -58,11 +58,11 @@ describe('sqlite migrations', () => {
     try {
       // Decided before migration 006: no end recorded.
       expect(await store.currentDecisions('org_a', 'S-1')).toEqual([
-        { requestId: 'cr_1', formId: 'f', purposeId: 'a', granted: true, required: true, since: '2026-01-01T10:00:00.000Z', validUntil: null },
-        { requestId: 'cr_1', formId: 'f', purposeId: 'b', granted: false, required: false, since: '2026-02-01T10:00:00.000Z', validUntil: null },
+        { requestId: 'cr_1', formId: 'f', purposeId: 'a', granted: true, required: true, since: '2026-01-01T10:00:00.000Z', validUntil: null, waitingFor: [], signerRole: 'guardian' },
+        { requestId: 'cr_1', formId: 'f', purposeId: 'b', granted: false, required: false, since: '2026-02-01T10:00:00.000Z', validUntil: null, waitingFor: [], signerRole: 'guardian' },
       ]);
-      expect(await store.currentDecisions('org_a', 'S-2')).toEqual([{ requestId: 'cr_2', formId: 'f', purposeId: 'a', granted: false, required: true, since: '2026-01-05T10:00:00.000Z', validUntil: null }]);
-      expect(await store.currentDecisions('org_b', 'S-1')).toEqual([{ requestId: 'cr_3', formId: 'g', purposeId: 'x', granted: true, required: true, since: '2026-01-06T10:00:00.000Z', validUntil: null }]);
+      expect(await store.currentDecisions('org_a', 'S-2')).toEqual([{ requestId: 'cr_2', formId: 'f', purposeId: 'a', granted: false, required: true, since: '2026-01-05T10:00:00.000Z', validUntil: null, waitingFor: [], signerRole: 'guardian' }]);
+      expect(await store.currentDecisions('org_b', 'S-1')).toEqual([{ requestId: 'cr_3', formId: 'g', purposeId: 'x', granted: true, required: true, since: '2026-01-06T10:00:00.000Z', validUntil: null, waitingFor: [], signerRole: 'guardian' }]);
     } finally {
       await store.close();
     }

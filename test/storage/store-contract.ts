@@ -121,6 +121,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         signatureKind: null,
         validUntil: null,
         requestedBy: null,
+        primaryRequestId: null,
+        signerSlot: 'guardian',
+        authority: null,
         version: 0,
         ...overrides,
       };
@@ -223,8 +226,8 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getDocumentById(org, 'cr_other', input.document.id)).toBeNull();
       const rows = await store.currentDecisions(org, 'S-1');
       expect(rows).toEqual([
-        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null },
-        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0.toISOString(), validUntil: null },
+        { requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' },
+        { requestId: r.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t0.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' },
       ]);
     });
 
@@ -241,9 +244,9 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
       await store.decide({ organisationId: org, requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'c', granted: true }], requiredPurposes: [], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
       expect(await store.currentDecisions(org, 'S-1')).toEqual([
-        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null },
-        { requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null },
-        { requestId: second.id, formId: 'f', purposeId: 'c', granted: true, required: false, since: t2.toISOString(), validUntil: null },
+        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' },
+        { requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' },
+        { requestId: second.id, formId: 'f', purposeId: 'c', granted: true, required: false, since: t2.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' },
       ]);
       expect(await store.currentDecisions('org_other', 'S-1')).toEqual([]);
       expect(await store.currentDecisions(org, 'S-2')).toEqual([]);
@@ -260,14 +263,14 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       await store.decide({ organisationId: org, requestId: first.id, fromStatuses: ['pending'], status: 'signed', at: t0, signerName: 'Ans', decisions, validUntil: until1, requiredPurposes: ['a'], signature: null, document: doc(first, t0), event: event(first, 'signed') });
       expect((await store.getConsentRequest(org, first.id))?.validUntil).toEqual(until1);
       expect(await store.currentDecisions(org, 'S-1')).toEqual([
-        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: until1.toISOString() },
-        { requestId: first.id, formId: 'f', purposeId: 'b', granted: true, required: false, since: t0.toISOString(), validUntil: until1.toISOString() },
+        { requestId: first.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: until1.toISOString(), waitingFor: [], signerRole: 'guardian' },
+        { requestId: first.id, formId: 'f', purposeId: 'b', granted: true, required: false, since: t0.toISOString(), validUntil: until1.toISOString(), waitingFor: [], signerRole: 'guardian' },
       ]);
       await store.withdraw({ organisationId: org, requestId: first.id, expectedVersion: (await store.getConsentRequest(org, first.id))!.version, at: t1, decisions: [decisions[0]!, { purposeId: 'b', granted: false }], withdrawn: ['b'], status: 'signed', document: { ...doc(first, t1), kind: 'withdrawal-receipt' as const }, event: event(first, 'withdrawn', t1) });
-      expect((await store.currentDecisions(org, 'S-1'))[1]).toEqual({ requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null });
+      expect((await store.currentDecisions(org, 'S-1'))[1]).toEqual({ requestId: first.id, formId: 'f', purposeId: 'b', granted: false, required: false, since: t1.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' });
       const second = await insert(request({ tokenHash: randomBytes(32).toString('hex') }));
       await store.decide({ organisationId: org, requestId: second.id, fromStatuses: ['pending'], status: 'signed', at: t2, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], validUntil: until2, requiredPurposes: ['a'], signature: null, document: doc(second, t2), event: event(second, 'signed', t2) });
-      expect((await store.currentDecisions(org, 'S-1'))[0]).toEqual({ requestId: second.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t2.toISOString(), validUntil: until2.toISOString() });
+      expect((await store.currentDecisions(org, 'S-1'))[0]).toEqual({ requestId: second.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t2.toISOString(), validUntil: until2.toISOString(), waitingFor: [], signerRole: 'guardian' });
       expect((await store.getConsentRequest(org, first.id))?.validUntil).toEqual(until1);
     });
 
@@ -429,7 +432,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(await store.getConsentRequest(org, r.id)).toMatchObject({ status: 'signed', signerName: 'Ans de Vries', decisions: decision.decisions, version: 1 });
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'signed']);
       expect((await store.getDocument(org, r.id, 'paper-record'))?.content.toString()).toBe('%PDF paper');
-      expect(await store.currentDecisions(org, 'S-1')).toEqual([{ requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null }]);
+      expect(await store.currentDecisions(org, 'S-1')).toEqual([{ requestId: r.id, formId: 'f', purposeId: 'a', granted: true, required: true, since: t0.toISOString(), validUntil: null, waitingFor: [], signerRole: 'guardian' }]);
       expect(await store.listExpired(new Date(t0.getTime() + 1000), 10)).toEqual([]);
 
       // All or nothing: a second one whose document id is taken leaves no request behind.

@@ -41,9 +41,14 @@ import type {
   Store,
   StoredEvent,
   SubjectDecisionRow,
+  FamilySigner,
+  ParentalAuthority,
+  SignerSlot,
+  StoredDecisionRow,
 } from '../store';
 import type { DocumentSealState, StoredSealState } from '../store';
 import type { BulkBatchStore } from '../../dashboard/bulk-store';
+import { projectSubjectDecisions } from '../../consent/family-consent';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 import { BULK_SEALED_COLUMNS, SqliteBulkBatches } from './sqlite-bulk-batches';
 import { SqliteStaffStore, STAFF_SEALED_COLUMNS } from './sqlite-staff-store';
@@ -68,10 +73,46 @@ function toApiKey(row: Row): ApiKeyRecord {
   };
 }
 
-/** A subject_status row's JSON; rows projected before migration 006 have six elements: no end recorded. */
+/**
+ * A subject_status row's JSON; rows projected before migration 006 have six elements (no end
+ * recorded), rows projected before migration 016 seven (no waitingFor, no signer role).
+ */
 function parseProjection(json: string): SubjectDecisionRow[] {
-  const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?][];
-  return rows.map(([requestId, formId, purposeId, granted, required, since, validUntil]) => ({ requestId, formId, purposeId, granted: granted === 1, required: required === 1, since, validUntil: validUntil ?? null }));
+  const rows = JSON.parse(json) as [string, string, string, number, number, string, (string | null)?, SignerSlot[]?, SignerRole?][];
+  return rows.map(([requestId, formId, purposeId, granted, required, since, validUntil, waitingFor, signerRole]) => ({
+    requestId, formId, purposeId, granted: granted === 1, required: required === 1, since, validUntil: validUntil ?? null,
+    ...(waitingFor !== undefined ? { waitingFor } : {}),
+    ...(signerRole !== undefined ? { signerRole } : {}),
+  }));
+}
+
+/** Issue 12: the projection as stored, one JSON array per entry (the order parseProjection reads). */
+function serialiseProjection(entries: SubjectDecisionRow[]): string {
+  return JSON.stringify(entries.map((e) => [e.requestId, e.formId, e.purposeId, e.granted ? 1 : 0, e.required ? 1 : 0, e.since, e.validUntil, e.waitingFor ?? [], e.signerRole ?? 'guardian']));
+}
+
+/**
+ * Migration 016: every subject's projection again, by the rule in consent/family-consent.ts (a
+ * newer request's decisions win over a later answer on an older one), in the migration's transaction.
+ */
+function reprojectAllSubjects(db: Database.Database): void {
+  const rowsOf = db.prepare(
+    `SELECT seq, request_id, family_id, form_id, purpose_id, signer_slot, authority, needs_all_guardians, granted, required, decided_at, valid_until
+     FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq`,
+  );
+  const write = db.prepare('UPDATE subject_status SET current_decisions = ? WHERE organisation_id = ? AND subject_reference = ?');
+  for (const s of db.prepare('SELECT organisation_id, subject_reference FROM subject_status').all() as Row[]) {
+    const rows = (rowsOf.all(s.organisation_id, s.subject_reference) as Row[]).map(toStoredDecisionRow);
+    write.run(serialiseProjection(projectSubjectDecisions(rows)), s.organisation_id, s.subject_reference);
+  }
+}
+
+function toStoredDecisionRow(r: Row): StoredDecisionRow {
+  return {
+    seq: Number(r.seq), requestId: String(r.request_id), familyId: String(r.family_id ?? r.request_id), formId: String(r.form_id), purposeId: String(r.purpose_id),
+    signerSlot: r.signer_slot as SignerSlot, authority: (r.authority as ParentalAuthority | null) ?? null, needsAllGuardians: Number(r.needs_all_guardians) === 1,
+    granted: Number(r.granted) === 1, required: Number(r.required) === 1, decidedAt: String(r.decided_at), validUntil: (r.valid_until as string | null) ?? null,
+  };
 }
 
 // Encryption contexts: a ciphertext only opens in the column it was written to.
@@ -142,6 +183,8 @@ function sameOrganisation(organisationId: string, ...records: ({ organisationId:
 const AUDIT_CHAIN_MIGRATION = '008_audit_chain.sql';
 /** The migration that adds the name search hashes; those of requests stored before it are written in code. */
 const NAME_SEARCH_MIGRATION = '014_dashboard_search_access_log.sql';
+/** The migration that adds families (issue 12); every subject's projection is made again in code by the new rule. */
+const FAMILIES_MIGRATION = '016_families.sql';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -164,6 +207,7 @@ export class SqliteStore implements Store {
     applyMigrations(this.db, MIGRATIONS_DIR, {
       [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db),
       [NAME_SEARCH_MIGRATION]: (db) => this.backfillNameHashes(db, options.cipher),
+      [FAMILIES_MIGRATION]: (db) => reprojectAllSubjects(db),
     });
     this.cipher = options.cipher;
     this.stmts = this.prepare();
@@ -177,16 +221,13 @@ export class SqliteStore implements Store {
       requestByToken: db.prepare('SELECT * FROM consent_requests WHERE token_hash = ?'),
       // The status lookup is the hot path: one row per subject (migration 004).
       currentDecisions: db.prepare('SELECT current_decisions FROM subject_status WHERE organisation_id = ? AND subject_reference = ?').pluck(),
-      refreshSubjectStatus: db.prepare(
-        `INSERT INTO subject_status (organisation_id, subject_reference, current_decisions)
-         SELECT :org, :ref, json_group_array(json(decision)) FROM (
-           SELECT json_array(request_id, form_id, purpose_id, granted, required, decided_at, valid_until) AS decision FROM (
-             SELECT d.*,
-                    row_number() OVER (PARTITION BY form_id, purpose_id ORDER BY decided_at DESC, seq DESC) AS rn,
-                    min(seq) OVER (PARTITION BY form_id, purpose_id) AS first_seq
-             FROM decisions d WHERE organisation_id = :org AND subject_reference = :ref
-           ) WHERE rn = 1 ORDER BY first_seq
-         ) WHERE true
+      // Issue 12: the projection is computed in TypeScript (consent/family-consent.ts) from these rows.
+      subjectDecisionRows: db.prepare(
+        `SELECT seq, request_id, family_id, form_id, purpose_id, signer_slot, authority, needs_all_guardians, granted, required, decided_at, valid_until
+         FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq`,
+      ),
+      writeSubjectStatus: db.prepare(
+        `INSERT INTO subject_status (organisation_id, subject_reference, current_decisions) VALUES (?, ?, ?)
          ON CONFLICT (organisation_id, subject_reference) DO UPDATE SET current_decisions = excluded.current_decisions`,
       ),
       apiKeyByHash: db.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
@@ -411,8 +452,8 @@ export class SqliteStore implements Store {
         `INSERT INTO consent_requests (id, organisation_id, form_id, form_version, status, signer_role, language,
           subject_reference, subject_first_name_enc, subject_last_name_enc, subject_dob_enc, recipient_name_enc,
           recipient_channel, recipient_address_enc, recipient_masked, token_hash, created_at, updated_at, expires_at,
-          reminder_after_days, reminder_automatic, reminder_max, requested_by_enc)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          reminder_after_days, reminder_automatic, reminder_max, requested_by_enc, primary_request_id, signer_slot)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         r.id, r.organisationId, r.formId, r.formVersion, r.status, r.signerRole, r.language,
@@ -422,6 +463,7 @@ export class SqliteStore implements Store {
         r.tokenHash, iso(r.createdAt), iso(r.updatedAt), iso(r.expiresAt),
         r.reminders.afterDays, r.reminders.automatic, r.reminders.max,
         r.requestedBy ? c.encrypt(JSON.stringify({ name: r.requestedBy.name, role: r.requestedBy.role }), C.requestedBy) : null,
+        r.primaryRequestId ?? null, r.signerSlot ?? (r.signerRole === 'participant' ? 'participant' : 'guardian'),
       );
     this.insertNameHashes(r.organisationId, r.id, r.subject.firstName, r.subject.lastName);
     this.insertEvent(event);
@@ -533,6 +575,9 @@ export class SqliteStore implements Store {
       sealState: (row.seal_state as StoredSealState | null) ?? null,
       validUntil: dateOrNull(row.valid_until),
       requestedBy: row.requested_by_enc ? (JSON.parse(c.decrypt(String(row.requested_by_enc), C.requestedBy)) as { name: string; role: string | null }) : null,
+      primaryRequestId: (row.primary_request_id as string | null) ?? null,
+      signerSlot: row.signer_slot as SignerSlot,
+      authority: (row.authority as ParentalAuthority | null) ?? null,
       version: Number(row.version),
     };
   }
@@ -543,6 +588,46 @@ export class SqliteStore implements Store {
   }
 
   /** By token alone: the personal link names no organisation (see Store.findConsentRequestByTokenHash). */
+  async createFamilyRequest(input: { request: ConsentRequestRecord; event: EventRecord; message: OutboxMessage; form: FormSnapshot; primaryEvent: EventRecord; openStatuses: readonly ConsentStatus[] }): Promise<boolean> {
+    const { request } = input;
+    sameOrganisation(request.organisationId, input.event, input.message, input.primaryEvent);
+    const familyId = request.primaryRequestId;
+    if (!familyId || input.primaryEvent.requestId !== familyId) throw new Error('a family request names its first request');
+    return this.db.transaction(() => {
+      if (this.stmts.requestById.get(request.organisationId, familyId) === undefined) return false;
+      const open = this.sql(
+        `SELECT 1 FROM consent_requests WHERE organisation_id = ? AND primary_request_id = ? AND signer_slot = 'second-guardian'
+           AND status IN (SELECT value FROM json_each(?)) LIMIT 1`,
+      ).get(request.organisationId, familyId, JSON.stringify(input.openStatuses));
+      if (open !== undefined) return false;
+      this.insertRequest(input);
+      this.insertEvent(input.primaryEvent);
+      return true;
+    }).immediate();
+  }
+
+  async listFamilyRequests(organisationId: string, familyId: string): Promise<ConsentRequestRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM consent_requests WHERE organisation_id = ? AND (id = ? OR primary_request_id = ?)
+       ORDER BY primary_request_id IS NOT NULL, created_at, rowid`,
+    ).all(organisationId, familyId, familyId) as Row[];
+    return rows.map((r) => this.toRequest(r));
+  }
+
+  async listFamilySigners(organisationId: string, familyIds: readonly string[]): Promise<FamilySigner[]> {
+    if (familyIds.length === 0) return [];
+    const ids = JSON.stringify([...new Set(familyIds)]);
+    const rows = this.sql(
+      `SELECT id, primary_request_id, signer_slot, authority, status, decided_at, created_at FROM consent_requests
+       WHERE organisation_id = ? AND (id IN (SELECT value FROM json_each(?)) OR primary_request_id IN (SELECT value FROM json_each(?)))
+       ORDER BY COALESCE(primary_request_id, id), primary_request_id IS NOT NULL, created_at, rowid`,
+    ).all(organisationId, ids, ids) as Row[];
+    return rows.map((r) => ({
+      familyId: String(r.primary_request_id ?? r.id), requestId: String(r.id), signerSlot: r.signer_slot as SignerSlot,
+      authority: (r.authority as ParentalAuthority | null) ?? null, status: r.status as ConsentStatus, decidedAt: dateOrNull(r.decided_at), createdAt: date(r.created_at),
+    }));
+  }
+
   async findConsentRequestByTokenHash(tokenHash: string): Promise<ConsentRequestRecord | null> {
     const row = this.stmts.requestByToken.get(tokenHash) as Row | undefined;
     return row ? this.toRequest(row) : null;
@@ -647,25 +732,28 @@ export class SqliteStore implements Store {
   private applyDecision(input: DecideInput): boolean {
     const c = this.cipher;
     sameOrganisation(input.organisationId, input.event, input.document, input.confirmation);
-    const row = this.sql('SELECT status, organisation_id, subject_reference, form_id FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
+    const row = this.sql('SELECT status, organisation_id, subject_reference, form_id, primary_request_id, signer_slot FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
     if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
     const sig = input.signature;
     const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
     const validUntil = input.validUntil ? iso(input.validUntil) : null;
     this.sql(
         `UPDATE consent_requests SET status = ?, updated_at = ?, version = version + 1, decided_at = ?, decisions = ?, signer_name_enc = ?,
-           signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ?, valid_until = ? WHERE organisation_id = ? AND id = ?`,
+           signature_kind = ?, signature_enc = ?, opened_at = COALESCE(opened_at, ?), seal_state = ?, valid_until = ?, authority = ? WHERE organisation_id = ? AND id = ?`,
       )
       .run(input.status, iso(input.at), iso(input.at), JSON.stringify(input.decisions), c.encrypt(input.signerName, C.signerName),
-        sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, validUntil, input.organisationId, input.requestId);
+        sig?.kind ?? null, sigBlob, iso(input.at), input.sealState ?? null, validUntil, input.authority ?? null, input.organisationId, input.requestId);
     const insertDecision = this.sql(
-      'INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, valid_until,
+         family_id, signer_slot, authority, needs_all_guardians) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const familyId = (row.primary_request_id as string | null) ?? input.requestId;
     for (const d of input.decisions) {
       insertDecision.run(input.requestId, row.organisation_id, row.subject_reference, row.form_id, d.purposeId, d.granted ? 1 : 0,
-        input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at), validUntil);
+        input.requiredPurposes.includes(d.purposeId) ? 1 : 0, iso(input.at), validUntil,
+        familyId, row.signer_slot, input.authority ?? null, input.needsAllGuardians?.includes(d.purposeId) ? 1 : 0);
     }
-    this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
+    this.refreshSubjectStatus(String(row.organisation_id), String(row.subject_reference));
     this.sql("UPDATE outbox SET state = 'dropped', lease_until = NULL WHERE organisation_id = ? AND request_id = ? AND state = 'queued'").run(input.organisationId, input.requestId);
     // The record carries the request's seal state.
     this.insertDocument({ ...input.document, sealState: input.document.sealState ?? input.sealState ?? null });
@@ -723,10 +811,15 @@ export class SqliteStore implements Store {
         .map((d) => ({ purposeId: String(d.purpose_id), granted: Number(d.granted) === 1, subjectReference: String(d.subject_reference), required: Number(d.required) === 1, validUntil: (d.valid_until as string | null) ?? null }));
       const projection = r
         ? (this.sql(
-            `SELECT json_extract(j.value, '$[2]') AS purpose_id, json_extract(j.value, '$[3]') AS granted, json_extract(j.value, '$[4]') AS required, json_extract(j.value, '$[6]') AS valid_until
+            `SELECT json_extract(j.value, '$[2]') AS purpose_id, json_extract(j.value, '$[3]') AS granted, json_extract(j.value, '$[4]') AS required, json_extract(j.value, '$[6]') AS valid_until,
+                    EXISTS (SELECT 1 FROM decisions d WHERE d.organisation_id = s.organisation_id AND d.subject_reference = s.subject_reference AND d.family_id = ?
+                              AND d.request_id <> ? AND d.form_id = json_extract(j.value, '$[1]') AND d.purpose_id = json_extract(j.value, '$[2]')) AS family
              FROM subject_status s, json_each(s.current_decisions) j
              WHERE s.organisation_id = ? AND s.subject_reference = ? AND json_extract(j.value, '$[0]') = ?`,
-          ).all(r.organisation_id, r.subject_reference, requestId) as Row[]).map((p) => ({ purposeId: String(p.purpose_id), granted: Number(p.granted) === 1, required: Number(p.required) === 1, validUntil: (p.valid_until as string | null) ?? null }))
+          ).all(requestId, requestId, r.organisation_id, r.subject_reference, requestId) as Row[]).map((p) => ({
+            purposeId: String(p.purpose_id), granted: Number(p.granted) === 1, required: Number(p.required) === 1, validUntil: (p.valid_until as string | null) ?? null,
+            ...(Number(p.family) === 1 ? { family: true } : {}),
+          }))
         : [];
       return {
         requestId,
@@ -849,12 +942,12 @@ export class SqliteStore implements Store {
       // A later "not granted" row per withdrawn purpose: the status API takes the latest row, and
       // the rows of the original decision stay as they were.
       const insert = this.sql(
-        `INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at)
-         SELECT request_id, organisation_id, subject_reference, form_id, purpose_id, 0, required, ? FROM decisions
+        `INSERT INTO decisions (request_id, organisation_id, subject_reference, form_id, purpose_id, granted, required, decided_at, family_id, signer_slot, authority, needs_all_guardians)
+         SELECT request_id, organisation_id, subject_reference, form_id, purpose_id, 0, required, ?, family_id, signer_slot, authority, needs_all_guardians FROM decisions
          WHERE organisation_id = ? AND request_id = ? AND purpose_id = ? ORDER BY decided_at DESC LIMIT 1`,
       );
       for (const purposeId of input.withdrawn) insert.run(iso(input.at), input.organisationId, input.requestId, purposeId);
-      this.stmts.refreshSubjectStatus.run({ org: row.organisation_id, ref: row.subject_reference });
+      this.refreshSubjectStatus(String(row.organisation_id), String(row.subject_reference));
       this.insertDocument(input.document);
       this.insertEvent(input.event);
       if (input.confirmation) this.queueWithInviteLink(input.requestId, input.confirmation);
@@ -869,6 +962,12 @@ export class SqliteStore implements Store {
     if (link === undefined) return;
     this.sql('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(m.id, m.requestId, m.organisationId, m.kind, m.channel, link, m.attempts, iso(m.dueAt), iso(m.createdAt));
+  }
+
+  /** Issue 12: the subject's projection from all its decision rows, by the one rule in consent/family-consent.ts; in the caller's transaction. */
+  private refreshSubjectStatus(organisationId: string, subjectReference: string): void {
+    const rows = (this.stmts.subjectDecisionRows.all(organisationId, subjectReference) as Row[]).map(toStoredDecisionRow);
+    this.stmts.writeSubjectStatus.run(organisationId, subjectReference, serialiseProjection(projectSubjectDecisions(rows)));
   }
 
   async currentDecisions(organisationId: string, subjectReference: string): Promise<SubjectDecisionRow[]> {
@@ -898,8 +997,7 @@ export class SqliteStore implements Store {
     return this.db.transaction((): StatusProjectionRows => {
       const json = this.stmts.currentDecisions.get(organisationId, subjectReference) as string | undefined;
       const stored = json === undefined ? null : parseProjection(json);
-      const rows = (this.sql('SELECT request_id, form_id, purpose_id, granted, required, decided_at, valid_until FROM decisions WHERE organisation_id = ? AND subject_reference = ? ORDER BY seq').all(organisationId, subjectReference) as Row[])
-        .map((r) => ({ requestId: String(r.request_id), formId: String(r.form_id), purposeId: String(r.purpose_id), granted: Number(r.granted) === 1, required: Number(r.required) === 1, since: String(r.decided_at), validUntil: (r.valid_until as string | null) ?? null }));
+      const rows = (this.stmts.subjectDecisionRows.all(organisationId, subjectReference) as Row[]).map(toStoredDecisionRow);
       return { organisationId, subjectReference, stored, rows };
     })();
   }
