@@ -285,7 +285,6 @@ function signerRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.subjectFirstName[input.signerRole], value: input.subjectFirstName },
   ];
   if (input.signerRole === 'guardian' && input.subjectDateOfBirth) rows.push({ label: labels.dateOfBirth, value: formatIsoDate(input.subjectDateOfBirth, labels) });
-  rows.push(...familyRows(input, labels));
   return rows;
 }
 
@@ -362,6 +361,7 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.requestId, value: input.requestId },
     { label: labels.recordedVia, value: signedViaText(input, labels) },
     ...nameMatchRows(input, labels),
+    ...familyRows(input, labels),
   ];
 }
 
