@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { inviteSecondGuardian } from '../../src/consent/second-guardian';
 import { binary } from '../helpers/http';
 import { flat, popplerTest, textOf } from '../helpers/pdf-tools';
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
@@ -197,6 +198,20 @@ describe('both parents on the signing pages (issue 12)', () => {
     expect(refused.status).toBe(409);
     expect(visibleText(refused.text)).toContain('De andere ouder is al uitgenodigd. Een nieuwe link kan alleen Demo sturen.');
     expect(await familyIds(id)).toHaveLength(2);
+  });
+
+  test('when the invite after signing is refused (the organisation invited the other parent meanwhile), then the decision stays recorded and the done page says the other parent is invited', async () => {
+    const { id, link, post } = await photoLink();
+    const { container } = app;
+    const deps = { store: container.store, forms: container.forms, tokens: container.tokens, clock: container.clock, publicBaseUrl: container.config.publicBaseUrl, defaultExpiryDays: container.config.defaultExpiryDays, reminderDefaults: container.config.reminders };
+    await inviteSecondGuardian(deps, app.organisationId, id, 'system', { recipient: { name: 'Bas de Vries', channel: 'email', email: 'bas.devries@example.nl' } });
+    const res = await post({ ...SIGN, authority: 'joint', second_name: 'Bas de Vries', second_channel: 'email', second_email: 'bas.werk@example.nl' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`${link}?invite=failed`);
+    expect((await record(id))!.status).toBe('signed');
+    expect(await familyIds(id)).toHaveLength(2);
+    const done = visibleText((await app.http.get(res.headers.location as string)).text);
+    expect(done).toContain('De andere ouder: uitgenodigd, nog geen antwoord');
   });
 
   test('when a guardian with sole authority has signed, then the done page shows nothing about another parent and the invite route is refused', async () => {
