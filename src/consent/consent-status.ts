@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock';
-import type { Store, SubjectDecisionRow } from '../storage/store';
+import type { SignerSlot, Store, SubjectDecisionRow } from '../storage/store';
 
 export interface PurposeStatus {
   formId: string;
@@ -12,6 +12,8 @@ export interface PurposeStatus {
   validUntil: string | null;
   /** The latest decision granted this purpose, but its validity has ended: ask again. */
   lapsed: boolean;
+  /** Issue 12: the guardians still to answer before this purpose can be granted (joint authority); [] when none. */
+  waitingFor: SignerSlot[];
 }
 
 export interface SubjectConsent {
@@ -35,7 +37,7 @@ export function summariseDecisions(subjectReference: string, current: SubjectDec
     const lapsed = validUntil !== null && validUntil <= nowIso;
     const granted = row.granted && !lapsed;
     if (row.required && granted) mayRegister = true;
-    return { formId: row.formId, purposeId: row.purposeId, granted, since: row.since, requestId: row.requestId, validUntil, lapsed };
+    return { formId: row.formId, purposeId: row.purposeId, granted, since: row.since, requestId: row.requestId, validUntil, lapsed, waitingFor: row.waitingFor ?? [] };
   });
   return { subjectReference, purposes, mayRegister };
 }

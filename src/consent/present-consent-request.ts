@@ -1,4 +1,4 @@
-import type { ConsentRequestRecord, DocumentSealState, StoredSealState } from '../storage/store';
+import type { ConsentRequestRecord, DocumentSealState, FamilySigner, SignerSlot, StoredSealState } from '../storage/store';
 
 /**
  * `sealState` in the API: `timestamped`, `no_timestamp_authority` (TSA_URL not set),
@@ -14,12 +14,27 @@ export function presentDocumentSealState(state: DocumentSealState | null | undef
   return state === 'timestamp_added_later' ? state : SEAL_STATES[state];
 }
 
+/** Issue 12: the request's place in its family; records from before issue 12 follow from the signer role. */
+export function signerSlotOf(r: Pick<ConsentRequestRecord, 'signerSlot' | 'signerRole'>): SignerSlot {
+  return r.signerSlot ?? (r.signerRole === 'participant' ? 'participant' : 'guardian');
+}
+
+/** Issue 12: the signers of the request's family as the API lists them; without `family` rows, the request alone. */
+function presentSigners(r: ConsentRequestRecord, family: readonly FamilySigner[] | undefined) {
+  const familyId = r.primaryRequestId ?? r.id;
+  const own = family?.filter((s) => s.familyId === familyId) ?? [];
+  const signers: Pick<FamilySigner, 'requestId' | 'signerSlot' | 'authority' | 'status' | 'decidedAt'>[] =
+    own.length > 0 ? own : [{ requestId: r.id, signerSlot: signerSlotOf(r), authority: r.authority ?? null, status: r.status, decidedAt: r.decidedAt }];
+  return signers.map((s) => ({ requestId: s.requestId, role: s.signerSlot, authority: s.authority, status: s.status, decidedAt: s.decidedAt?.toISOString() ?? null }));
+}
+
 /**
  * The API shape of a consent request (API.md): the subject's and recipient's names and contact
  * details never leave after creation. `requestedBy` (the organisation's own youth worker, given by
- * the caller) is returned until the privacy sweep erases it.
+ * the caller) is returned until the privacy sweep erases it. `family`: the signers of the
+ * request's family (store.listFamilySigners; one read per page), else the request lists itself.
  */
-export function presentConsentRequest(r: ConsentRequestRecord) {
+export function presentConsentRequest(r: ConsentRequestRecord, family?: readonly FamilySigner[]) {
   return {
     id: r.id,
     formId: r.formId,
@@ -45,6 +60,9 @@ export function presentConsentRequest(r: ConsentRequestRecord) {
     failureReason: r.failureReason,
     sealState: r.sealState ? SEAL_STATES[r.sealState] : null,
     requestedBy: r.requestedBy ?? null,
+    signerSlot: signerSlotOf(r),
+    primaryRequestId: r.primaryRequestId ?? null,
+    signers: presentSigners(r, family),
   };
 }
 export type ConsentRequestView = ReturnType<typeof presentConsentRequest>;

@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 import { smsSendableAt } from '../delivery/quiet-hours';
 import { newId } from '../shared/ids';
-import type { Channel, ConsentRequestRecord } from '../storage/store';
+import type { Channel, ConsentRequestRecord, FamilySigner } from '../storage/store';
 import { maskAddress } from './contact-address';
 import type { Language } from './form-types';
 import { formFromSnapshot } from './form-snapshot';
@@ -44,8 +44,21 @@ export function resolveSecondGuardianRecipient(primary: ConsentRequestRecord, re
   return { name, channel: recipient.channel, address, maskedAddress: maskAddress(recipient.channel, address) };
 }
 
+/**
+ * Whether a second guardian can be invited on this request now (for pages that offer it): a first
+ * guardian's request, not cancelled, expired or failed, and no second guardian's request of the
+ * family (`family`, from familyOf) still open. inviteSecondGuardian checks the same and more.
+ */
+export function canInviteSecondGuardian(request: ConsentRequestRecord, family: readonly ConsentRequestRecord[]): boolean {
+  return isFirstGuardian(request) && !CLOSED.includes(request.status) && !family.some((r) => r.signerSlot === 'second-guardian' && OPEN_STATUSES.includes(r.status));
+}
+
+function isFirstGuardian(r: ConsentRequestRecord): boolean {
+  return r.signerRole === 'guardian' && (r.signerSlot ?? 'guardian') === 'guardian' && !r.primaryRequestId;
+}
+
 function assertCanInvite(primary: ConsentRequestRecord): void {
-  if (primary.signerRole !== 'guardian' || (primary.signerSlot ?? 'guardian') !== 'guardian' || primary.primaryRequestId) {
+  if (!isFirstGuardian(primary)) {
     throw new AppError('conflict', 'Only the request of the first parent or guardian can invite a second parent or guardian.');
   }
   if (CLOSED.includes(primary.status)) throw new AppError('conflict', `The request is ${primary.status}; it can no longer invite a second parent or guardian.`);
@@ -174,4 +187,9 @@ export async function familyOf(deps: Pick<RequestConsentDeps, 'store'>, organisa
   const request = await deps.store.getConsentRequest(organisationId, requestId);
   if (!request) throw new AppError('not_found', 'There is no consent request with this id.');
   return deps.store.listFamilyRequests(organisationId, request.primaryRequestId ?? request.id);
+}
+
+/** The signers of the families of these requests of one organisation, in one store read (for a page of resources). */
+export async function familySignersOf(deps: Pick<RequestConsentDeps, 'store'>, organisationId: string, requests: readonly ConsentRequestRecord[]): Promise<FamilySigner[]> {
+  return deps.store.listFamilySigners(organisationId, requests.map((r) => r.primaryRequestId ?? r.id));
 }

@@ -76,17 +76,20 @@ export interface RequestDetail {
   canRecordPaper: boolean;
   /** The form's purposes, for the paper form's choices. */
   purposes: { id: string; label: { nl: string; en: string } }[];
+  /** Issue 12: the requests of its family (both parents), the first guardian's first. */
+  family: ConsentRequestRecord[];
 }
 
 /** A request of the staff member's organisation with its events and documents; 404 for any other. Logged. */
 export async function requestDetail(deps: RequestViewDeps, staff: StaffPrincipal, requestId: string): Promise<RequestDetail> {
   const request = await deps.store.getConsentRequest(staff.organisationId, requestId);
   if (!request) throw new AppError('not_found', 'There is no consent request with this id.');
-  const [events, documents, snapshot, title] = await Promise.all([
+  const [events, documents, snapshot, title, family] = await Promise.all([
     deps.store.listEvents(staff.organisationId, request.id),
     listConsentDocuments(deps, staff.organisationId, request.id),
     deps.store.getFormSnapshot(request.formId, request.formVersion),
     formTitles(deps, staff.organisationId),
+    deps.store.listFamilyRequests(staff.organisationId, request.primaryRequestId ?? request.id),
   ]);
   await recordAccess(deps, staff, { action: 'request.view', requestId: request.id });
   const form = snapshot ? (JSON.parse(snapshot.content) as { title?: { nl: string; en: string }; purposes?: { id: string; label: { nl: string; en: string } }[] }) : null;
@@ -101,6 +104,7 @@ export async function requestDetail(deps: RequestViewDeps, staff: StaffPrincipal
     canCancel: open,
     canRecordPaper: open,
     purposes: (form?.purposes ?? []).map((p) => ({ id: p.id, label: p.label })),
+    family,
   };
 }
 

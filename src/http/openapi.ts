@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { createConsentRequestBody, listQuery } from './routes/consent-requests/schema';
+import { createConsentRequestBody, listQuery, secondGuardianBody } from './routes/consent-requests/schema';
 
 /**
  * The machine-readable contract, generated from the same zod schemas that validate requests, so
@@ -39,6 +39,18 @@ export function buildOpenApi(serverUrl: string): object {
       },
       '/api/v1/consent-requests/{id}': { get: { summary: 'Get a consent request', parameters: [idParam], responses: { '200': { description: 'The request', ...json(ref('ConsentRequest')) }, ...errors } } },
       '/api/v1/consent-requests/{id}/events': { get: { summary: 'Audit trail', parameters: [idParam], responses: { '200': { description: 'Events, oldest first', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('Event') } } }) }, ...errors } } },
+      '/api/v1/consent-requests/{id}/second-guardian': {
+        post: {
+          summary: 'Invite the second parent or guardian (joint parental authority): their own request for the same subject and form version, linked to this one',
+          parameters: [idParam, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+          requestBody: { required: true, ...json(z.toJSONSchema(secondGuardianBody, { io: 'input' })) },
+          responses: {
+            '201': { description: 'Created; the message is queued. Location names the new request', ...json(ref('ConsentRequest')) },
+            '409': problemResponse('Not a first guardian’s request, cancelled/expired/failed, the child is 16 or older now, or a second guardian’s request is still open'),
+            ...errors,
+          },
+        },
+      },
       '/api/v1/consent-requests/{id}/cancel': { post: { summary: 'Cancel; the link stops at once', parameters: [idParam], responses: { '200': { description: 'Cancelled', ...json(ref('ConsentRequest')) }, '409': problemResponse('Not open any more'), ...errors } } },
       '/api/v1/consent-requests/{id}/document': { get: { summary: 'Signed evidence PDF', parameters: [idParam], responses: { '200': { description: 'PDF', content: { 'application/pdf': {} } }, '409': problemResponse('Not decided yet'), ...errors } } },
       '/api/v1/consent-requests/{id}/documents': { get: { summary: 'Every stored document of the request, oldest first, without content', parameters: [idParam], responses: { '200': { description: 'Documents', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('ConsentDocument') } } }) }, ...errors } } },
@@ -74,6 +86,20 @@ export function buildOpenApi(serverUrl: string): object {
             sealState: { enum: ['timestamped', 'no_timestamp_authority', 'timestamp_pending', null], description: 'The time-stamp of the record: null before there is a record; timestamp_pending while the TSA failed (retried every 5 minutes).' },
             validUntil: { type: ['string', 'null'], format: 'date-time', description: 'For a signed request: when its consent stops counting.' },
             requestedBy: { type: ['object', 'null'], properties: { name: { type: 'string' }, role: { type: ['string', 'null'] } }, description: 'The youth worker who asked, as given when creating (cleaned); null when not given or erased.' },
+            signerSlot: { enum: ['guardian', 'second-guardian', 'participant'], description: 'The signer’s place in the family: the first guardian asked, the second guardian (joint parental authority), or the participant (16+).' },
+            primaryRequestId: { type: ['string', 'null'], description: 'For a second guardian’s request: the first guardian’s request (the family id); null otherwise.' },
+            signers: {
+              type: 'array',
+              description: 'Every request of the family, the first guardian’s first; a one-person family lists itself.',
+              items: {
+                type: 'object',
+                properties: {
+                  requestId: { type: 'string' }, role: { enum: ['guardian', 'second-guardian', 'participant'] },
+                  authority: { enum: ['sole', 'joint', null], description: 'What the guardian declared when deciding; null before deciding, for a participant, or when not asked.' },
+                  status: { type: 'string' }, decidedAt: { type: ['string', 'null'], format: 'date-time' },
+                },
+              },
+            },
           },
         },
         ConsentDocument: {
@@ -100,6 +126,7 @@ export function buildOpenApi(serverUrl: string): object {
                   requestId: { type: 'string' },
                   validUntil: { type: ['string', 'null'], format: 'date-time', description: 'When a grant stops counting (exclusive): 00:00 Europe/Amsterdam after its last day. Null for a no, a withdrawal, or a decision recorded without an end.' },
                   lapsed: { type: 'boolean', description: 'The latest decision granted the purpose but validUntil has passed; granted is then false.' },
+                  waitingFor: { type: 'array', items: { enum: ['guardian', 'second-guardian'] }, description: 'Joint parental authority and a purpose that needs both guardians: who has still to answer before it can be granted; [] when nobody.' },
                 },
               },
             },

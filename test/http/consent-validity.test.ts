@@ -35,7 +35,7 @@ describe('consent validity (today is 2026-11-22 10:00 UTC)', () => {
     const validUntil = '2027-11-22T23:00:00.000Z';
     const now = await status('REG-1042');
     expect(now.mayRegister).toBe(true);
-    expect(registratie(now)).toEqual({ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil, lapsed: false });
+    expect(registratie(now)).toEqual({ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil, lapsed: false, waitingFor: [] });
     expect(now.purposes.find((p: { purposeId: string }) => p.purposeId === 'contact-ouder')).toMatchObject({ granted: false, validUntil: null, lapsed: false });
     expect((await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body.validUntil).toBe(validUntil);
 

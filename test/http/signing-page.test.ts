@@ -61,7 +61,7 @@ describe('signing page', () => {
     expect(got.body.signedAt).toBe('2026-11-22T10:00:00.000Z');
     const status = await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.apiKey));
     expect(status.body.mayRegister).toBe(true);
-    expect(status.body.purposes).toEqual(expect.arrayContaining([{ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil: '2027-11-22T23:00:00.000Z', lapsed: false }]));
+    expect(status.body.purposes).toEqual(expect.arrayContaining([{ formId: 'activiteit-onder-16', purposeId: 'registratie', granted: true, since: '2026-11-22T10:00:00.000Z', requestId: id, validUntil: '2027-11-22T23:00:00.000Z', lapsed: false, waitingFor: [] }]));
     const doc = await app.http.get(`/api/v1/consent-requests/${id}/document`).set(auth(app.apiKey)).buffer(true).parse(binary);
     expect(doc.status).toBe(200);
     expect(doc.headers['content-type']).toBe('application/pdf');

@@ -5,6 +5,7 @@ import { accessLogPages } from './access-log-pages';
 import { adminPages } from './admin-pages';
 import { authPages } from './auth-pages';
 import { bulkPages } from './bulk-pages';
+import { familyPages } from './family-pages';
 import { requestPages } from './request-pages';
 
 /**
@@ -21,6 +22,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   const router = Router({ caseSensitive: true, strict: false });
   router.use(authPages(deps));
   router.use(requestPages(deps));
+  router.use(familyPages(deps));
   router.use(bulkPages(deps));
   router.use(adminPages(deps));
   router.use(accessLogPages(deps));

@@ -17,6 +17,7 @@ import type { StoredEvent } from '../../storage/store';
 import { readMultipart, UploadTooLarge } from '../middleware/multipart';
 import { createConsentRequestBody } from '../routes/consent-requests/schema';
 import type { DashboardDeps } from './index';
+import { familyPanel, type SecondGuardianValues } from './family-pages';
 
 /** A field error as the dashboard's pages show it: the field's id, a message key, the field's label key. */
 interface PageError {
@@ -52,7 +53,7 @@ function pageModel(req: Request, res: Response, nav: 'overview' | 'new', extra: 
   return { layout: 'dashboard', lang: staff.language, ...langSwitch(req, staff.language), staff, organisationName: res.locals.organisationName, nav, ...extra };
 }
 
-function sendPage(deps: DashboardDeps, res: Response, page: string, model: Record<string, unknown>, status = 200): void {
+export function sendPage(deps: DashboardDeps, res: Response, page: string, model: Record<string, unknown>, status = 200): void {
   res.status(status).setHeader('Cache-Control', 'no-store');
   res.type('html').send(deps.views.render(page, model));
 }
@@ -210,7 +211,7 @@ interface PaperValues {
   purposes: Record<string, string>;
 }
 
-function detailModel(req: Request, res: Response, d: RequestDetail, extra: { notice?: string; problem?: string; errors?: PageError[]; paper?: PaperValues } = {}): Record<string, unknown> {
+export function detailModel(req: Request, res: Response, d: RequestDetail, extra: { notice?: string; problem?: string; errors?: PageError[]; paper?: PaperValues; secondGuardian?: SecondGuardianValues } = {}): Record<string, unknown> {
   const staff = staffOf(res);
   const r = d.request;
   return pageModel(req, res, 'overview', {
@@ -224,6 +225,7 @@ function detailModel(req: Request, res: Response, d: RequestDetail, extra: { not
     documents: d.documents.map((doc: ConsentDocument) => ({ id: doc.id, kindKey: `dash.requests.detail.documentKind.${doc.kind}`, version: doc.version, createdAt: doc.createdAt })),
     purposes: d.purposes.map((p) => ({ id: p.id, label: p.label[staff.language], value: extra.paper?.purposes[p.id] ?? '' })),
     paper: extra.paper ?? { signedBy: '', signedOn: '', purposes: {} },
+    family: familyPanel(r, d.family, extra.secondGuardian),
     notice: extra.notice,
     problem: extra.problem,
     errors: extra.errors && extra.errors.length > 0 ? extra.errors : undefined,
@@ -235,6 +237,7 @@ const NOTICES: Record<string, string> = {
   reminded: 'dash.requests.detail.reminded',
   cancelled: 'dash.requests.detail.cancelled',
   paper: 'dash.requests.detail.paperRecorded',
+  secondGuardian: 'familyDash.invited',
 };
 
 const PAPER_LABELS: Record<string, string> = { signedBy: 'dash.requests.detail.signedBy', signedOn: 'dash.requests.detail.signedOn', file: 'dash.requests.detail.file' };

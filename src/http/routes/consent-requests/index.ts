@@ -7,12 +7,13 @@ import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../con
 import { remindConsent } from '../../../consent/remind-consent';
 import { readMultipart } from '../../middleware/multipart';
 import { requestConsent, type RequestConsentDeps } from '../../../consent/request-consent';
+import { familySignersOf, inviteSecondGuardian } from '../../../consent/second-guardian';
 import { AppError } from '../../../errors';
-import type { DocumentRecord } from '../../../storage/store';
+import type { ConsentRequestRecord, DocumentRecord } from '../../../storage/store';
 import { authOf } from '../../middleware/auth';
 import { idempotency } from '../../middleware/idempotency';
 import { validate } from '../../middleware/validate';
-import { createConsentRequestBody, documentParams, idParams, listQuery, type CreateConsentRequestBody } from './schema';
+import { createConsentRequestBody, documentParams, idParams, listQuery, secondGuardianBody, type CreateConsentRequestBody, type SecondGuardianBody } from './schema';
 import type { z } from 'zod';
 
 const decodeCursor = (cursor: string | undefined): string | null => {
@@ -46,6 +47,8 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
     return request;
   };
   const actor = (locals: Record<string, unknown>) => `api:${authOf(locals).keyId}`;
+  // Issue 12: a resource lists its family's signers: one store read per response (or per page).
+  const present = async (organisationId: string, request: ConsentRequestRecord) => presentConsentRequest(request, await familySignersOf(deps, organisationId, [request]));
 
   router.post('/', idempotency(store, deps.clock), validate('body', createConsentRequestBody), async (_req, res) => {
     const body = res.locals.body as CreateConsentRequestBody;
@@ -55,12 +58,15 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
 
   router.get('/', validate('query', listQuery), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof listQuery>;
-    const page = await store.listConsentRequests(authOf(res.locals).organisationId, q, q.limit, decodeCursor(q.cursor));
-    res.json({ data: page.items.map(presentConsentRequest), nextCursor: encodeCursor(page.nextCursor) });
+    const { organisationId } = authOf(res.locals);
+    const page = await store.listConsentRequests(organisationId, q, q.limit, decodeCursor(q.cursor));
+    const signers = await familySignersOf(deps, organisationId, page.items);
+    res.json({ data: page.items.map((r) => presentConsentRequest(r, signers)), nextCursor: encodeCursor(page.nextCursor) });
   });
 
   router.get('/:id', validate('params', idParams), async (req, res) => {
-    res.json(presentConsentRequest(await find(authOf(res.locals).organisationId, req.params.id as string)));
+    const { organisationId } = authOf(res.locals);
+    res.json(await present(organisationId, await find(organisationId, req.params.id as string)));
   });
 
   router.get('/:id/events', validate('params', idParams), async (req, res) => {
@@ -71,8 +77,9 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
   });
 
   router.post('/:id/cancel', validate('params', idParams), async (req, res) => {
-    const cancelled = await cancelConsent(deps, authOf(res.locals).organisationId, req.params.id as string, actor(res.locals));
-    res.json(presentConsentRequest(cancelled));
+    const { organisationId } = authOf(res.locals);
+    const cancelled = await cancelConsent(deps, organisationId, req.params.id as string, actor(res.locals));
+    res.json(await present(organisationId, cancelled));
   });
 
   router.get('/:id/document', validate('params', idParams), async (req, res) => {
@@ -84,8 +91,9 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
   });
 
   router.post('/:id/remind', validate('params', idParams), async (req, res) => {
-    const request = await remindConsent(deps, authOf(res.locals).organisationId, req.params.id as string, actor(res.locals));
-    res.status(202).json(presentConsentRequest(request));
+    const { organisationId } = authOf(res.locals);
+    const request = await remindConsent(deps, organisationId, req.params.id as string, actor(res.locals));
+    res.status(202).json(await present(organisationId, request));
   });
 
   router.post('/:id/paper', validate('params', idParams), idempotency(store, deps.clock), async (req, res) => {
@@ -93,7 +101,15 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
     await find(organisationId, req.params.id as string);
     const body = await readMultipart(req, { maxFileBytes: MAX_SCAN_BYTES, fileField: 'file' });
     const recorded = await recordPaperConsent(deps, organisationId, actor(res.locals), { requestId: req.params.id as string }, { ...body.fields, file: body.file }, authOf(res.locals).keyName);
-    res.json(presentConsentRequest(recorded));
+    res.json(await present(organisationId, recorded));
+  });
+
+  // Issue 12: the second guardian's own request, linked to this (first guardian's) request.
+  router.post('/:id/second-guardian', validate('params', idParams), idempotency(store, deps.clock), validate('body', secondGuardianBody), async (req, res) => {
+    const { organisationId } = authOf(res.locals);
+    const body = res.locals.body as SecondGuardianBody;
+    const created = await inviteSecondGuardian(deps, organisationId, req.params.id as string, actor(res.locals), body, { origin: 'caller' });
+    res.status(201).location(`/api/v1/consent-requests/${created.id}`).json(await present(organisationId, created));
   });
 
   router.get('/:id/documents', validate('params', idParams), async (req, res) => {

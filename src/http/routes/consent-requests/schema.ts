@@ -89,6 +89,10 @@ export const createConsentRequestBody = z
   .strict();
 export type CreateConsentRequestBody = z.infer<typeof createConsentRequestBody>;
 
+/** Issue 12: POST /consent-requests/{id}/second-guardian: the second guardian, as a create's recipient. */
+export const secondGuardianBody = z.object({ recipient: createConsentRequestBody.shape.recipient }).strict();
+export type SecondGuardianBody = z.infer<typeof secondGuardianBody>;
+
 export const listQuery = z
   .object({
     subjectReference: subjectReference.optional(),
