@@ -79,11 +79,14 @@ describe('both parents on the signing pages (issue 12)', () => {
     expect((await record(id))!.status).toBe('opened');
   });
 
-  test('when a guardian declines without declaring parental authority, then the decline is recorded (declining stays simple)', async () => {
+  test('when a guardian declines without declaring parental authority, then the decline is recorded (declining stays simple); a declaration given is recorded too', async () => {
     const { id, post } = await photoLink();
     const res = await post({ action: 'decline', signerName: '' });
     expect(res.status).toBe(303);
-    expect((await record(id))!.status).toBe('declined');
+    expect((await record(id))!).toMatchObject({ status: 'declined', authority: null });
+    const other = await photoLink({ subject: { reference: 'REG-1043', firstName: 'Mo', lastName: 'de Vries', dateOfBirth: '2014-04-02' } });
+    expect((await other.post({ action: 'decline', signerName: '', authority: 'joint' })).status).toBe(303);
+    expect((await record(other.id))!).toMatchObject({ status: 'declined', authority: 'joint' });
   });
 
   popplerTest('when a guardian declares sole authority and signs, then it is recorded in the request, the signed event and the PDF', async () => {
