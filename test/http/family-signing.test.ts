@@ -218,12 +218,14 @@ describe('both parents on the signing pages (issue 12)', () => {
   });
 
   test('when a guardian with sole authority has signed, then the done page shows nothing about another parent and the invite route is refused', async () => {
-    const { link, post } = await photoLink();
+    const { id, link, post } = await photoLink();
     expect((await post({ ...SIGN, authority: 'sole' })).status).toBe(303);
     const done = await app.http.get(link);
     expect(visibleText(done.text)).not.toContain('Wie heeft geantwoord?');
     const res = await post({ second_name: 'Bas', second_channel: 'email', second_email: 'bas.devries@example.nl' }, `${link}/second-guardian`);
     expect(res.status).toBe(409);
+    expect(visibleText(res.text)).toContain('Uitnodigen kan niet meer via deze pagina. Neem contact op met Demo.');
+    expect(await secondOf(id)).toBeNull();
   });
 
   popplerTest('when the second parent opens their link, then a box says why, the other parent\'s details never show, the confirmation is required and authority joint is recorded', async () => {

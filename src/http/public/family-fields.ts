@@ -175,9 +175,10 @@ export function familyDoneModel(
   view: FamilyView | null,
   invite: { action: string; csrfToken: string; fields?: FamilyFields; problems?: { field: string; message: string }[]; failed?: boolean },
 ) {
-  if (!view) return null;
-  const joint = view.slot === 'second-guardian' || request.authority === 'joint' || view.other !== null;
-  if (!joint) return null;
+  const problems = (invite.problems ?? []).map((p) => ({ message: p.message, href: view && mayInvite(request, view) && FIELD_IDS[p.field] ? `#${FIELD_IDS[p.field]}` : null }));
+  const joint = view !== null && (view.slot === 'second-guardian' || request.authority === 'joint' || view.other !== null);
+  // Without a family to show, a refused invite still says why.
+  if (!view || !joint) return problems.length > 0 ? { problems, you: null, other: null, needsBoth: [], invite: null } : null;
   const other = view.other === null ? 'None' : ANSWERED.has(view.other.status) ? 'Answered' : STOPPED.has(view.other.status) ? 'Stopped' : 'Invited';
   const you = request.status === 'signed' ? 'Signed' : request.status === 'declined' ? 'Declined' : request.status === 'withdrawn' ? 'Withdrawn' : null;
   const f = invite.fields ?? { secondName: '', secondEmail: '', secondPhone: '' };
@@ -185,7 +186,7 @@ export function familyDoneModel(
   const shown = mayInvite(request, view);
   return {
     // The summary links each problem to its field of the invite form (when that form is shown).
-    problems: (invite.problems ?? []).map((p) => ({ message: p.message, href: shown && FIELD_IDS[p.field] ? `#${FIELD_IDS[p.field]}` : null })),
+    problems,
     you: you ? `family.done.you${you}` : null,
     other: `family.done.other${other}`,
     needsBoth: form.purposes.filter((p) => p.needsAllGuardians).map((p) => p.label[lang]),

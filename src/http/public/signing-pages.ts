@@ -273,8 +273,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const fields = { ...readFamilyFields(body), authority: 'joint' };
     const again = (status: number, problems: FamilyProblem[]) => html(res, status, 'done', doneModel(req, res, state.request, state.form, lang, undefined, { fields, problems }));
-    if (!checkCsrf(req, body._csrf)) return again(403, [{ field: 'second_guardian', key: 'errors.csrf' }]);
     if (state.kind !== 'done') return res.redirect(303, back);
+    if (!checkCsrf(req, body._csrf)) return again(403, [{ field: 'second_guardian', key: 'errors.csrf' }]);
     const family = familyDone(req, res, state.request, state.form, lang);
     if (!family?.invite) return again(409, [{ field: 'second_guardian', key: 'family.errors.notPossible' }]);
     const checked = checkSecondGuardian(state.request, fields, lang);
