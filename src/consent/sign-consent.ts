@@ -21,6 +21,7 @@ import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
 import { namesMatch } from './name-match';
 import { signerRoleFor } from './request-consent';
 import { consentValidUntil } from './validity';
+import { authorityProblems, familyPdfFacts } from './family-signing';
 
 export interface SignDeps {
   store: Store;
@@ -83,6 +84,8 @@ export async function markOpened(deps: SignDeps, request: ConsentRequestRecord, 
 
 export interface DecisionInput {
   action: 'sign' | 'decline';
+  /** Issue 12: problems the page found in fields of its own (the second parent's contact): nothing is recorded while there are any. */
+  pageProblems?: FieldProblem[];
   answers: Record<string, 'yes' | 'no' | undefined>;
   declarationConfirmed: boolean;
   signerName: string;
@@ -161,6 +164,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const { problems, decisions, signerName } = validate(form, input);
   const drawn = input.action === 'sign' ? await readDrawnSignature(input.signatureDataUrl) : ({ kind: 'none' } as const);
   if (drawn.kind === 'refused') problems.push(drawn.problem);
+  problems.push(...authorityProblems(request, input.action, input.authority), ...(input.pageProblems ?? []));
   if (problems.length > 0) return { ok: false, problems };
   const now = deps.clock.now();
   const status = input.action === 'sign' ? 'signed' : 'declined';
@@ -221,6 +225,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     consentTextSha256: computeConsentTextSha256(form, language, declaration),
     signatureSha256,
     browser: describeBrowser(input.userAgent),
+    family: familyPdfFacts(request, input.authority),
   });
   const sealed = await deps.sealer.seal(pdf, sealInfo(organisation?.name, settings, sealReason(status, language), now));
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');

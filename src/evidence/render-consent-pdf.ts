@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConsentForm, Language, SignerRole } from '../consent/form-types';
+import type { FamilyPdfFacts } from '../consent/family-signing';
 import { browserText, type BrowserFacts } from './browser-summary';
 import {
   actorLabel,
@@ -91,6 +92,8 @@ export interface ConsentPdfInput {
   signatureSha256: string | null;
   /** The signer's browser (null: no user agent), printed in the record's language: "Chrome 126 op Android". */
   browser: BrowserFacts | null;
+  /** Issue 12: the parental authority the guardian declared, and for a second guardian the request they belong to; absent for a participant or older callers. */
+  family?: FamilyPdfFacts;
 }
 
 /**
@@ -285,6 +288,16 @@ function signerRows(page: Page, input: ConsentPdfInput): KeyValue[] {
   return rows;
 }
 
+/** Issue 12: "Ouderlijk gezag: samen met een andere ouder (verklaard door de ondertekenaar)"; for a second guardian also the request they belong to. */
+function familyRows(input: ConsentPdfInput, labels: PdfLabels): KeyValue[] {
+  const family = input.family;
+  if (!family) return [];
+  const { family: words } = labels;
+  const rows: KeyValue[] = [{ label: words.authority, value: family.authority ? `${words[family.authority]} ${words.declaredBy}` : words.notGiven }];
+  if (family.slot === 'second-guardian') rows.push({ label: words.family, value: fill(words.secondGuardian, { requestId: family.primaryRequestId ?? '—' }) });
+  return rows;
+}
+
 const signerColumnWidth = (page: Page, input: ConsentPdfInput) =>
   hasSignature(input) ? page.width - SIGNATURE_BOX.width - SIGNATURE_GUTTER : page.width;
 
@@ -348,6 +361,7 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.requestId, value: input.requestId },
     { label: labels.recordedVia, value: signedViaText(input, labels) },
     ...nameMatchRows(input, labels),
+    ...familyRows(input, labels),
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 
-import { closePhone, describeBrowser, doubleTextSize, horizontalOverflow, launchBrowser, LINK_STATES, LANGS, prepareStates, ROLES, runAxe, startBrowserApp, visitState, WIDTHS, type BrowserApp, type Lang, type LinkState, type PublicState, type Role } from '../helpers/browser';
+import { closePhone, describeBrowser, doubleTextSize, FAMILY_STATES, horizontalOverflow, launchBrowser, LINK_STATES, LANGS, prepareStates, ROLES, runAxe, startBrowserApp, visitState, WIDTHS, type BrowserApp, type Lang, type LinkState, type PublicState, type Role } from '../helpers/browser';
 
 /**
  * Every page state a parent, a participant or anyone holding a PDF can reach, in Dutch and
@@ -11,6 +11,7 @@ type Row = [LinkState | PublicState, Role | null, Lang];
 const rows: Row[] = [
   ...LINK_STATES.flatMap((state) => ROLES.flatMap((role) => LANGS.map((lang): Row => [state, role, lang]))),
   ...LANGS.map((lang): Row => ['role-changed', 'guardian', lang]),
+  ...FAMILY_STATES.flatMap((state) => LANGS.map((lang): Row => [state, 'guardian', lang])),
   ...(['unknown', 'verify', 'verify-result', 'rate-limited'] as const).flatMap((state) => LANGS.map((lang): Row => [state, null, lang])),
 ];
 const table = rows.map(([state, role, lang]) => ({ state, role, lang, who: role ? `a ${role}` : 'anyone' }));

@@ -50,6 +50,7 @@ describeBrowser('from the dashboard to a signed record in Chromium', () => {
       await phone.goto(target.url(link));
       // As a person taps: on the labels "Ja" (the inputs are drawn by CSS under them).
       for (const yes of await phone.locator('label[for^="purpose_"][for$="-yes"]').all()) await yes.click();
+      await phone.locator('label[for="authority-sole"]').click();
       await phone.locator('label[for="declaration"]').click();
       await phone.locator('#signerName').fill('Ans de Vries');
       await Promise.all([phone.waitForURL((url) => url.pathname === link), signButton(phone, 'nl').click()]);

@@ -91,8 +91,10 @@ describeBrowser('signing in Chromium', () => {
       await page.goto(main.url(path));
       const purposes = purposesFor(main.app, role);
       for (const [i, p] of purposes.entries()) await choose(page, p.label[lang], i === 0 ? YES[lang] : NO[lang]);
+      // Issue 12: a guardian declares parental authority; the other parent's fields stay empty.
+      if (role === 'guardian') await page.getByRole('radio', { name: lang === 'nl' ? /^Ik heb alleen het gezag/ : /^I have sole parental authority/ }).check();
       await page.getByRole('checkbox').first().check();
-      await page.getByRole('textbox', { name: lang === 'nl' ? /naam/i : /name/i }).fill(signerNameFor(role));
+      await page.getByRole('textbox', { name: lang === 'nl' ? /voor- en achternaam/i : /first and last name/i }).fill(signerNameFor(role));
       await Promise.all([page.waitForNavigation(), signButton(page, lang).click()]);
       const after = await status(id);
       expect(after.status).toBe('signed');

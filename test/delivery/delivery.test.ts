@@ -51,7 +51,7 @@ describe('delivery through Twilio and SendGrid', () => {
   async function signThrough(link: string) {
     const path = new URL(link).pathname;
     const { page, csrf, cookie } = await openSigningPage(app, path);
-    const form: Record<string, string> = { _csrf: csrf, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' };
+    const form: Record<string, string> = { _csrf: csrf, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' };
     for (const m of page.text.matchAll(/name="(purpose_[a-z0-9-]+)"/g)) form[m[1]!] = 'yes';
     const res = await app.http.post(path).set('Cookie', cookie).type('form').send(form);
     expect(res.status).toBe(303);

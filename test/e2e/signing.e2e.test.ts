@@ -74,6 +74,7 @@ run('signing on a phone (Chromium, 390×844)', () => {
     await expect(page.locator('h1').textContent()).resolves.toContain('kind');
     await page.screenshot({ path: shotPath('signing-page-phone.png') });
     await choose(page, { registratie: 'yes', 'contact-ouder': 'yes', 'gegevens-delen': 'no', 'medische-gegevens': 'no' });
+    await page.check('#authority-sole');
     await page.check('#declaration');
     await page.fill('#signerName', 'Ans de Vries');
     const canvas = page.locator('canvas');

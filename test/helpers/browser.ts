@@ -110,11 +110,11 @@ export async function createLink(app: TestApp, role: Role, lang: Lang, overrides
   return { id: created.body.id as string, path: await deliverAndGetLink(app, created.body.id as string) };
 }
 
-/** Signs over HTTP as the browser would: every purpose granted. */
-async function signOverHttp(app: TestApp, role: Role, path: string): Promise<void> {
+/** Signs over HTTP as the browser would: every purpose granted; a guardian declares sole parental authority unless `family` says otherwise (issue 12). */
+async function signOverHttp(app: TestApp, role: Role, path: string, family: Record<string, string> = { authority: 'sole' }): Promise<void> {
   const { csrf, cookie } = await openSigningPage(app, path);
   const answers = Object.fromEntries(purposesFor(app, role).map((p) => [`purpose_${p.id}`, 'yes']));
-  const res = await app.http.post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: signerNameFor(role), action: 'sign' });
+  const res = await app.http.post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: signerNameFor(role), action: 'sign', ...family });
   if (res.status !== 303) throw new Error(`signing failed: ${res.status}`);
 }
 
@@ -126,7 +126,9 @@ async function postOverHttp(app: TestApp, path: string, target: string, fields: 
 
 /** Every state of a personal link, for one role and language. `errors` is the signing page after an empty submit (see showErrors). */
 export const LINK_STATES = ['signing', 'errors', 'decline-confirm', 'signed', 'withdraw-confirm', 'declined', 'withdrawn-partly', 'withdrawn-fully', 'expired', 'cancelled'] as const;
-export type LinkState = (typeof LINK_STATES)[number] | 'role-changed';
+/** Issue 12, a guardian's only: the second parent's signing page, a joint first parent's done page with the invite form, with the other parent invited, and the second parent's done page. */
+export const FAMILY_STATES = ['second-guardian', 'joint-invite', 'joint-invited', 'second-guardian-done'] as const;
+export type LinkState = (typeof LINK_STATES)[number] | 'role-changed' | (typeof FAMILY_STATES)[number];
 /** Pages without a request behind them: one per language. */
 export const PUBLIC_STATES = ['unknown', 'verify', 'verify-result', 'rate-limited'] as const;
 export type PublicState = (typeof PUBLIC_STATES)[number];
@@ -175,6 +177,7 @@ export async function prepareStates(app: TestApp): Promise<{ paths: Map<string, 
       paths.set(key('cancelled'), cancelled.path);
       // Born on 2010-11-23: 15 when asked, 16 on the day the page is visited.
       if (role === 'guardian') paths.set(key('role-changed'), (await link({ dateOfBirth: '2010-11-23' })).path);
+      if (role === 'guardian') await prepareFamilyStates(app, lang, async () => (await link()).path, (state, path) => paths.set(key(state), path));
     }
   }
   const pdf = await app.http.get(`${paths.get('signed/participant/nl')!}/document`).buffer(true).parse((res, done) => {
@@ -184,6 +187,29 @@ export async function prepareStates(app: TestApp): Promise<{ paths: Map<string, 
   });
   app.clock.set(VISITED_AT);
   return { paths, signedPdf: pdf.body as Buffer };
+}
+
+/** Issue 12: the family states of a guardian's link in `lang` (see FAMILY_STATES). */
+async function prepareFamilyStates(app: TestApp, lang: Lang, link: () => Promise<string>, set: (state: (typeof FAMILY_STATES)[number], path: string) => void): Promise<void> {
+  const invite = (email: string) => ({ authority: 'joint', second_name: 'Bas de Vries', second_channel: 'email', second_email: email });
+  const secondLink = async (first: string) => {
+    const { store } = app.container;
+    const primary = await store.findConsentRequestByTokenHash(app.container.tokens.verify(first.split('/').pop()!)!);
+    const second = (await store.listFamilyRequests(app.organisationId, primary!.id)).find((r) => r.signerSlot === 'second-guardian')!;
+    return deliverAndGetLink(app, second.id);
+  };
+  const jointOnly = await link();
+  await signOverHttp(app, 'guardian', jointOnly, { authority: 'joint' });
+  set('joint-invite', jointOnly);
+  const invited = await link();
+  await signOverHttp(app, 'guardian', invited, invite(`bas.${lang}.open@example.nl`));
+  set('joint-invited', invited);
+  set('second-guardian', await secondLink(invited));
+  const both = await link();
+  await signOverHttp(app, 'guardian', both, invite(`bas.${lang}.signed@example.nl`));
+  const second = await secondLink(both);
+  await signOverHttp(app, 'guardian', second, { authority: 'joint' });
+  set('second-guardian-done', second);
 }
 
 /**
@@ -251,6 +277,10 @@ const EXPECTED_STATUS: Record<LinkState | PublicState, number> = {
   expired: 410,
   cancelled: 410,
   'role-changed': 200,
+  'second-guardian': 200,
+  'joint-invite': 200,
+  'joint-invited': 200,
+  'second-guardian-done': 200,
   unknown: 404,
   verify: 200,
   'verify-result': 200,

@@ -57,7 +57,7 @@ export async function prepareBulkStates(app: TestApp): Promise<{ session: StaffS
     const link = new URL(entry.link).pathname;
     const { csrf, cookie } = await openSigningPage(app, link);
     const signerName = rows[rowNo - 1]!.plan!.recipientName;
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName, action, ...(action === 'decline' ? { confirmDecline: 'yes' } : {}) });
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', authority: 'sole', signerName, action, ...(action === 'decline' ? { confirmDecline: 'yes' } : {}) });
   };
   await sign(1, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'yes' }, 'sign');
   await sign(2, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' }, 'sign');

@@ -12,6 +12,7 @@ export async function createAndSign(app: TestApp, request: Record<string, unknow
   const id = created.body.id as string;
   const link = await deliverAndGetLink(app, id);
   const { csrf, cookie } = await openSigningPage(app, link);
-  const signed = await app.http.post(link).set('Cookie', cookie).set(headers).type('form').send({ _csrf: csrf, ...answers, action: 'sign' });
+  // A guardian declares parental authority (issue 12): sole unless `answers` says otherwise; a participant's is ignored.
+  const signed = await app.http.post(link).set('Cookie', cookie).set(headers).type('form').send({ _csrf: csrf, authority: 'sole', ...answers, action: 'sign' });
   return { id, link, csrf, cookie, signed };
 }

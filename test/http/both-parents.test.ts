@@ -34,12 +34,12 @@ describe('both parents (joint parental authority)', () => {
     expect(res.status).toBe(201);
     return res.body.id as string;
   }
-  /** Signs through the link as a parent does; the page asks nothing about authority yet, so none is declared. */
+  /** Signs through the link as a parent does; each guardian here declares joint authority (the page requires a declaration to sign). */
   async function signByLink(id: string, choice: Record<string, 'yes' | 'no'>, name = 'Ans de Vries'): Promise<string> {
     const link = await deliverAndGetLink(app, id);
     const { csrf, cookie } = await openSigningPage(app, link);
     const fields = Object.fromEntries(Object.entries(choice).map(([k, v]) => [`purpose_${k}`, v]));
-    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...fields, declaration: 'yes', signerName: name, action: 'sign' });
+    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...fields, declaration: 'yes', authority: 'joint', signerName: name, action: 'sign' });
     expect(res.status).toBe(303);
     return link;
   }

@@ -236,7 +236,7 @@ describe('many at once: the activity overview', () => {
     const sign = async (reference: string, signerName: string, answers: Record<string, string>, action: string) => {
       const link = await linkOf(reference);
       const { csrf, cookie } = await openSigningPage(app, link);
-      await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName, action, ...(action === 'decline' ? { confirmDecline: 'yes' } : {}) });
+      await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', authority: 'sole', signerName, action, ...(action === 'decline' ? { confirmDecline: 'yes' } : {}) });
     };
     await sign('OV-1', 'Ans de Vries', { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'yes', 'purpose_medische-gegevens': 'no' }, 'sign');
     await sign('OV-2', 'Piet Jansen', {}, 'decline');

@@ -20,7 +20,7 @@ describe('logs', () => {
     const token = link.split('/').pop()!;
     const { csrf, cookie } = await openSigningPage(app, link);
     const signed = await app.http.post(link).set('Cookie', cookie).type('form').send({
-      _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', signerName: 'Geertruida Zonneveld', action: 'sign',
+      _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', authority: 'sole', signerName: 'Geertruida Zonneveld', action: 'sign',
     });
     expect(signed.status).toBe(303);
     const status = await app.http.get('/api/v1/subjects/REG-LOG-1/consent').set(auth(app.apiKey));

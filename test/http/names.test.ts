@@ -59,7 +59,7 @@ describe('names and free text', () => {
     const created = await create(childRequest({ subject: { reference: 'NAME-SIGN', firstName: 'Sam', dateOfBirth: '2014-04-02' } }));
     const link = await deliverAndGetLink(app, created.body.id);
     const { csrf, cookie } = await openSigningPage(app, link);
-    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: bad, action: 'sign' });
+    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', authority: 'sole', signerName: bad, action: 'sign' });
     expect(res.status).toBe(422);
     expect(res.text).toContain(bad.startsWith('\u200B') ? 'Vul uw naam in.' : 'In uw naam staan tekens die hier niet kunnen');
     expect((await stored(created.body.id))?.status).not.toBe('signed');
@@ -69,7 +69,7 @@ describe('names and free text', () => {
     const created = await create(childRequest({ subject: { reference: 'NAME-SIGN-OK', firstName: 'Sam', dateOfBirth: '2014-04-02' } }));
     const link = await deliverAndGetLink(app, created.body.id);
     const { csrf, cookie } = await openSigningPage(app, link);
-    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: '  Ans \u200B  de Vries ', action: 'sign' });
+    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', authority: 'sole', signerName: '  Ans \u200B  de Vries ', action: 'sign' });
     expect(res.status).toBe(303);
     expect((await stored(created.body.id))?.signerName).toBe('Ans de Vries');
   });

@@ -36,7 +36,7 @@ describe('what the record prints, in its language', () => {
       .set('Cookie', cookie)
       .set('User-Agent', CHROME_LINUX)
       .type('form')
-      .send({ _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'yes', 'purpose_medische-gegevens': 'yes', declaration: 'yes', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${signaturePng().toString('base64')}`, action: 'sign' });
+      .send({ _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'yes', 'purpose_medische-gegevens': 'yes', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${signaturePng().toString('base64')}`, action: 'sign' });
     expect(signed.status).toBe(303);
     const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { type: string; actor: string }[];
     return { id, link, cookie, events };

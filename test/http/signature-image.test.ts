@@ -81,7 +81,7 @@ describe('signing with a hostile signature image', () => {
       .post(link)
       .set('Cookie', cookie)
       .type('form')
-      .send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', signatureData: dataUrl(signaturePng()), action: 'sign' });
+      .send({ _csrf: csrf, ...allYes, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', signatureData: dataUrl(signaturePng()), action: 'sign' });
     expect(ok.status).toBe(303);
     const after = await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey));
     expect(after.body.data.at(-1)).toMatchObject({ type: 'signed', detail: { signature: 'drawn' } });

@@ -119,7 +119,7 @@ describe('the signing pages parents and participants see (issue 10)', () => {
     expect(res.text).toMatch(/<div class="error-summary" role="alert"[^>]*tabindex="-1" autofocus/);
     const summary = res.text.slice(res.text.indexOf('role="alert"'), res.text.indexOf('</div>', res.text.indexOf('role="alert"')));
     const targets = [...summary.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!);
-    expect(targets).toEqual(['purpose_contact-ouder-yes', 'purpose_gegevens-delen-yes', 'purpose_medische-gegevens-yes', 'declaration', 'signerName']);
+    expect(targets).toEqual(['purpose_contact-ouder-yes', 'purpose_gegevens-delen-yes', 'purpose_medische-gegevens-yes', 'authority-sole', 'declaration', 'signerName']);
     for (const target of targets) expect(res.text).toContain(`id="${target}"`);
     expect(res.text).toMatch(/<input[^>]*name="purpose_registratie" value="no" checked>/);
     expect(await statusOf(id)).toBe('opened');
@@ -130,7 +130,7 @@ describe('the signing pages parents and participants see (issue 10)', () => {
     const { page, csrf, cookie } = await openSigningPage(app, link);
     // Handlebars writes "=" in an attribute as &#x3D;, which the browser reads as "=".
     expect(page.text).toContain(`<button class="lang-switch__button" type="submit" form="sign-form" formaction="${link}?lang&#x3D;en" name="action" value="lang" lang="en">English</button>`);
-    const res = await app.http.post(`${link}?lang=en`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', declaration: 'yes', signerName: 'Ans de Vries', action: 'lang' });
+    const res = await app.http.post(`${link}?lang=en`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'lang' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('<html lang="en">');
     expect(res.text).not.toContain('role="alert"');
@@ -175,7 +175,7 @@ describe('the signing pages parents and participants see (issue 10)', () => {
   test('when "Alle toestemming intrekken" is pressed, then a confirmation step comes first, and only "Ja, trek alles in" withdraws', async () => {
     const { id, link } = await sent();
     const { csrf, cookie } = await openSigningPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...CHILD_ANSWERS, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...CHILD_ANSWERS, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' });
     const done = await app.http.get(link);
     expect(done.text).toMatch(/<button[^>]*name="action" value="review-all">Alle toestemming intrekken<\/button>/);
     const ask = await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'review-all' });

@@ -53,7 +53,7 @@ describe('signing page', () => {
   test('when a parent signs with a typed name, then the request is signed, the choices count and the PDF is stored', async () => {
     const { id, link } = await sentRequest();
     const { csrf, cookie } = await openPage(app, link);
-    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...allYes, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(link);
     const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
@@ -87,7 +87,7 @@ describe('signing page', () => {
   test('when the CSRF field is missing or wrong, then nothing is signed', async () => {
     const { id, link } = await sentRequest();
     const { cookie } = await openPage(app, link);
-    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: 'x'.repeat(43), ...allYes, declaration: 'yes', signerName: 'Ans', action: 'sign' });
+    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: 'x'.repeat(43), ...allYes, declaration: 'yes', authority: 'sole', signerName: 'Ans', action: 'sign' });
     expect(res.status).toBe(403);
     const got = await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey));
     expect(got.body.status).toBe('opened');
@@ -109,7 +109,7 @@ describe('signing page', () => {
   test('when the signed link is posted again, then it shows the outcome and does not sign twice', async () => {
     const { link } = await sentRequest();
     const { csrf, cookie } = await openPage(app, link);
-    const form = { _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' };
+    const form = { _csrf: csrf, ...allYes, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' };
     await app.http.post(link).set('Cookie', cookie).type('form').send(form);
     const again = await app.http.post(link).set('Cookie', cookie).type('form').send({ ...form, action: 'decline' });
     expect(again.status).toBe(303);
@@ -137,7 +137,7 @@ describe('signing page', () => {
   test('when another organisation asks for the subject, then it sees none of our decisions', async () => {
     const { link } = await sentRequest();
     const { csrf, cookie } = await openPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...allYes, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' });
     const res = await app.http.get('/api/v1/subjects/REG-1042/consent').set(auth(app.other.apiKey));
     expect(res.body).toEqual({ subjectReference: 'REG-1042', purposes: [], mayRegister: false });
   });
@@ -149,7 +149,7 @@ describe('signing page', () => {
     }));
     await sentRequest(adultRequest({ recipient: { channel: 'email', email: 'quirine.zandvoort@example.org' } }));
     const { csrf, cookie } = await openPage(app, link);
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...allYes, declaration: 'yes', signerName: 'Brechtje Vermeulen', action: 'sign' });
+    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...allYes, declaration: 'yes', authority: 'sole', signerName: 'Brechtje Vermeulen', action: 'sign' });
     const files = readdirSync(app.dataDir).filter((f) => f.startsWith('akkoord.db'));
     expect(files.length).toBeGreaterThan(0);
     const raw = Buffer.concat(files.map((f) => readFileSync(join(app.dataDir, f))));

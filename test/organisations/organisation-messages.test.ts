@@ -148,7 +148,7 @@ describe('messages in the organisation\'s name', () => {
     await create(app.apiKey, childRequest({ subject: { reference: 'REG-7', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
     await work();
     const [first, second] = twilio.messages.map((m) => linkIn(m.body));
-    await answer(first!, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
+    await answer(first!, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' });
     await answer(second!, { action: 'decline' });
     await work();
     expect(twilio.messages).toHaveLength(4);

@@ -24,7 +24,7 @@ interface Org {
 
 const utf16 = (hex: string): string => Buffer.from(hex, 'hex').swap16().toString('utf16le').replace(/^\ufeff/, '');
 
-const CHILD_ANSWERS = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes' };
+const CHILD_ANSWERS = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', authority: 'sole' };
 
 describe('records in the organisation\'s name', () => {
   let app: TestApp;

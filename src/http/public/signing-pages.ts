@@ -9,12 +9,15 @@ import { checkCsrf, issueCsrf } from './csrf';
 import { pageLanguage } from './error-pages';
 import { withdrawConsent, type WithdrawDeps } from '../../consent/withdraw-consent';
 import { loadOrganisationView, type OrganisationView } from './organisation-view';
+import type { RequestConsentDeps } from '../../consent/request-consent';
+import { declaredAuthority } from '../../consent/family-signing';
+import { checkSecondGuardian, familyDoneModel, familyKept, familySignModel, inviteFromSigningPage, loadFamilyView, readFamilyFields, type FamilyFields, type FamilyProblem, type FamilyView } from './family-fields';
 
 /**
  * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
  * declines, `/c/<token>/document` downloads the PDF. The token is the only credential.
  */
-export interface SigningPagesDeps extends SignDeps, WithdrawDeps {
+export interface SigningPagesDeps extends SignDeps, WithdrawDeps, RequestConsentDeps {
   views: Views;
   secureCookies: boolean;
 }
@@ -70,7 +73,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
   const purposeModel = (form: ConsentForm, lang: Language) => (p: ConsentForm['purposes'][number]) => ({ id: p.id, label: p.label[lang], whenNo: p.whenNo?.[lang] ?? null });
 
   // A drawn signature is not shown again after a step back or a language switch (the pad starts empty).
-  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string };
+  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string; family?: FamilyFields };
   const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: SignExtra) => ({
     lang,
     ...formSwitch(req, lang, 'sign-form', 'lang'),
@@ -88,6 +91,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     csrfToken: issueCsrf(req, res, deps.secureCookies),
     errors: extra.errors,
     declarationConfirmed: extra.declarationConfirmed ?? false,
+    ...familySignModel(request, extra.family),
   });
 
   /** The second step of declining: what Nee means for each purpose, and how to undo it; the answers so far ride along for "back". */
@@ -101,6 +105,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       ...form.purposes.flatMap((p) => (extra.answers?.[p.id] ? [{ name: `purpose_${p.id}`, value: extra.answers[p.id] }] : [])),
       ...(extra.declarationConfirmed ? [{ name: 'declaration', value: 'yes' }] : []),
       ...(extra.signerName ? [{ name: 'signerName', value: extra.signerName }] : []),
+      ...familyKept(extra.family),
     ],
     formAction: selfUrl(req, request, lang),
     csrfToken: issueCsrf(req, res, deps.secureCookies),
@@ -109,7 +114,18 @@ export function signingPages(deps: SigningPagesDeps): Router {
   /** Purposes withdrawn through this link so far (from the `withdrawn` events), set by load(). */
   const withdrawnOf = (res: Response): string[] => (res.locals.withdrawnPurposes as string[] | undefined) ?? [];
 
-  const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, errors?: { field: string; message: string }[]) => ({
+  /** Issue 12: the family as the done page shows it (set by load()), and the state of the second parent's invite form. */
+  const familyOfPage = (res: Response): FamilyView | null => (res.locals.family as FamilyView | null | undefined) ?? null;
+  type InviteState = { fields?: FamilyFields; problems?: FamilyProblem[]; failed?: boolean };
+  const familyDone = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, invite: InviteState = {}) =>
+    familyDoneModel(request, form, lang, familyOfPage(res), {
+      action: selfUrl(req, request, lang, '/second-guardian'),
+      csrfToken: issueCsrf(req, res, deps.secureCookies),
+      ...invite,
+      problems: invite.problems?.map((p) => ({ field: p.field, message: views.translate(lang, p.key, { organisation: orgOf(res)?.name ?? '', ...p.params }, request.signerRole) })),
+    });
+
+  const doneModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, errors?: { field: string; message: string }[], invite?: InviteState) => ({
     lang,
     ...linkSwitch(lang),
     ...orgModel(res, request),
@@ -136,6 +152,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
             purposes: request.decisions.filter((d) => d.granted).map((d) => ({ id: d.purposeId, label: form.purposes.find((p) => p.id === d.purposeId)?.label[lang] ?? d.purposeId })),
           }
         : null,
+    family: familyDone(req, res, request, form, lang, invite ?? { failed: req.query.invite === 'failed' }),
   });
 
   /** The second step of "withdraw all": what is still granted becomes Nee, what that means, and how to undo it. */
@@ -157,6 +174,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       const events = await deps.store.listEvents(state.request.organisationId, state.request.id);
       res.locals.withdrawnPurposes = events.filter((e) => e.type === 'withdrawn').flatMap((e) => (Array.isArray(e.detail.purposes) ? (e.detail.purposes as string[]) : []));
     }
+    if (state.kind === 'done') res.locals.family = await loadFamilyView(deps, state.request);
     return state;
   };
 
@@ -194,7 +212,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       const v = body[`purpose_${p.id}`];
       answers[p.id] = v === 'yes' || v === 'no' ? v : undefined;
     }
-    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData) };
+    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData), family: readFamilyFields(body) };
     const rerender = (status: number, problems: FieldProblem[]) =>
       html(res, status, 'sign', signModel(req, res, state.request, state.form, lang, { ...kept, errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key, {}, state.request.signerRole) })) }));
     if (res.locals.formTooLarge) return rerender(422, [{ field: 'signature', key: 'errors.signatureTooLarge' }]);
@@ -205,7 +223,11 @@ export function signingPages(deps: SigningPagesDeps): Router {
     if (body.action === 'review-decline') return html(res, 200, 'decline-confirm', declineModel(req, res, state.request, state.form, lang, kept));
     const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;
     if (action === null) return rerender(422, [{ field: 'form', key: 'errors.actionMissing' }]);
+    // Issue 12: the second parent's contact is checked before anything is recorded; sent after signing.
+    const secondGuardian = action === 'sign' ? checkSecondGuardian(state.request, kept.family!, lang) : { input: null, problems: [] };
     const result = await decide(deps, state.request, state.form, {
+      authority: declaredAuthority(state.request, kept.family?.authority),
+      pageProblems: secondGuardian.problems,
       action,
       answers,
       declarationConfirmed: kept.declarationConfirmed ?? false,
@@ -216,7 +238,9 @@ export function signingPages(deps: SigningPagesDeps): Router {
     });
     if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
     if (!result.ok) return rerender(422, result.problems);
-    res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
+    const invited = secondGuardian.input ? await inviteFromSigningPage(deps, result.request, secondGuardian.input) : 'invited';
+    const query = [...(lang === state.request.language ? [] : [`lang=${lang}`]), ...(invited === 'invited' ? [] : ['invite=failed'])];
+    res.redirect(303, `${req.baseUrl}/${req.params.token}${query.length > 0 ? `?${query.join('&')}` : ''}`);
   });
 
   router.post('/:token/withdraw', urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), async (req, res) => {
@@ -237,6 +261,27 @@ export function signingPages(deps: SigningPagesDeps): Router {
     const chosen = ([] as unknown[]).concat(body.purpose ?? []).filter((v): v is string => typeof v === 'string');
     const result = await withdrawConsent(deps, state.request, state.form, { purposes: body.action === 'all' ? 'all' : chosen, userAgent: req.get('user-agent'), language: lang });
     if (!result.ok) return fail(result.conflict ? 409 : 422, result.problems.map((p) => p.key));
+    res.redirect(303, back);
+  });
+
+  // Issue 12: a first guardian with joint authority sends the other parent their own link from the done page (once from this page).
+  router.post('/:token/second-guardian', urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), async (req, res) => {
+    const state = await load(req, res);
+    if (state.kind === 'unknown' || state.kind === 'gone') return goneFor(req, res, state);
+    const lang = pickLang(req, state.request.language);
+    const back = `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const fields = { ...readFamilyFields(body), authority: 'joint' };
+    const again = (status: number, problems: FamilyProblem[]) => html(res, status, 'done', doneModel(req, res, state.request, state.form, lang, undefined, { fields, problems }));
+    if (state.kind !== 'done') return res.redirect(303, back);
+    if (!checkCsrf(req, body._csrf)) return again(403, [{ field: 'second_guardian', key: 'errors.csrf' }]);
+    const family = familyDone(req, res, state.request, state.form, lang);
+    if (!family?.invite) return again(409, [{ field: 'second_guardian', key: 'family.errors.notPossible' }]);
+    const checked = checkSecondGuardian(state.request, fields, lang);
+    if (checked.problems.length > 0 || !checked.input) return again(422, checked.problems.length > 0 ? checked.problems : [{ field: 'second_name', key: 'family.errors.nameMissing' }]);
+    const outcome = await inviteFromSigningPage(deps, state.request, checked.input);
+    if (outcome === 'refused') return again(409, [{ field: 'second_guardian', key: 'family.errors.alreadyInvited' }]);
+    if (outcome === 'failed') return res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}invite=failed`);
     res.redirect(303, back);
   });
 
