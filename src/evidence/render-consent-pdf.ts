@@ -38,6 +38,7 @@ import {
   requestMeta,
   type PdfLabels,
 } from './pdf-layout';
+import { verifyRows, type VerifyPdfInput } from './pdf-verify-lines';
 
 import type { PdfOrganisation } from './pdf-organisation';
 
@@ -91,6 +92,9 @@ export interface ConsentPdfInput {
   signatureSha256: string | null;
   /** The signer's browser (null: no user agent), printed in the record's language: "Chrome 126 op Android". */
   browser: BrowserFacts | null;
+  /** Issue 12 (verify): the explicit statements ticked, and the one-time code check (evidence/pdf-verify-lines.ts). */
+  explicitStatements?: VerifyPdfInput['explicitStatements'];
+  verification?: VerifyPdfInput['verification'];
 }
 
 /**
@@ -348,6 +352,7 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.requestId, value: input.requestId },
     { label: labels.recordedVia, value: signedViaText(input, labels) },
     ...nameMatchRows(input, labels),
+    ...verifyRows(input),
   ];
 }
 
