@@ -9,6 +9,7 @@ import { checkCsrf, issueCsrf } from './csrf';
 import { pageLanguage } from './error-pages';
 import { withdrawConsent, type WithdrawDeps } from '../../consent/withdraw-consent';
 import { loadOrganisationView, type OrganisationView } from './organisation-view';
+import { isCodeAction, keptFields, readExplicit, verifySignModel, verifyStep } from './verify-step';
 
 /**
  * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
@@ -70,7 +71,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
   const purposeModel = (form: ConsentForm, lang: Language) => (p: ConsentForm['purposes'][number]) => ({ id: p.id, label: p.label[lang], whenNo: p.whenNo?.[lang] ?? null });
 
   // A drawn signature is not shown again after a step back or a language switch (the pad starts empty).
-  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string };
+  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string; explicitConfirmed?: string[] };
   const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: SignExtra) => ({
     lang,
     ...formSwitch(req, lang, 'sign-form', 'lang'),
@@ -88,6 +89,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
     csrfToken: issueCsrf(req, res, deps.secureCookies),
     errors: extra.errors,
     declarationConfirmed: extra.declarationConfirmed ?? false,
+    // Issue 12 (verify): explicit statements and the child summary (partials verify-*.hbs).
+    ...verifySignModel(form, request, lang, extra),
   });
 
   /** The second step of declining: what Nee means for each purpose, and how to undo it; the answers so far ride along for "back". */
@@ -97,11 +100,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     ...orgModel(res, request),
     title: form.title[lang],
     purposes: form.purposes.map(purposeModel(form, lang)),
-    kept: [
-      ...form.purposes.flatMap((p) => (extra.answers?.[p.id] ? [{ name: `purpose_${p.id}`, value: extra.answers[p.id] }] : [])),
-      ...(extra.declarationConfirmed ? [{ name: 'declaration', value: 'yes' }] : []),
-      ...(extra.signerName ? [{ name: 'signerName', value: extra.signerName }] : []),
-    ],
+    kept: keptFields(form, extra, false),
     formAction: selfUrl(req, request, lang),
     csrfToken: issueCsrf(req, res, deps.secureCookies),
   });
@@ -150,6 +149,9 @@ export function signingPages(deps: SigningPagesDeps): Router {
     csrfToken: issueCsrf(req, res, deps.secureCookies),
   });
 
+  // Issue 12 (verify): the one-time code step (verify-step.ts).
+  const codeStep = verifyStep({ deps, html, orgModel, selfUrl });
+
   const load = async (req: Request, res: Response) => {
     const state = await resolveLink(deps, req.params.token as string);
     if (state.kind !== 'unknown') res.locals.organisation = await loadOrganisationView(deps.store, state.request.organisationId);
@@ -194,7 +196,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
       const v = body[`purpose_${p.id}`];
       answers[p.id] = v === 'yes' || v === 'no' ? v : undefined;
     }
-    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData) };
+    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData), explicitConfirmed: readExplicit(state.form, body) };
     const rerender = (status: number, problems: FieldProblem[]) =>
       html(res, status, 'sign', signModel(req, res, state.request, state.form, lang, { ...kept, errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key, {}, state.request.signerRole) })) }));
     if (res.locals.formTooLarge) return rerender(422, [{ field: 'signature', key: 'errors.signatureTooLarge' }]);
@@ -203,20 +205,31 @@ export function signingPages(deps: SigningPagesDeps): Router {
     // in, without errors; "decline" first asks to confirm (the confirmation posts action=decline).
     if (body.action === 'lang' || body.action === 'back') return rerender(200, []);
     if (body.action === 'review-decline') return html(res, 200, 'decline-confirm', declineModel(req, res, state.request, state.form, lang, kept));
+    const decideAs = (action: 'sign' | 'decline', extra: { verifiedCodeId?: string | null } = {}) =>
+      decide(deps, state.request, state.form, {
+        action,
+        answers,
+        declarationConfirmed: kept.declarationConfirmed ?? false,
+        signerName: kept.signerName ?? '',
+        signatureDataUrl: kept.signatureData ?? '',
+        userAgent: req.get('user-agent'),
+        language: lang,
+        explicitConfirmed: kept.explicitConfirmed ?? [],
+        ...extra,
+      });
+    const answer = (result: Awaited<ReturnType<typeof decide>>) => {
+      if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
+      if (!result.ok) return rerender(422, result.problems);
+      res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
+    };
+    // Issue 12 (verify): posts from the one-time code step.
+    if (isCodeAction(body.action)) return codeStep.handle(req, res, state.request, state.form, lang, kept, body.action, body, (extra) => decideAs('sign', extra), answer);
     const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;
     if (action === null) return rerender(422, [{ field: 'form', key: 'errors.actionMissing' }]);
-    const result = await decide(deps, state.request, state.form, {
-      action,
-      answers,
-      declarationConfirmed: kept.declarationConfirmed ?? false,
-      signerName: kept.signerName ?? '',
-      signatureDataUrl: kept.signatureData ?? '',
-      userAgent: req.get('user-agent'),
-      language: lang,
-    });
-    if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
-    if (!result.ok) return rerender(422, result.problems);
-    res.redirect(303, `${req.baseUrl}/${req.params.token}${lang === state.request.language ? '' : `?lang=${lang}`}`);
+    const result = await decideAs(action);
+    // Issue 12 (verify): every check passed but a one-time code is needed first.
+    if (!result.ok && result.codeNeeded) return codeStep.start(req, res, state.request, state.form, lang, kept);
+    answer(result);
   });
 
   router.post('/:token/withdraw', urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), async (req, res) => {
