@@ -9,7 +9,7 @@ import { fill, TIME_ZONE, type KeyValue } from './pdf-layout';
 
 /**
  * The record's lines for issue 12 (verify): each explicit statement the signer ticked, with
- * "aangevinkt / ticked", and how the signer was checked ("Gecontroleerd met een eenmalige code via
+ * "aangevinkt / ticked" (in the choices table, under its purpose), and how the signer was checked ("Gecontroleerd met een eenmalige code via
  * sms naar +316••••5678 op 23 november 2026 om 11:02", Amsterdam time). Texts live in
  * `templates/pdf/verify.<language>.json`.
  */
@@ -40,10 +40,22 @@ export interface VerifyPdfInput {
   verification?: SignerVerification | null;
 }
 
+/**
+ * Under a purpose's description in the choices table: the explicit statement the signer ticked
+ * for it ("✓ Uitdrukkelijke toestemming: Ik geef … (aangevinkt)"); empty for any other purpose.
+ */
+export function explicitLine(input: VerifyPdfInput, purposeId: string): string {
+  const statement = (input.explicitStatements ?? []).find((s) => s.purposeId === purposeId);
+  if (!statement) return '';
+  const labels = labelsFor(input.language);
+  return `\n✓ ${labels.explicitLabel}: ${statement.text} (${labels.ticked})`;
+}
+
+/** The line on how the signer was checked (with the facts on the audit page, so the signing block keeps its page); none when no code was needed. */
 export function verifyRows(input: VerifyPdfInput): KeyValue[] {
   const labels = labelsFor(input.language);
   const locale = input.language === 'nl' ? 'nl-NL' : 'en-GB';
-  const rows: KeyValue[] = (input.explicitStatements ?? []).map((s) => ({ label: labels.explicitLabel, value: `${s.text} (${labels.ticked})` }));
+  const rows: KeyValue[] = [];
   const v = input.verification;
   if (v) {
     const at = new Date(v.verifiedAt);

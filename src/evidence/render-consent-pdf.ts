@@ -38,7 +38,7 @@ import {
   requestMeta,
   type PdfLabels,
 } from './pdf-layout';
-import { verifyRows, type VerifyPdfInput } from './pdf-verify-lines';
+import { explicitLine, verifyRows, type VerifyPdfInput } from './pdf-verify-lines';
 
 import type { PdfOrganisation } from './pdf-organisation';
 
@@ -220,7 +220,7 @@ function drawDecisions(page: Page, input: ConsentPdfInput): void {
       const yes = granted.get(purpose.id) === true;
       return {
         label: purpose.label[input.language],
-        detail: purpose.description[input.language],
+        detail: purpose.description[input.language] + explicitLine(input, purpose.id),
         pill: { label: yes ? labels.yes : labels.no, tone: yes ? 'yes' : 'no' },
       };
     }),
@@ -352,7 +352,6 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
     { label: labels.requestId, value: input.requestId },
     { label: labels.recordedVia, value: signedViaText(input, labels) },
     ...nameMatchRows(input, labels),
-    ...verifyRows(input),
   ];
 }
 
@@ -526,6 +525,8 @@ function fingerprintRows(page: Page, input: ConsentPdfInput, prints: Fingerprint
     prints.signature ?? (input.outcome === 'signed' && input.signature?.kind === 'typed' ? audit.typedSignature : audit.noSignature);
   return [
     { label: audit.browser, value: browserText(input.browser, page.labels) },
+    // Issue 12 (verify): how the signer was checked, beside the other facts about the signing.
+    ...verifyRows(input),
     { label: audit.consentTextSha256, value: prints.consentText, mono: true },
     { label: audit.signatureSha256, value: signature, mono: prints.signature !== null },
     { label: audit.formVersion, value: input.form.version, mono: true },

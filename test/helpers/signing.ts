@@ -1,3 +1,4 @@
+import { hashToken } from '../../src/consent/link-token';
 import { auth, deliverAndGetLink, openSigningPage, type TestApp } from './test-app';
 
 /**
@@ -15,3 +16,25 @@ export async function createAndSign(app: TestApp, request: Record<string, unknow
   const signed = await app.http.post(link).set('Cookie', cookie).set(headers).type('form').send({ _csrf: csrf, ...answers, action: 'sign' });
   return { id, link, csrf, cookie, signed };
 }
+
+/**
+ * Issue 12 (verify): signs with a "yes" that needs a one-time code, as a browser does: the sign
+ * post (with `fields`, `_csrf` and `action` added) shows the code step, the worker delivers the code
+ * to the dev outbox, and the code step posts it back with the hidden fields. Returns the answer to
+ * the code post, unchecked (303 when signed).
+ */
+export async function signWithDevOutboxCode(app: TestApp, link: string, session: { csrf: string; cookie: string }, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  const post = (body: Record<string, string>) => app.http.post(link).set('Cookie', session.cookie).set(headers).type('form').send({ _csrf: session.csrf, ...body });
+  const step = await post({ ...fields, action: 'sign' });
+  if (step.status !== 200 || !step.text.includes('name="code"')) throw new Error(`expected the code step, got ${step.status}`);
+  await app.container.worker.runOnce();
+  const request = (await app.container.store.findConsentRequestByTokenHash(hashToken(link.split('/').pop()!)))!;
+  const entry = (await app.container.store.listDevOutbox(100)).find((e) => e.requestId === request.id)!;
+  const code = /\b(\d{6})\b/.exec(entry.body)![1]!;
+  const kept: Record<string, string> = {};
+  for (const m of step.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) if (m[1] !== '_csrf') kept[m[1]!] = unescapeHtml(m[2]!);
+  return post({ ...kept, code, action: 'verify-code' });
+}
+
+const unescapeHtml = (value: string): string =>
+  value.replace(/&(#x3D|#x27|#x60|#x2F|quot|lt|gt|amp);/g, (_, name: string) => ({ '#x3D': '=', '#x27': "'", '#x60': '`', '#x2F': '/', quot: '"', lt: '<', gt: '>', amp: '&' })[name]!);

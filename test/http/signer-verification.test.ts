@@ -8,7 +8,7 @@ import { decide } from '../../src/consent/sign-consent';
 import type { RunningServer } from '../../src/http/server';
 import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
-import { flat, popplerTest, textOf } from '../helpers/pdf-tools';
+import { flat, pageCount, popplerTest, textOf } from '../helpers/pdf-tools';
 import { startWithFakeProviders } from '../helpers/providers';
 import { auth, childRequest, openSigningPage, type TestApp } from '../helpers/test-app';
 
@@ -133,8 +133,9 @@ describe('explicit consent and one-time codes', () => {
       const file = join(dir, 'record.pdf');
       writeFileSync(file, pdf.body as Buffer);
       const text = flat(textOf(file));
-      // The key column may wrap its label; the statement and its tick stay together.
-      expect(text).toMatch(new RegExp(`Uitdrukkelijke (toestemming )?${STATEMENT_START}.* \\(aangevinkt\\)`));
+      // Under its purpose in the choices table; the check with the facts on the audit page (the record stays 3 pages).
+      expect(text).toMatch(new RegExp(`Medische informatie voor de veiligheid van uw kind Ja .*✓ Uitdrukkelijke toestemming: ${STATEMENT_START}[^✓]* \\(aangevinkt\\) Verklaring`));
+      expect(pageCount(file)).toBe(3);
       expect(text).toContain('Gecontroleerd met een eenmalige code via sms naar +316••••5678 op 23 november 2026 om 11:00');
       expect(text).toContain('Code verstuurd');
       expect(text).toContain('Code klopt');
