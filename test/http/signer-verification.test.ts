@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +10,8 @@ import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { flat, pageCount, popplerTest, textOf } from '../helpers/pdf-tools';
 import { startWithFakeProviders } from '../helpers/providers';
-import { auth, childRequest, openSigningPage, type TestApp } from '../helpers/test-app';
+import { projectPath } from '../../src/shared/paths';
+import { adultRequest, auth, childRequest, openSigningPage, type TestApp } from '../helpers/test-app';
 
 /**
  * Issue 12 (verify): explicit consent for special-category data and one-time codes, through the
@@ -301,5 +302,35 @@ describe('explicit consent and one-time codes', () => {
     const madeUp = await decide(deps, request, form, { ...input, verifiedCodeId: 'sc_madeup' });
     expect(madeUp).toMatchObject({ ok: false, codeNeeded: true });
     expect((await get(id)).status).toBe('opened');
+  });
+
+  test('when the form sets verifySigner, then even a sign without special-category data needs the code; a decline does not', async () => {
+    const formsDir = mkdtempSync(join(tmpdir(), 'akkoord-forms-'));
+    try {
+      cpSync(projectPath('consent-forms'), formsDir, { recursive: true });
+      const file = join(formsDir, 'inloop-16-plus.yaml');
+      writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\nverifySigner: true\n`);
+      await start(undefined, { FORMS_DIR: formsDir });
+      const { id, post } = await open(adultRequest());
+      const answers = { purpose_registratie: 'yes', purpose_contact: 'no', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' };
+      const step = await post({ ...answers, action: 'sign' });
+      expect(step.status).toBe(200);
+      expect(step.text).toContain('We stuurden een code per e-mail naar n••••@example.nl.');
+      expect((await get(id)).status).toBe('opened');
+      await work();
+      const mail = sendgrid.mails.at(-1)!;
+      expect(mail.to).toBe('noor.bakker@example.nl');
+      expect(mail.subject).toBe('Demo: je code om te ondertekenen');
+      const code = /\b(\d{6})\b/.exec(mail.text!)![1]!;
+      expect((await post({ ...hiddenFields(step.text), code, action: 'verify-code' })).status).toBe(303);
+      expect((await get(id)).status).toBe('signed');
+      expect((await events(id)).find((e) => e.type === 'signed')!.detail.verification).toMatchObject({ method: 'code', channel: 'email' });
+
+      const other = await open(adultRequest({ subject: { reference: 'REG-2002', firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' } }));
+      expect((await other.post({ action: 'decline', signerName: '' })).status).toBe(303);
+      expect((await get(other.id)).status).toBe('declined');
+    } finally {
+      rmSync(formsDir, { recursive: true, force: true });
+    }
   });
 });
