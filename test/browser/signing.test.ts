@@ -91,7 +91,8 @@ describeBrowser('signing in Chromium', () => {
       await page.goto(main.url(path));
       const purposes = purposesFor(main.app, role);
       for (const [i, p] of purposes.entries()) await choose(page, p.label[lang], i === 0 ? YES[lang] : NO[lang]);
-      await page.getByRole('checkbox').first().check();
+      // The declaration by its id: a guardian's form has an explicit-consent box before it (issue 12).
+      await page.locator('#declaration').check();
       await page.getByRole('textbox', { name: lang === 'nl' ? /naam/i : /name/i }).fill(signerNameFor(role));
       await Promise.all([page.waitForNavigation(), signButton(page, lang).click()]);
       const after = await status(id);
