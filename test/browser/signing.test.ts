@@ -71,6 +71,15 @@ describeBrowser('signing in Chromium', () => {
         }
       }
       expect(sent).toBe(true);
+      // A guardian's "yes" to medical details (with its explicit box ticked) asks for the one-time code (issue 12): typed, then Enter.
+      if (role === 'guardian') {
+        await main.app.container.worker.runOnce();
+        const entry = (await main.app.container.store.listDevOutbox(100)).find((e) => e.requestId === id)!;
+        const code = /\b(\d{6})\b/.exec(entry.body)![1]!;
+        await page.locator('#code').focus();
+        await page.keyboard.type(code);
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      }
       const after = await status(id);
       expect(after.status).toBe('signed');
       expect(after.decisions.every((d) => d.granted)).toBe(true);

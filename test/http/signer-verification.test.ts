@@ -59,7 +59,7 @@ describe('explicit consent and one-time codes', () => {
     const path = new URL(/https?:\/\/\S+\/c\/[A-Za-z0-9_-]{46}/.exec(text)![0]).pathname;
     const { csrf, cookie } = await openSigningPage(app, path);
     const post = (fields: Record<string, string>) => app.http.post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...fields });
-    return { id: created.body.id as string, path, post };
+    return { id: created.body.id as string, path, post, csrf, cookie };
   }
 
   /** The hidden fields of the code page, as a browser posts them back. */
@@ -332,5 +332,24 @@ describe('explicit consent and one-time codes', () => {
     } finally {
       rmSync(formsDir, { recursive: true, force: true });
     }
+  });
+
+  test('when the code page switches language or goes back, then no new code is sent, the step or the form comes back with everything kept', async () => {
+    await start();
+    const { path, post, csrf, cookie } = await open();
+    const step = await post({ ...MEDICAL_YES, action: 'sign' });
+    const kept = hiddenFields(step.text);
+    await work();
+    const sent = twilio.messages.length;
+    const english = await app.http.post(`${path}?lang=en`).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...kept, action: 'code-lang' });
+    expect(english.status).toBe(200);
+    expect(english.text).toContain('Enter the code');
+    expect(english.text).toContain('We sent a code to +316••••5678.');
+    const back = await post({ ...kept, action: 'back' });
+    expect(back.status).toBe(200);
+    expect(back.text).toMatch(/id="explicit_medische-gegevens" name="explicit_medische-gegevens" value="yes" checked/);
+    expect(back.text).toMatch(/id="purpose_medische-gegevens-yes" name="purpose_medische-gegevens" value="yes" checked/);
+    await work();
+    expect(twilio.messages).toHaveLength(sent);
   });
 });

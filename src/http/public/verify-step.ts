@@ -68,7 +68,7 @@ export function verifyStep(ctx: VerifyStepContext) {
     html(res, status, 'verify-code', {
       lang,
       otherLang: lang === 'nl' ? 'en' : 'nl',
-      langSwitchForm: { form: 'code-form', action: `${req.baseUrl}/${req.params.token as string}?lang=${lang === 'nl' ? 'en' : 'nl'}`, value: 'code-lang' },
+      langSwitchForm: { form: 'code-lang-form', action: `${req.baseUrl}/${req.params.token as string}?lang=${lang === 'nl' ? 'en' : 'nl'}`, value: 'code-lang' },
       ...ctx.orgModel(res, request),
       title: form.title[lang],
       channel: request.recipient.channel,

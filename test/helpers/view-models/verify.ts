@@ -5,7 +5,7 @@ const org = { organisation: { name: 'Jongerenwerk De Brug', logoUrl: null, phone
 const base = (lang: UiLanguage, signerRole: 'guardian' | 'participant') => ({
   lang,
   otherLang: lang === 'nl' ? 'en' : 'nl',
-  langSwitchForm: { form: 'code-form', action: '/c/tok123?lang=en', value: 'code-lang' },
+  langSwitchForm: { form: 'code-lang-form', action: '/c/tok123?lang=en', value: 'code-lang' },
   ...org,
   signerRole,
   title: 'Toestemming',
