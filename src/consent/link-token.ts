@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Personal links: `<base>/c/<token>`. The token is 144 random bits followed by a 128-bit HMAC
@@ -26,6 +26,15 @@ export class LinkTokens {
     const expected = this.mac(raw.subarray(0, RANDOM_BYTES));
     if (!timingSafeEqual(expected, raw.subarray(RANDOM_BYTES))) return null;
     return hashToken(token);
+  }
+
+  /**
+   * A key of its own for another purpose, derived from the link signing key with HKDF-SHA-256
+   * (`info` names the purpose), so no new secret has to be configured and the link key itself is
+   * never used for anything but links (issue 12: one-time codes).
+   */
+  deriveKey(info: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), info, 32));
   }
 
   private mac(random: Buffer): Buffer {

@@ -20,6 +20,7 @@ import type { LinkTokens } from './link-token';
 import { OPEN_STATUSES, statusesThatCanBecome } from './lifecycle';
 import { namesMatch } from './name-match';
 import { signerRoleFor } from './request-consent';
+import { codeNeeded, usableVerifiedCode, verificationOf, type SignerVerification } from './signer-code';
 import { consentValidUntil } from './validity';
 import { authorityProblems, familyPdfFacts } from './family-signing';
 
@@ -95,6 +96,10 @@ export interface DecisionInput {
   language?: Language;
   /** Issue 12: what a guardian declared: parental authority alone or jointly; ignored for a participant. */
   authority?: ParentalAuthority | undefined;
+  /** Issue 12 (verify): the special-category purposes whose explicit statement the signer ticked. */
+  explicitConfirmed?: string[];
+  /** Issue 12 (verify): the request's verified one-time code this sign rests on, when one was needed. */
+  verifiedCodeId?: string | null;
 }
 
 /** Field problems are i18n keys: the page shows them in the signer's language. */
@@ -104,7 +109,7 @@ export interface FieldProblem {
 }
 
 /** `roleChanged`: the signer's role on the day of signing is no longer the request's (the child turned 16); nothing was stored. */
-export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[]; roleChanged?: SignerRole };
+export type DecisionResult = { ok: true; request: ConsentRequestRecord } | { ok: false; problems: FieldProblem[]; roleChanged?: SignerRole; codeNeeded?: true };
 
 const SIGNATURE_PREFIX = 'data:image/png;base64,';
 
@@ -140,6 +145,7 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
       else decisions.push({ purposeId: purpose.id, granted: answer === 'yes' });
     }
     if (!input.declarationConfirmed) problems.push({ field: 'declaration', key: 'errors.declarationMissing' });
+    problems.push(...explicitProblems(form, input));
   } else {
     for (const purpose of form.purposes) decisions.push({ purposeId: purpose.id, granted: false });
   }
@@ -149,6 +155,32 @@ function validate(form: ConsentForm, input: DecisionInput): { problems: FieldPro
   else if (input.action === 'sign' && signerName.length < 2) problems.push({ field: 'signerName', key: 'errors.nameMissing' });
   if (signerName.length > 100) problems.push({ field: 'signerName', key: 'errors.nameTooLong' });
   return { problems, decisions, signerName };
+}
+
+// ---- issue 12 (verify): explicit consent for special-category data and the one-time code ----
+
+/** A "yes" to special-category data needs its explicit statement ticked; a "no" needs nothing (old snapshots without a statement ask none). */
+function explicitProblems(form: ConsentForm, input: DecisionInput): FieldProblem[] {
+  return form.purposes
+    .filter((p) => p.specialCategory && p.explicitStatement && input.answers[p.id] === 'yes' && !(input.explicitConfirmed ?? []).includes(p.id))
+    .map((p) => ({ field: `explicit_${p.id}`, key: 'verify.errors.explicitMissing' }));
+}
+
+/** The explicit statements that count (ticked, purpose answered "yes"), in the language the signer saw. */
+function explicitStatementsOf(form: ConsentForm, input: DecisionInput, language: Language): { purposeId: string; text: string; sha256: string }[] {
+  if (input.action !== 'sign') return [];
+  return form.purposes.flatMap((p) => {
+    const text = p.explicitStatement?.[language];
+    if (!p.specialCategory || text === undefined || input.answers[p.id] !== 'yes' || !(input.explicitConfirmed ?? []).includes(p.id)) return [];
+    return [{ purposeId: p.id, text, sha256: createHash('sha256').update(text, 'utf8').digest('hex') }];
+  });
+}
+
+/** Defence in depth: a sign that needs a code is recorded only on a verified, unused, unexpired code of this request. */
+async function verificationFor(deps: SignDeps, request: ConsentRequestRecord, form: ConsentForm, input: DecisionInput): Promise<{ needed: boolean; codeId: string | null; verification: SignerVerification | null }> {
+  if (!codeNeeded(form, input.action, input.answers)) return { needed: false, codeId: null, verification: null };
+  const code = input.verifiedCodeId ? await usableVerifiedCode(deps, request, input.verifiedCodeId) : null;
+  return { needed: true, codeId: code?.id ?? null, verification: code ? verificationOf(code) : null };
 }
 
 /** The signer's role today when it is no longer the request's (the child turned 16 since), else null. */
@@ -166,6 +198,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   if (drawn.kind === 'refused') problems.push(drawn.problem);
   problems.push(...authorityProblems(request, input.action, input.authority), ...(input.pageProblems ?? []));
   if (problems.length > 0) return { ok: false, problems };
+  const verify = await verificationFor(deps, request, form, input);
+  if (verify.needed && !verify.verification) return { ok: false, problems: [], codeNeeded: true };
   const now = deps.clock.now();
   const status = input.action === 'sign' ? 'signed' : 'declined';
   const name = signerName || request.recipient.name;
@@ -179,6 +213,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
   const language = input.language ?? request.language;
   const declaration = declarationFor(form, request.signerRole, language, request.subject.firstName);
   const browser = browserSummary(input.userAgent);
+  const explicitStatements = explicitStatementsOf(form, input, language);
   const signatureSha256 = signature?.image ? createHash('sha256').update(signature.image).digest('hex') : null;
   const eventId = newId('evt', now);
   // Issue 12: only a guardian declares parental authority; the purposes that need both guardians are copied from the form.
@@ -201,6 +236,9 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     browser,
     authority,
     needsAllGuardians,
+    // Issue 12 (verify): which explicit statements were ticked (the exact text's SHA-256), and how the signer was checked.
+    ...(explicitStatements.length > 0 ? { explicitStatements: explicitStatements.map(({ purposeId, sha256 }) => ({ purposeId, sha256 })) } : {}),
+    ...(verify.verification ? { verification: verify.verification } : {}),
   });
   const history = await deps.store.listEvents(request.organisationId, request.id);
   const finalEvent = { id: eventId, requestId: request.id, organisationId: request.organisationId, type: status, at: now, actor: 'recipient', detail: eventDetail(null, null) };
@@ -226,6 +264,8 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     signatureSha256,
     browser: describeBrowser(input.userAgent),
     family: familyPdfFacts(request, input.authority),
+    explicitStatements: explicitStatements.map(({ purposeId, text }) => ({ purposeId, text })),
+    verification: verify.verification,
   });
   const sealed = await deps.sealer.seal(pdf, sealInfo(organisation?.name, settings, sealReason(status, language), now));
   const sha256 = createHash('sha256').update(sealed.pdf).digest('hex');
@@ -248,6 +288,7 @@ export async function decide(deps: SignDeps, request: ConsentRequestRecord, form
     document: { id: newId('doc', now), requestId: request.id, organisationId: request.organisationId, kind: 'consent-pdf', contentType: 'application/pdf', sha256, content: sealed.pdf, createdAt: now },
     event: { ...finalEvent, detail: eventDetail(sha256, { timestamped: sealed.timestamped, error: sealed.timestampError ?? null }) },
     confirmation: confirmationMessage(request, 'confirmation', now),
+    signerCodeId: verify.codeId,
   });
   return { ok: true, request: (await deps.store.getConsentRequest(request.organisationId, request.id))! };
 }

@@ -18,8 +18,8 @@ import { isGsm7, septetLength, SMS_SEGMENT_SEPTETS, toGsm7, truncateToSeptets } 
  * the link is mapped to GSM-7 first, and names that make it too long are shortened (people's
  * names first, the organisation, which says who the message is from, last).
  */
-export type MessageKind = 'invite' | 'reminder' | 'confirmation' | 'withdrawal-confirmation';
-export const MESSAGE_KINDS: readonly MessageKind[] = ['invite', 'reminder', 'confirmation', 'withdrawal-confirmation'];
+export type MessageKind = 'invite' | 'reminder' | 'confirmation' | 'withdrawal-confirmation' | 'signer-code';
+export const MESSAGE_KINDS: readonly MessageKind[] = ['invite', 'reminder', 'confirmation', 'withdrawal-confirmation', 'signer-code'];
 const MESSAGE_LANGUAGES: readonly Language[] = ['nl', 'en'];
 
 export interface MessageModel {
@@ -52,6 +52,8 @@ export interface MessageModel {
   choices?: { label: string; granted: boolean }[];
   grantedCount?: number;
   refusedCount?: number;
+  /** `signer-code` (issue 12): the one-time code; an SMS carries it verbatim instead of the link. */
+  code?: string;
 }
 
 export interface RenderedEmail {
@@ -165,7 +167,8 @@ const smsText = (text: string): string => toGsm7(text).replace(/\s+/g, ' ').trim
  * minimum, throws: that is a bug in the template, not in the data.
  */
 export function fitSms(templateName: string, model: MessageModel, render: (model: MessageModel) => string): string {
-  const { link } = model;
+  // A one-time code is what must arrive intact in its SMS (issue 12); every other SMS carries the link.
+  const link = model.code ?? model.link;
   if (link.length === 0 || !isGsm7(link) || /\s/.test(link)) throw new Error(`${templateName}: the link must be GSM-7 without spaces`);
   const base = Object.fromEntries(Object.entries(model).map(([key, value]) => [key, key !== 'link' && typeof value === 'string' ? smsText(value) : value])) as unknown as MessageModel;
 

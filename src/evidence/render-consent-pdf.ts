@@ -39,6 +39,7 @@ import {
   requestMeta,
   type PdfLabels,
 } from './pdf-layout';
+import { explicitLine, verifyRows, type VerifyPdfInput } from './pdf-verify-lines';
 
 import type { PdfOrganisation } from './pdf-organisation';
 
@@ -94,6 +95,9 @@ export interface ConsentPdfInput {
   browser: BrowserFacts | null;
   /** Issue 12: the parental authority the guardian declared, and for a second guardian the request they belong to; absent for a participant or older callers. */
   family?: FamilyPdfFacts;
+  /** Issue 12 (verify): the explicit statements ticked, and the one-time code check (evidence/pdf-verify-lines.ts). */
+  explicitStatements?: VerifyPdfInput['explicitStatements'];
+  verification?: VerifyPdfInput['verification'];
 }
 
 /**
@@ -219,7 +223,7 @@ function drawDecisions(page: Page, input: ConsentPdfInput): void {
       const yes = granted.get(purpose.id) === true;
       return {
         label: purpose.label[input.language],
-        detail: purpose.description[input.language],
+        detail: purpose.description[input.language] + explicitLine(input, purpose.id),
         pill: { label: yes ? labels.yes : labels.no, tone: yes ? 'yes' : 'no' },
       };
     }),
@@ -535,6 +539,8 @@ function fingerprintRows(page: Page, input: ConsentPdfInput, prints: Fingerprint
     prints.signature ?? (input.outcome === 'signed' && input.signature?.kind === 'typed' ? audit.typedSignature : audit.noSignature);
   return [
     { label: audit.browser, value: browserText(input.browser, page.labels) },
+    // Issue 12 (verify): how the signer was checked, beside the other facts about the signing.
+    ...verifyRows(input),
     { label: audit.consentTextSha256, value: prints.consentText, mono: true },
     { label: audit.signatureSha256, value: signature, mono: prints.signature !== null },
     { label: audit.formVersion, value: input.form.version, mono: true },

@@ -86,6 +86,7 @@ async function render(deps: SendMessageDeps, request: ConsentRequestRecord, mess
     choices,
     grantedCount: choices.filter((c) => c.granted).length,
     refusedCount: choices.filter((c) => !c.granted).length,
+    ...(message.code !== undefined ? { code: message.code } : {}),
   };
   // The organisation's own sender names (issue 10); null keeps the configured sender.
   const sender = { smsFrom: settings?.smsSenderName ?? null, emailFromName: settings?.emailSenderName ?? organisation?.name ?? null, replyTo };
@@ -110,6 +111,8 @@ function emailLogo(png: Buffer | null): { model: Pick<MessageModel, 'logoCid' | 
 /** The event a sent or failed message leaves in the audit trail. */
 function eventType(kind: OutboxMessage['kind'], outcome: 'sent' | 'failed'): string {
   if (kind === 'invite') return outcome;
+  // Issue 12: `signer_code_failed` is a wrong code typed in; a code that could not be delivered is this.
+  if (kind === 'signer-code') return outcome === 'sent' ? 'signer_code_sent' : 'signer_code_not_delivered';
   return `${kind === 'reminder' ? 'reminder' : 'confirmation'}_${outcome}`;
 }
 
@@ -120,8 +123,14 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
     await store.dropMessage(message.organisationId, message.id, isConfirmation(message) ? 'request not decided' : 'request no longer open');
     return;
   }
-  // A confirmation answers what the person just did, so it is not held back by quiet hours.
-  if (message.channel === 'sms' && !isConfirmation(message) && inQuietHours(clock.now())) {
+  // Issue 12: a one-time code without its code (cleared once sent or given up) has nothing left to send.
+  if (message.kind === 'signer-code' && message.code === undefined) {
+    await store.dropMessage(message.organisationId, message.id, 'code no longer held');
+    return;
+  }
+  // A confirmation answers what the person just did, and the signer asked for a one-time code just
+  // now (issue 12), so neither is held back by quiet hours.
+  if (message.channel === 'sms' && !isConfirmation(message) && message.kind !== 'signer-code' && inQuietHours(clock.now())) {
     await store.deferMessage(message.organisationId, message.id, smsSendableAt(clock.now()));
     return;
   }
@@ -157,7 +166,7 @@ export async function sendConsentMessage(deps: SendMessageDeps, message: OutboxM
       provider: sender.provider,
       providerMessageId: result.providerMessageId,
       at: now,
-      followUp: isConfirmation(message) ? null : nextReminder(request, message, now),
+      followUp: isConfirmation(message) || message.kind === 'signer-code' ? null : nextReminder(request, message, now),
       event: {
         id: newId('evt', now),
         requestId: request.id,

@@ -2,6 +2,7 @@ import type { ConsentStatus } from '../consent/lifecycle';
 import type { Language, SignerRole } from '../consent/form-types';
 import type { BulkBatchStore } from '../dashboard/bulk-store';
 import type { StaffStore } from '../dashboard/staff-store';
+import type { SignerCodeStore } from '../consent/signer-code-store';
 
 /**
  * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
@@ -245,8 +246,8 @@ export interface AuditChainRows {
   projection: { purposeId: string; granted: boolean; required: boolean; validUntil: string | null; family?: boolean }[];
 }
 
-/** `confirmation`: after signing or declining; `withdrawal-confirmation`: after a withdrawal (issue 10). */
-export type OutboxKind = 'invite' | 'reminder' | 'confirmation' | 'withdrawal-confirmation';
+/** `confirmation`: after signing or declining; `withdrawal-confirmation`: after a withdrawal (issue 10); `signer-code`: a one-time code the signer asked for (issue 12). */
+export type OutboxKind = 'invite' | 'reminder' | 'confirmation' | 'withdrawal-confirmation' | 'signer-code';
 
 export interface OutboxMessage {
   id: string;
@@ -256,6 +257,8 @@ export interface OutboxMessage {
   channel: Channel;
   /** Sealed link token: the worker needs the link to build the message; encrypted at rest. */
   link: string;
+  /** Issue 12: the one-time code of a `signer-code` message (encrypted at rest, cleared once sent); absent for other kinds. */
+  code?: string;
   attempts: number;
   dueAt: Date;
   createdAt: Date;
@@ -421,6 +424,8 @@ export interface DecideInput {
   needsAllGuardians?: string[];
   /** Issue 12: what the guardian declared on the signing page; absent or null for a participant or when not asked. */
   authority?: ParentalAuthority | null;
+  /** Issue 12 (verify): the verified one-time code this sign rests on; marked used in the same transaction, and nothing is written (false) when it is not a verified, unused code of this request. */
+  signerCodeId?: string | null;
   signature: SignatureRecord | null;
   document: DocumentRecord;
   event: EventRecord;
@@ -462,7 +467,7 @@ export interface SealedValue {
 }
 
 /** Staff accounts (dashboard/staff-store.ts) are a port of their own, which the adapters implement too. */
-export interface Store extends StaffStore, BulkBatchStore {
+export interface Store extends StaffStore, BulkBatchStore, SignerCodeStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ const rows: Row[] = [
   ...LINK_STATES.flatMap((state) => ROLES.flatMap((role) => LANGS.map((lang): Row => [state, role, lang]))),
   ...LANGS.map((lang): Row => ['role-changed', 'guardian', lang]),
   ...FAMILY_STATES.flatMap((state) => LANGS.map((lang): Row => [state, 'guardian', lang])),
+  ...LANGS.map((lang): Row => ['code', 'guardian', lang]),
   ...(['unknown', 'verify', 'verify-result', 'rate-limited'] as const).flatMap((state) => LANGS.map((lang): Row => [state, null, lang])),
 ];
 const table = rows.map(([state, role, lang]) => ({ state, role, lang, who: role ? `a ${role}` : 'anyone' }));

@@ -49,7 +49,9 @@ describeBrowser('from the dashboard to a signed record in Chromium', () => {
     try {
       await phone.goto(target.url(link));
       // As a person taps: on the labels "Ja" (the inputs are drawn by CSS under them).
-      for (const yes of await phone.locator('label[for^="purpose_"][for$="-yes"]').all()) await yes.click();
+      // Yes to all but medical details: a yes there needs a one-time code first (issue 12, tested in accessibility and signer-verification).
+      for (const yes of await phone.locator('label[for^="purpose_"][for$="-yes"]:not([for="purpose_medische-gegevens-yes"])').all()) await yes.click();
+      await phone.locator('label[for="purpose_medische-gegevens-no"]').click();
       await phone.locator('label[for="authority-sole"]').click();
       await phone.locator('label[for="declaration"]').click();
       await phone.locator('#signerName').fill('Ans de Vries');

@@ -71,6 +71,15 @@ describeBrowser('signing in Chromium', () => {
         }
       }
       expect(sent).toBe(true);
+      // A guardian's "yes" to medical details (with its explicit box ticked) asks for the one-time code (issue 12): typed, then Enter.
+      if (role === 'guardian') {
+        await main.app.container.worker.runOnce();
+        const entry = (await main.app.container.store.listDevOutbox(100)).find((e) => e.requestId === id)!;
+        const code = /\b(\d{6})\b/.exec(entry.body)![1]!;
+        await page.locator('#code').focus();
+        await page.keyboard.type(code);
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      }
       const after = await status(id);
       expect(after.status).toBe('signed');
       expect(after.decisions.every((d) => d.granted)).toBe(true);
@@ -93,7 +102,8 @@ describeBrowser('signing in Chromium', () => {
       for (const [i, p] of purposes.entries()) await choose(page, p.label[lang], i === 0 ? YES[lang] : NO[lang]);
       // Issue 12: a guardian declares parental authority; the other parent's fields stay empty.
       if (role === 'guardian') await page.getByRole('radio', { name: lang === 'nl' ? /^Ik heb alleen het gezag/ : /^I have sole parental authority/ }).check();
-      await page.getByRole('checkbox').first().check();
+      // The declaration by its id: a guardian's form has an explicit-consent box before it (issue 12).
+      await page.locator('#declaration').check();
       await page.getByRole('textbox', { name: lang === 'nl' ? /voor- en achternaam/i : /first and last name/i }).fill(signerNameFor(role));
       await Promise.all([page.waitForNavigation(), signButton(page, lang).click()]);
       const after = await status(id);

@@ -52,7 +52,8 @@ describe('delivery through Twilio and SendGrid', () => {
     const path = new URL(link).pathname;
     const { page, csrf, cookie } = await openSigningPage(app, path);
     const form: Record<string, string> = { _csrf: csrf, declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' };
-    for (const m of page.text.matchAll(/name="(purpose_[a-z0-9-]+)"/g)) form[m[1]!] = 'yes';
+    // Yes to all but special-category data: a yes there needs a one-time code (issue 12, test/http/signer-verification.test.ts).
+    for (const m of page.text.matchAll(/name="(purpose_[a-z0-9-]+)"/g)) form[m[1]!] = m[1] === 'purpose_medische-gegevens' ? 'no' : 'yes';
     const res = await app.http.post(path).set('Cookie', cookie).type('form').send(form);
     expect(res.status).toBe(303);
   }

@@ -4,7 +4,8 @@ import { projectPath } from '../../src/shared/paths';
 const messages = createMessageRenderer(projectPath('templates'));
 const LANGS = ['nl', 'en'] as const;
 const ROLES = ['guardian', 'participant'] as const;
-const VARIANTS = MESSAGE_KINDS.flatMap((kind) => LANGS.flatMap((lang) => ROLES.map((role) => ({ kind, lang, role }))));
+/** The messages that carry the link; the one-time code (issue 12) is tested on its own at the end. */
+const VARIANTS = MESSAGE_KINDS.filter((kind) => kind !== 'signer-code').flatMap((kind) => LANGS.flatMap((lang) => ROLES.map((role) => ({ kind, lang, role }))));
 
 const link = 'https://akkoord.example.nl/c/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGh';
 const expiresAt = new Date('2026-12-31T23:00:00Z');
@@ -106,5 +107,20 @@ describe('e-mail messages', () => {
   it('when a name holds a newline, then the subject stays one line', () => {
     const email = messages.email('invite', 'en', model('guardian', 'en', { organisationName: 'De Brug\r\nBcc: x@example.org' }));
     expect(email.subject).toBe('De Brug Bcc: x@example.org: consent requested for Sam');
+  });
+});
+
+describe('one-time code e-mail (issue 12)', () => {
+  it.each(LANGS.flatMap((lang) => ROLES.map((role) => ({ lang, role }))))('when the signer-code e-mail in $lang for a $role is rendered, then it carries the code, the warning and the 10 minutes, and no link', ({ lang, role }) => {
+    const mail = messages.email('signer-code', lang, model(role, lang, { code: '042917' }));
+    expect(mail.subject).toContain('Jongerenwerk De Brug');
+    expect(mail.subject).not.toContain('042917');
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain('042917');
+      expect(part).toContain(lang === 'nl' ? 'Deel deze code met niemand' : 'Do not share this code with anyone');
+      expect(part).toContain(lang === 'nl' ? 'De code werkt 10 minuten.' : 'It works for 10 minutes.');
+      expect(part).not.toContain(link);
+    }
+    if (lang === 'nl') expect(mail.text).toMatch(role === 'guardian' ? /\buw code\b/ : /\bje code\b/);
   });
 });

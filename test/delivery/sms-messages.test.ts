@@ -6,7 +6,9 @@ import { projectPath } from '../../src/shared/paths';
 const messages = createMessageRenderer(projectPath('templates'));
 const LANGS = ['nl', 'en'] as const;
 const ROLES = ['guardian', 'participant'] as const;
-const TEMPLATES = MESSAGE_KINDS.flatMap((kind) => LANGS.flatMap((lang) => ROLES.map((role) => ({ kind, lang, role }))));
+/** The messages that carry the link; the one-time code (issue 12) carries its code instead and is tested on its own below. */
+const LINK_KINDS = MESSAGE_KINDS.filter((kind) => kind !== 'signer-code');
+const TEMPLATES = LINK_KINDS.flatMap((kind) => LANGS.flatMap((lang) => ROLES.map((role) => ({ kind, lang, role }))));
 
 /**
  * The longest PUBLIC_BASE_URL (scheme and host, no trailing slash) for which every SMS still fits
@@ -134,8 +136,9 @@ describe('SMS messages', () => {
   it('when Dutch texts are rendered, then the parent is addressed with u and the participant with je', () => {
     for (const kind of MESSAGE_KINDS) {
       const names = { org: 'De Brug', recipient: 'Ans', subject: 'Sam' };
-      expect(messages.sms(kind, 'nl', model('guardian', realisticLink, names))).toMatch(/\buw\b/);
-      expect(messages.sms(kind, 'nl', model('participant', realisticLink, names))).toMatch(/\bje\b/);
+      const code = kind === 'signer-code' ? { code: '123456' } : {};
+      expect(messages.sms(kind, 'nl', { ...model('guardian', realisticLink, names), ...code })).toMatch(/\buw\b/);
+      expect(messages.sms(kind, 'nl', { ...model('participant', realisticLink, names), ...code })).toMatch(/\bje\b/);
     }
   });
 
@@ -187,5 +190,22 @@ describe('fitSms', () => {
     });
     expect(seen[0]).toMatchObject({ organisationName: 'Zoe "Brug"', expiresOn: '1 février', formTitle: "Foto's", link: base.link, signerRole: 'guardian' });
   });
+
+  // Issue 12 (verify): the one-time code carries its code intact, never the link.
+  for (const lang of LANGS) {
+    for (const role of ROLES) {
+      for (const [setName, names] of Object.entries(NAME_SETS)) {
+        it(`when the signer-code SMS in ${lang} for a ${role} has 40-character names with ${setName}, then it is one GSM-7 segment with the code, the warning and the 10 minutes, and no link`, () => {
+          const sms = messages.sms('signer-code', lang, { ...model(role, realisticLink, names), code: '042917' });
+          expect(isGsm7(sms)).toBe(true);
+          expect(septetLength(sms)).toBeLessThanOrEqual(160);
+          expect(sms).toContain('042917');
+          expect(sms).not.toContain(realisticLink);
+          expect(sms).toContain(lang === 'nl' ? 'Deel deze code met niemand. De code werkt 10 minuten.' : 'Do not share this code with anyone. It works for 10 minutes.');
+          expect(sms).not.toMatch(/ {2}|\n\n|^\s|\s$/);
+        });
+      }
+    }
+  }
 });
 

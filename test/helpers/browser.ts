@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page, type Response } from 'playwright-cor
 
 import { startServer, type RunningServer } from '../../src/http/server';
 import { adultRequest, auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from './test-app';
+import { completeCodeStep } from './signing';
 import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from './tools';
 
 /**
@@ -110,11 +111,12 @@ export async function createLink(app: TestApp, role: Role, lang: Lang, overrides
   return { id: created.body.id as string, path: await deliverAndGetLink(app, created.body.id as string) };
 }
 
-/** Signs over HTTP as the browser would: every purpose granted; a guardian declares sole parental authority unless `family` says otherwise (issue 12). */
+/** Signs over HTTP as the browser would: every purpose granted (special-category data with its explicit statement and the one-time code); a guardian declares sole parental authority unless `family` says otherwise (issue 12). */
 async function signOverHttp(app: TestApp, role: Role, path: string, family: Record<string, string> = { authority: 'sole' }): Promise<void> {
   const { csrf, cookie } = await openSigningPage(app, path);
-  const answers = Object.fromEntries(purposesFor(app, role).map((p) => [`purpose_${p.id}`, 'yes']));
-  const res = await app.http.post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: signerNameFor(role), action: 'sign', ...family });
+  const answers = Object.fromEntries(purposesFor(app, role).flatMap((p) => [[`purpose_${p.id}`, 'yes'], [`explicit_${p.id}`, 'yes']]));
+  let res = await app.http.post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', signerName: signerNameFor(role), action: 'sign', ...family });
+  if (res.status === 200 && res.text.includes('name="code"')) res = await completeCodeStep(app, path, { csrf, cookie }, res.text);
   if (res.status !== 303) throw new Error(`signing failed: ${res.status}`);
 }
 
@@ -128,7 +130,7 @@ async function postOverHttp(app: TestApp, path: string, target: string, fields: 
 export const LINK_STATES = ['signing', 'errors', 'decline-confirm', 'signed', 'withdraw-confirm', 'declined', 'withdrawn-partly', 'withdrawn-fully', 'expired', 'cancelled'] as const;
 /** Issue 12, a guardian's only: the second parent's signing page, a joint first parent's done page with the invite form, with the other parent invited, and the second parent's done page. */
 export const FAMILY_STATES = ['second-guardian', 'joint-invite', 'joint-invited', 'second-guardian-done'] as const;
-export type LinkState = (typeof LINK_STATES)[number] | 'role-changed' | (typeof FAMILY_STATES)[number];
+export type LinkState = (typeof LINK_STATES)[number] | 'role-changed' | (typeof FAMILY_STATES)[number] | 'code';
 /** Pages without a request behind them: one per language. */
 export const PUBLIC_STATES = ['unknown', 'verify', 'verify-result', 'rate-limited'] as const;
 export type PublicState = (typeof PUBLIC_STATES)[number];
@@ -175,6 +177,8 @@ export async function prepareStates(app: TestApp): Promise<{ paths: Map<string, 
       const cancel = await app.http.post(`/api/v1/consent-requests/${cancelled.id}/cancel`).set(auth(app.apiKey));
       if (cancel.status !== 200) throw new Error(`cancel failed: ${cancel.status}`);
       paths.set(key('cancelled'), cancelled.path);
+      // Issue 12 (verify): the one-time code step after a "yes" to medical details (guardian form only).
+      if (role === 'guardian') paths.set(key('code'), (await link()).path);
       // Born on 2010-11-23: 15 when asked, 16 on the day the page is visited.
       if (role === 'guardian') paths.set(key('role-changed'), (await link({ dateOfBirth: '2010-11-23' })).path);
       if (role === 'guardian') await prepareFamilyStates(app, lang, async () => (await link()).path, (state, path) => paths.set(key(state), path));
@@ -224,6 +228,14 @@ export async function showErrors(page: Page, lang: Lang): Promise<Response | nul
   return response;
 }
 
+/** Issue 12 (verify): fills in the guardian form with every "yes" and every box ticked, and signs: the one-time code step follows. */
+async function showCodeStep(page: Page, lang: Lang): Promise<Response | null> {
+  await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[type="radio"][value="yes"], input[type="checkbox"]').forEach((input) => (input.checked = true)));
+  await page.locator('#signerName').fill('Ans de Vries');
+  const [response] = await Promise.all([page.waitForNavigation(), signButton(page, lang).click()]);
+  return response;
+}
+
 /** The button that signs: "Ondertekenen en versturen" / "Sign and send" today; any button naming signing after a redesign. */
 export const signButton = (page: Page, lang: Lang) => page.getByRole('button', { name: lang === 'nl' ? /^Onderteken/ : /^Sign\b/ });
 
@@ -254,6 +266,7 @@ export async function visitState(browser: Browser, target: { main: BrowserApp; l
       if (state === 'errors') response = await showErrors(page, lang);
       // The second step of declining and of withdrawing everything: a page of its own, without JavaScript too.
       if (state === 'decline-confirm') [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: lang === 'nl' ? 'Ik geef geen toestemming' : "I don't give consent", exact: true }).click()]);
+      if (state === 'code') response = await showCodeStep(page, lang);
       if (state === 'withdraw-confirm') [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: lang === 'nl' ? 'Alle toestemming intrekken' : 'Withdraw all consent', exact: true }).click()]);
     }
     // The page really is in that state: each has its own status code.
@@ -281,6 +294,7 @@ const EXPECTED_STATUS: Record<LinkState | PublicState, number> = {
   'joint-invite': 200,
   'joint-invited': 200,
   'second-guardian-done': 200,
+  code: 200,
   unknown: 404,
   verify: 200,
   'verify-result': 200,

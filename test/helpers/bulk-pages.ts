@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import type { BrowserApp } from './browser';
 import { openSigningPage, type TestApp } from './test-app';
+import { completeCodeStep } from './signing';
 import { signInStaff, type StaffSession } from './staff';
 
 /**
@@ -57,9 +58,11 @@ export async function prepareBulkStates(app: TestApp): Promise<{ session: StaffS
     const link = new URL(entry.link).pathname;
     const { csrf, cookie } = await openSigningPage(app, link);
     const signerName = rows[rowNo - 1]!.plan!.recipientName;
-    await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', authority: 'sole', signerName, action, ...(action === 'decline' ? { confirmDecline: 'yes' } : {}) });
+    const res = await app.http.post(link).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...answers, declaration: 'yes', authority: 'sole', signerName, action, ...(action === 'decline' ? { confirmDecline: 'yes' } : {}) });
+    // A yes to medical details goes through the one-time code step (issue 12).
+    if (res.status === 200 && res.text.includes('name="code"')) await completeCodeStep(app, link, { csrf, cookie }, res.text);
   };
-  await sign(1, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'yes' }, 'sign');
+  await sign(1, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'yes', 'explicit_medische-gegevens': 'yes' }, 'sign');
   await sign(2, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no' }, 'sign');
   await sign(3, {}, 'decline');
 

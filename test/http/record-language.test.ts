@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { signaturePng } from '../helpers/png';
 import { pageCount, popplerTest, textOf, flat } from '../helpers/pdf-tools';
 import { binary } from '../helpers/http';
+import { signWithDevOutboxCode } from '../helpers/signing';
 import { auth, childRequest, createTestApp, deliverAndGetLink, openSigningPage, type TestApp } from '../helpers/test-app';
 
 const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0.0.0 Safari/537.36';
@@ -31,12 +32,8 @@ describe('what the record prints, in its language', () => {
     await app.container.worker.runOnce();
     app.clock.advance(5 * 60_000);
     const { csrf, cookie } = await openSigningPage(app, link);
-    const signed = await app.http
-      .post(link)
-      .set('Cookie', cookie)
-      .set('User-Agent', CHROME_LINUX)
-      .type('form')
-      .send({ _csrf: csrf, purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'yes', 'purpose_medische-gegevens': 'yes', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${signaturePng().toString('base64')}`, action: 'sign' });
+    // Medical details "yes" needs the explicit statement and a one-time code (issue 12).
+    const signed = await signWithDevOutboxCode(app, link, { csrf, cookie }, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'yes', 'purpose_medische-gegevens': 'yes', 'explicit_medische-gegevens': 'yes', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', signatureData: `data:image/png;base64,${signaturePng().toString('base64')}` }, { 'User-Agent': CHROME_LINUX });
     expect(signed.status).toBe(303);
     const events = (await app.http.get(`/api/v1/consent-requests/${id}/events`).set(auth(app.apiKey))).body.data as { type: string; actor: string }[];
     return { id, link, cookie, events };
@@ -55,7 +52,7 @@ describe('what the record prints, in its language', () => {
     popplerTest('when a guardian signs the longest form on a phone link, then browser, channel and seal reason are in that language, the key id is on one line and it fits on three pages', async () => {
       app = await createTestApp();
       const { id, events } = await signedChild(language);
-      expect(events.map((e) => e.type)).toEqual(['created', 'sent', 'reminder_requested', 'reminder_sent', 'opened', 'signed']);
+      expect(events.map((e) => e.type)).toEqual(['created', 'sent', 'reminder_requested', 'reminder_sent', 'opened', 'signer_code_sent', 'signer_verified', 'signed']);
       const pdf = await fetchPdf(`/api/v1/consent-requests/${id}/document`);
       const file = join(app.dataDir, `record-${language}.pdf`);
       writeFileSync(file, pdf);

@@ -12,6 +12,7 @@ import { loadOrganisationView, type OrganisationView } from './organisation-view
 import type { RequestConsentDeps } from '../../consent/request-consent';
 import { declaredAuthority } from '../../consent/family-signing';
 import { checkSecondGuardian, familyDoneModel, familyKept, familySignModel, inviteFromSigningPage, loadFamilyView, readFamilyFields, type FamilyFields, type FamilyProblem, type FamilyView } from './family-fields';
+import { isCodeAction, keptFields, readExplicit, verifySignModel, verifyStep } from './verify-step';
 
 /**
  * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
@@ -73,7 +74,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
   const purposeModel = (form: ConsentForm, lang: Language) => (p: ConsentForm['purposes'][number]) => ({ id: p.id, label: p.label[lang], whenNo: p.whenNo?.[lang] ?? null });
 
   // A drawn signature is not shown again after a step back or a language switch (the pad starts empty).
-  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string; family?: FamilyFields };
+  type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string; family?: FamilyFields; explicitConfirmed?: string[]; extraHidden?: { name: string; value: string }[] };
   const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: SignExtra) => ({
     lang,
     ...formSwitch(req, lang, 'sign-form', 'lang'),
@@ -92,6 +93,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
     errors: extra.errors,
     declarationConfirmed: extra.declarationConfirmed ?? false,
     ...familySignModel(request, extra.family),
+    // Issue 12 (verify): explicit statements and the child summary (partials verify-*.hbs).
+    ...verifySignModel(form, request, lang, extra),
   });
 
   /** The second step of declining: what Nee means for each purpose, and how to undo it; the answers so far ride along for "back". */
@@ -101,12 +104,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     ...orgModel(res, request),
     title: form.title[lang],
     purposes: form.purposes.map(purposeModel(form, lang)),
-    kept: [
-      ...form.purposes.flatMap((p) => (extra.answers?.[p.id] ? [{ name: `purpose_${p.id}`, value: extra.answers[p.id] }] : [])),
-      ...(extra.declarationConfirmed ? [{ name: 'declaration', value: 'yes' }] : []),
-      ...(extra.signerName ? [{ name: 'signerName', value: extra.signerName }] : []),
-      ...familyKept(extra.family),
-    ],
+    kept: keptFields(form, extra, false),
     formAction: selfUrl(req, request, lang),
     csrfToken: issueCsrf(req, res, deps.secureCookies),
   });
@@ -167,6 +165,9 @@ export function signingPages(deps: SigningPagesDeps): Router {
     csrfToken: issueCsrf(req, res, deps.secureCookies),
   });
 
+  // Issue 12 (verify): the one-time code step (verify-step.ts).
+  const codeStep = verifyStep({ deps, html, orgModel, selfUrl });
+
   const load = async (req: Request, res: Response) => {
     const state = await resolveLink(deps, req.params.token as string);
     if (state.kind !== 'unknown') res.locals.organisation = await loadOrganisationView(deps.store, state.request.organisationId);
@@ -212,7 +213,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
       const v = body[`purpose_${p.id}`];
       answers[p.id] = v === 'yes' || v === 'no' ? v : undefined;
     }
-    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData), family: readFamilyFields(body) };
+    const family = readFamilyFields(body);
+    const kept: SignExtra = { answers, signerName: str(body.signerName), declarationConfirmed: body.declaration === 'yes', signatureData: str(body.signatureData), family, explicitConfirmed: readExplicit(state.form, body), extraHidden: familyKept(family) };
     const rerender = (status: number, problems: FieldProblem[]) =>
       html(res, status, 'sign', signModel(req, res, state.request, state.form, lang, { ...kept, errors: problems.map((p) => ({ field: p.field, message: views.translate(lang, p.key, {}, state.request.signerRole) })) }));
     if (res.locals.formTooLarge) return rerender(422, [{ field: 'signature', key: 'errors.signatureTooLarge' }]);
@@ -221,26 +223,38 @@ export function signingPages(deps: SigningPagesDeps): Router {
     // in, without errors; "decline" first asks to confirm (the confirmation posts action=decline).
     if (body.action === 'lang' || body.action === 'back') return rerender(200, []);
     if (body.action === 'review-decline') return html(res, 200, 'decline-confirm', declineModel(req, res, state.request, state.form, lang, kept));
+    // Issue 12: the second parent's contact is checked before anything is recorded; they are invited after signing.
+    const secondGuardianFor = (action: 'sign' | 'decline') => (action === 'sign' ? checkSecondGuardian(state.request, kept.family!, lang) : { input: null, problems: [] });
+    const decideAs = (action: 'sign' | 'decline', extra: { verifiedCodeId?: string | null } = {}) =>
+      decide(deps, state.request, state.form, {
+        authority: declaredAuthority(state.request, kept.family?.authority),
+        pageProblems: secondGuardianFor(action).problems,
+        action,
+        answers,
+        declarationConfirmed: kept.declarationConfirmed ?? false,
+        signerName: kept.signerName ?? '',
+        signatureDataUrl: kept.signatureData ?? '',
+        userAgent: req.get('user-agent'),
+        language: lang,
+        explicitConfirmed: kept.explicitConfirmed ?? [],
+        ...extra,
+      });
+    const answer = async (result: Awaited<ReturnType<typeof decide>>, action: 'sign' | 'decline' = 'sign') => {
+      if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
+      if (!result.ok) return rerender(422, result.problems);
+      const secondGuardian = secondGuardianFor(action);
+      const invited = secondGuardian.input ? await inviteFromSigningPage(deps, result.request, secondGuardian.input) : 'invited';
+      const query = [...(lang === state.request.language ? [] : [`lang=${lang}`]), ...(invited === 'invited' ? [] : ['invite=failed'])];
+      res.redirect(303, `${req.baseUrl}/${req.params.token}${query.length > 0 ? `?${query.join('&')}` : ''}`);
+    };
+    // Issue 12 (verify): posts from the one-time code step.
+    if (isCodeAction(body.action)) return codeStep.handle(req, res, state.request, state.form, lang, kept, body.action, body, (extra) => decideAs('sign', extra), answer);
     const action = body.action === 'decline' ? 'decline' : body.action === 'sign' ? 'sign' : null;
     if (action === null) return rerender(422, [{ field: 'form', key: 'errors.actionMissing' }]);
-    // Issue 12: the second parent's contact is checked before anything is recorded; sent after signing.
-    const secondGuardian = action === 'sign' ? checkSecondGuardian(state.request, kept.family!, lang) : { input: null, problems: [] };
-    const result = await decide(deps, state.request, state.form, {
-      authority: declaredAuthority(state.request, kept.family?.authority),
-      pageProblems: secondGuardian.problems,
-      action,
-      answers,
-      declarationConfirmed: kept.declarationConfirmed ?? false,
-      signerName: kept.signerName ?? '',
-      signatureDataUrl: kept.signatureData ?? '',
-      userAgent: req.get('user-agent'),
-      language: lang,
-    });
-    if (!result.ok && result.roleChanged) return roleChangedPage(res, state.request, lang, 422);
-    if (!result.ok) return rerender(422, result.problems);
-    const invited = secondGuardian.input ? await inviteFromSigningPage(deps, result.request, secondGuardian.input) : 'invited';
-    const query = [...(lang === state.request.language ? [] : [`lang=${lang}`]), ...(invited === 'invited' ? [] : ['invite=failed'])];
-    res.redirect(303, `${req.baseUrl}/${req.params.token}${query.length > 0 ? `?${query.join('&')}` : ''}`);
+    const result = await decideAs(action);
+    // Issue 12 (verify): every check passed but a one-time code is needed first.
+    if (!result.ok && result.codeNeeded) return codeStep.start(req, res, state.request, state.form, lang, kept);
+    await answer(result, action);
   });
 
   router.post('/:token/withdraw', urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }), async (req, res) => {

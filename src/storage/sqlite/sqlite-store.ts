@@ -52,6 +52,8 @@ import { projectSubjectDecisions } from '../../consent/family-consent';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 import { BULK_SEALED_COLUMNS, SqliteBulkBatches } from './sqlite-bulk-batches';
 import { SqliteStaffStore, STAFF_SEALED_COLUMNS } from './sqlite-staff-store';
+import { SIGNER_CODE_SEALED_COLUMNS, SqliteSignerCodes } from './sqlite-signer-codes';
+import type { SignerCodeStore } from '../../consent/signer-code-store';
 import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffUserRecord } from '../../dashboard/staff-store';
 import type { StaffRole } from '../../dashboard/staff';
 
@@ -290,7 +292,7 @@ export class SqliteStore implements Store {
   }
 
   async *sealedValues(): AsyncIterable<SealedValue> {
-    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS]) {
+    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS, ...SIGNER_CODE_SEALED_COLUMNS]) {
       let after = 0;
       for (;;) {
         const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
@@ -734,6 +736,8 @@ export class SqliteStore implements Store {
     sameOrganisation(input.organisationId, input.event, input.document, input.confirmation);
     const row = this.sql('SELECT status, organisation_id, subject_reference, form_id, primary_request_id, signer_slot FROM consent_requests WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.requestId) as Row | undefined;
     if (!row || !input.fromStatuses.includes(row.status as ConsentStatus)) return false;
+    // Issue 12 (verify): single use, checked before anything is written.
+    if (input.signerCodeId && !this.codes.useSignerCode(input.organisationId, input.requestId, input.signerCodeId, input.at)) return false;
     const sig = input.signature;
     const sigBlob = sig ? c.encryptBytes(Buffer.from(JSON.stringify({ text: sig.text, image: sig.image?.toString('base64') ?? null })), C.signature) : null;
     const validUntil = input.validUntil ? iso(input.validUntil) : null;
@@ -1039,6 +1043,7 @@ export class SqliteStore implements Store {
         kind: r.kind as OutboxMessage['kind'],
         channel: r.channel as Channel,
         link: this.cipher.decrypt(String(r.link_enc), C.link),
+        ...(r.code_enc ? { code: this.codes.readCode(r.code_enc)! } : {}),
         attempts: Number(r.attempts) + 1,
         dueAt: date(r.due_at),
         createdAt: date(r.created_at),
@@ -1052,6 +1057,7 @@ export class SqliteStore implements Store {
       const row = this.sql('SELECT state, kind, request_id FROM outbox WHERE organisation_id = ? AND id = ?').get(input.organisationId, input.messageId) as Row | undefined;
       // Not a message of this organisation: nothing is written.
       if (!row) return 'duplicate' as const;
+      this.codes.clearCode(input.organisationId, input.messageId);
       if (row.state === 'sent') {
         this.insertEvent(input.event);
         return 'duplicate' as const;
@@ -1138,6 +1144,7 @@ export class SqliteStore implements Store {
       const failed = this.sql("UPDATE outbox SET state = 'failed', lease_until = NULL, last_error = ? WHERE organisation_id = ? AND id = ? AND request_id = ?")
         .run(input.error, input.organisationId, input.messageId, input.event.requestId).changes === 1;
       if (!failed) return false;
+      this.codes.clearCode(input.organisationId, input.messageId);
       const status = this.sql('SELECT status FROM consent_requests WHERE organisation_id = ? AND id = ?').pluck().get(input.organisationId, input.event.requestId) as ConsentStatus | undefined;
       if (status && input.failRequestFrom.includes(status)) {
         this.sql("UPDATE consent_requests SET status = 'failed', failure_reason = ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?")
@@ -1205,6 +1212,15 @@ export class SqliteStore implements Store {
   async pruneProviderEvents(before: Date): Promise<number> {
     return this.sql('DELETE FROM provider_events WHERE received_at < ?').run(iso(before)).changes;
   }
+
+  // One-time codes (issue 12; migration 017): sqlite-signer-codes.ts does the work.
+  private signerCodes: SqliteSignerCodes | null = null;
+  private get codes(): SqliteSignerCodes {
+    return (this.signerCodes ??= new SqliteSignerCodes(this.db, this.cipher, (event) => this.insertEvent(event)));
+  }
+  createSignerCode: SignerCodeStore['createSignerCode'] = (input) => this.codes.createSignerCode(input);
+  listSignerCodes: SignerCodeStore['listSignerCodes'] = (organisationId, requestId, since) => this.codes.listSignerCodes(organisationId, requestId, since);
+  recordSignerCodeAttempt: SignerCodeStore['recordSignerCodeAttempt'] = (input) => this.codes.recordSignerCodeAttempt(input);
 
   // Many at once (dashboard, issue 11; migration 015): sqlite-bulk-batches.ts does the work.
   private bulkBatches: SqliteBulkBatches | null = null;
