@@ -362,7 +362,7 @@ function recordRows(page: Page, input: ConsentPdfInput): KeyValue[] {
   return [
     { label: labels.dateTime, value: amsterdamDateTime(input.signedAt, labels) },
     { label: labels.dateTimeUtc, value: input.signedAt.toISOString() },
-    { label: labels.requestId, value: input.requestId },
+    // The request id is not repeated here: it heads the first page and ends every page's footer.
     { label: labels.recordedVia, value: signedViaText(input, labels) },
     ...nameMatchRows(input, labels),
     ...familyRows(input, labels),

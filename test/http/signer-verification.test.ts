@@ -17,7 +17,7 @@ import { adultRequest, auth, childRequest, openSigningPage, type TestApp } from 
  * Issue 12 (verify): explicit consent for special-category data and one-time codes, through the
  * signing page over HTTP, with the real Twilio and SendGrid SDKs against the fake providers.
  */
-const MEDICAL_YES = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'yes', 'explicit_medische-gegevens': 'yes', declaration: 'yes', signerName: 'Ans de Vries' };
+const MEDICAL_YES = { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'yes', 'explicit_medische-gegevens': 'yes', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries' };
 const MEDICAL_NO = { ...MEDICAL_YES, 'purpose_medische-gegevens': 'no' };
 /** The statement as the shipped form words it (consent-forms/activiteit-onder-16.yaml). */
 const STATEMENT_START = 'Ik geef uitdrukkelijk toestemming dat de begeleiders medische';
@@ -293,6 +293,7 @@ describe('explicit consent and one-time codes', () => {
       answers: { registratie: 'yes', 'contact-ouder': 'no', 'gegevens-delen': 'no', 'medische-gegevens': 'yes' } as Record<string, 'yes' | 'no'>,
       explicitConfirmed: ['medische-gegevens'],
       declarationConfirmed: true,
+      authority: 'sole' as const,
       signerName: 'Ans de Vries',
       signatureDataUrl: '',
       userAgent: undefined,
