@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock';
 import type { Store, SubjectDecisionRow } from '../storage/store';
+import { applyTurning16, type Turning16Rules, turning16Rule } from './turning-16';
 
 export interface PurposeStatus {
   formId: string;
@@ -12,12 +13,16 @@ export interface PurposeStatus {
   validUntil: string | null;
   /** The latest decision granted this purpose, but its validity has ended: ask again. */
   lapsed: boolean;
+  /** Issue 12, only for a subject flagged as turning 16: this purpose was given by a guardian and the young person has not decided themselves yet. */
+  reconfirmationDue?: boolean;
 }
 
 export interface SubjectConsent {
   subjectReference: string;
   purposes: PurposeStatus[];
   mayRegister: boolean;
+  /** Issue 12, only for a subject flagged as turning 16 (absent otherwise): the young person has not decided themselves yet. */
+  reconfirmationDue?: boolean;
 }
 
 /**
@@ -40,6 +45,15 @@ export function summariseDecisions(subjectReference: string, current: SubjectDec
   return { subjectReference, purposes, mayRegister };
 }
 
-export async function subjectConsent(deps: { store: Store; clock: Clock }, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
-  return summariseDecisions(subjectReference, await deps.store.currentDecisions(organisationId, subjectReference), deps.clock.now());
+/**
+ * One extra indexed read (the subject's lifecycle row, absent for most subjects); only a flagged
+ * subject needs its organisation's turning-16 rule, from `rules` (cached briefly) when given.
+ */
+export async function subjectConsent(deps: { store: Store; clock: Clock; turning16Rules?: Turning16Rules }, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
+  const [rows, lifecycle] = await Promise.all([deps.store.currentDecisions(organisationId, subjectReference), deps.store.getSubjectLifecycle(organisationId, subjectReference)]);
+  const now = deps.clock.now();
+  const consent = summariseDecisions(subjectReference, rows, now);
+  if (!lifecycle) return consent;
+  const rule = deps.turning16Rules ? await deps.turning16Rules.get(organisationId) : turning16Rule(await deps.store.getOrganisationSettings(organisationId));
+  return applyTurning16(consent, rows, lifecycle, rule, now);
 }
