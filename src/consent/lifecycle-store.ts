@@ -86,9 +86,9 @@ export interface LifecycleStore {
 
   /**
    * Signed requests of one organisation whose `validUntil` lies in (`after`, `until`] and whose
-   * renewal is not settled (none, or only reserved), soonest first, at most `limit`.
+   * renewal is not settled (none, or only reserved: then with the reserved id), soonest first, at most `limit`.
    */
-  listRenewalCandidates(organisationId: string, after: Date, until: Date, limit: number): Promise<{ requestId: string; subjectReference: string; formId: string; validUntil: Date }[]>;
+  listRenewalCandidates(organisationId: string, after: Date, until: Date, limit: number): Promise<{ requestId: string; subjectReference: string; formId: string; validUntil: Date; reservedRenewalId: string | null }[]>;
   /** The newest request id of a subject on a form (ids are time-ordered). */
   newestRequestId(organisationId: string, subjectReference: string, formId: string): Promise<string | null>;
   /**

@@ -80,13 +80,16 @@ export function amsterdamStartOf(isoDate: string): string {
 export function applyTurning16(consent: SubjectConsent, rows: readonly SubjectDecisionRow[], lifecycle: SubjectLifecycle, rule: Turning16Rule, now: Date): SubjectConsent {
   const nowIso = now.toISOString();
   const birthday = amsterdamStartOf(lifecycle.turns16On);
-  const youngDecided = lifecycle.youngDecidedAt !== null || rows.some((r) => r.signerRole === 'participant' && r.since >= birthday);
+  // Rows projected before issue 12 carry no signerRole: those of the flagged guardian request or
+  // decided before the birthday are a guardian's; a later one can only be the young person's own.
+  const roleOf = (r: SubjectDecisionRow) => r.signerRole ?? (r.requestId === lifecycle.guardianRequestId || r.since < birthday ? 'guardian' : 'participant');
+  const youngDecided = lifecycle.youngDecidedAt !== null || rows.some((r) => roleOf(r) === 'participant' && r.since >= birthday);
   const reconfirmationDue = !youngDecided;
   const policyEnd = rule.policy === 'lapses-after-days' ? amsterdamStartOf(addDays(lifecycle.turns16On, rule.lapseDays)) : null;
   let mayRegister = false;
   const purposes = consent.purposes.map((purpose, index): PurposeStatus => {
     const row = rows[index];
-    const byGuardian = (row?.signerRole ?? 'guardian') === 'guardian';
+    const byGuardian = row !== undefined && roleOf(row) === 'guardian';
     let next: PurposeStatus = purpose;
     if (byGuardian && row?.granted) {
       if (policyEnd !== null) {

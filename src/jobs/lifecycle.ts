@@ -126,8 +126,10 @@ async function renew(deps: LifecycleDeps, organisationId: string, daysBefore: nu
   for (const candidate of await deps.store.listRenewalCandidates(organisationId, now, new Date(now.getTime() + daysBefore * DAY_MS), 1000)) {
     const base = { requestId: candidate.requestId, organisationId, at: deps.clock.now() };
     const validUntil = candidate.validUntil.toISOString();
-    // A newer request for the same person and form already asks again: nothing to renew.
-    if ((await deps.store.newestRequestId(organisationId, candidate.subjectReference, candidate.formId)) !== candidate.requestId) {
+    // A newer request for the same person and form already asks again: nothing to renew. Once an id
+    // is reserved, the renewal is finished whatever came since (it may be that very request).
+    const newest = await deps.store.newestRequestId(organisationId, candidate.subjectReference, candidate.formId);
+    if (candidate.reservedRenewalId === null && newest !== candidate.requestId) {
       await deps.store.reserveRenewal({ ...base, renewalRequestId: null, state: 'superseded' }, null);
       continue;
     }

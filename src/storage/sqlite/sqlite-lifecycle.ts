@@ -149,14 +149,14 @@ export class SqliteLifecycle implements LifecycleStore {
     return this.sql('DELETE FROM subject_contacts WHERE updated_at < ?').run(iso(before)).changes;
   }
 
-  async listRenewalCandidates(organisationId: string, after: Date, until: Date, limit: number): Promise<{ requestId: string; subjectReference: string; formId: string; validUntil: Date }[]> {
+  async listRenewalCandidates(organisationId: string, after: Date, until: Date, limit: number): Promise<{ requestId: string; subjectReference: string; formId: string; validUntil: Date; reservedRenewalId: string | null }[]> {
     const rows = this.sql(
-      `SELECT r.id, r.subject_reference, r.form_id, r.valid_until FROM consent_requests r
+      `SELECT r.id, r.subject_reference, r.form_id, r.valid_until, n.renewal_request_id FROM consent_requests r LEFT JOIN renewals n ON n.request_id = r.id
        WHERE r.organisation_id = ? AND r.valid_until IS NOT NULL AND r.valid_until > ? AND r.valid_until <= ? AND r.status = 'signed'
          AND NOT EXISTS (SELECT 1 FROM renewals n WHERE n.request_id = r.id AND n.state <> 'reserved')
        ORDER BY r.valid_until, r.id LIMIT ?`,
     ).all(organisationId, iso(after), iso(until), limit) as Row[];
-    return rows.map((r) => ({ requestId: String(r.id), subjectReference: String(r.subject_reference), formId: String(r.form_id), validUntil: new Date(String(r.valid_until)) }));
+    return rows.map((r) => ({ requestId: String(r.id), subjectReference: String(r.subject_reference), formId: String(r.form_id), validUntil: new Date(String(r.valid_until)), reservedRenewalId: (r.renewal_request_id as string | null) ?? null }));
   }
 
   async newestRequestId(organisationId: string, subjectReference: string, formId: string): Promise<string | null> {
