@@ -1,4 +1,5 @@
 import { requestConsent } from '../../src/consent/request-consent';
+import { turns16On } from '../../src/consent/turning-16';
 import { runLifecycle, type LifecycleDeps } from '../../src/jobs/lifecycle';
 import { updateOrganisation } from '../../src/organisations/organisation-settings';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
@@ -44,7 +45,7 @@ describe('turning 16 (today is 2026-11-22, Sam turns 16 on 2026-12-10)', () => {
     const child = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(childRequest({ subject: SAM })).expect(201);
     const adult = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest()).expect(201);
     expect((await app.container.store.getConsentRequest(app.organisationId, child.body.id))?.turns16On).toBe('2026-12-10');
-    expect((await app.container.store.getConsentRequest(app.organisationId, adult.body.id))?.turns16On).toBeNull();
+    expect((await app.container.store.getConsentRequest(app.organisationId, adult.body.id))?.turns16On ?? null).toBeNull();
   });
 
   test('when the job runs within 30 days of the birthday, then subject.turning_16 is recorded once and the status API says reconfirmationDue until the young person decides; that ends the guardian grants under the default policy', async () => {
@@ -255,5 +256,14 @@ describe('renewal and lapse (Noor signs a 12-month 16+ consent on 2026-11-22; it
     app.clock.advance(3_600_000);
     await app.container.worker.runOnce();
     expect(await ofType(id, 'lapsed')).toHaveLength(1);
+  });
+});
+
+describe('the day someone turns 16', () => {
+  test('when born on 29 February, then they turn 16 on 29 February (16 years on is a leap year too), except in a century year without one: then on 1 March', () => {
+    expect(turns16On('2012-02-29')).toBe('2028-02-29');
+    expect(turns16On('2084-02-29')).toBe('2100-03-01');
+    expect(turns16On('2010-12-10')).toBe('2026-12-10');
+    expect(turns16On('2011-13-01')).toBeNull();
   });
 });

@@ -330,11 +330,12 @@ export class SqliteStore implements Store {
       reminderAfterDays: plain.reminderAfterDays ?? null,
       expiryDays: plain.expiryDays ?? null,
       logoPng: row.logo_png ? Buffer.from(row.logo_png as Buffer) : null,
-      turning16Policy: plain.turning16Policy ?? null,
-      turning16LapseDays: plain.turning16LapseDays ?? null,
-      turning16WindowDays: plain.turning16WindowDays ?? null,
-      turning16FormId: plain.turning16FormId ?? null,
-      renewalDaysBefore: plain.renewalDaysBefore ?? null,
+      // Issue 12: absent (undefined) when never set, like a setting saved before it existed.
+      turning16Policy: plain.turning16Policy ?? undefined,
+      turning16LapseDays: plain.turning16LapseDays ?? undefined,
+      turning16WindowDays: plain.turning16WindowDays ?? undefined,
+      turning16FormId: plain.turning16FormId ?? undefined,
+      renewalDaysBefore: plain.renewalDaysBefore ?? undefined,
     };
   }
 
@@ -545,7 +546,7 @@ export class SqliteStore implements Store {
       sealState: (row.seal_state as StoredSealState | null) ?? null,
       validUntil: dateOrNull(row.valid_until),
       requestedBy: row.requested_by_enc ? (JSON.parse(c.decrypt(String(row.requested_by_enc), C.requestedBy)) as { name: string; role: string | null }) : null,
-      turns16On: (row.turns_16_on as string | null | undefined) ?? null,
+      turns16On: (row.turns_16_on as string | null | undefined) ?? undefined,
       version: Number(row.version),
     };
   }
