@@ -66,6 +66,8 @@ export const TURNING16_POLICIES = ['until-young-person-decides', 'lapses-after-d
 export const TURNING16_LAPSE_DAYS_RANGE = { min: 0, max: 365 } as const;
 export const TURNING16_WINDOW_DAYS_RANGE = { min: 1, max: 365 } as const;
 export const RENEWAL_DAYS_BEFORE_RANGE = { min: 0, max: 365 } as const;
+/** The lifecycle settings, as the dashboard's settings form names its fields. */
+export const LIFECYCLE_SETTING_FIELDS = ['turning16Policy', 'turning16LapseDays', 'turning16WindowDays', 'turning16FormId', 'renewalDaysBefore'] as const;
 export const LIFECYCLE_DEFAULTS = { turning16Policy: 'until-young-person-decides', turning16WindowDays: 30, renewalDaysBefore: 30 } as const;
 const FORM_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const MAX_NAME = 100;

@@ -5,6 +5,7 @@ import { accessLogPages } from './access-log-pages';
 import { adminPages } from './admin-pages';
 import { authPages } from './auth-pages';
 import { bulkPages } from './bulk-pages';
+import { lapsingPages } from './lapsing-pages';
 import { requestPages } from './request-pages';
 
 /**
@@ -22,6 +23,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.use(authPages(deps));
   router.use(requestPages(deps));
   router.use(bulkPages(deps));
+  router.use(lapsingPages(deps));
   router.use(adminPages(deps));
   router.use(accessLogPages(deps));
   return router;
