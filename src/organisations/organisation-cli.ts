@@ -35,12 +35,12 @@ const OPTIONS = {
   language: 'defaultLanguage',
   'reminder-after-days': 'reminderAfterDays',
   'expiry-days': 'expiryDays',
+  logo: 'logo',
   'turning16-policy': 'turning16Policy',
   'turning16-lapse-days': 'turning16LapseDays',
   'turning16-window-days': 'turning16WindowDays',
   'turning16-form': 'turning16FormId',
   'renewal-days-before': 'renewalDaysBefore',
-  logo: 'logo',
 } as const satisfies Record<string, keyof OrganisationInput>;
 const OPTION_OF = Object.fromEntries(Object.entries(OPTIONS).map(([option, field]) => [field, option])) as Record<string, string>;
 
