@@ -1,5 +1,6 @@
 import { requestConsent } from '../../src/consent/request-consent';
 import { turns16On } from '../../src/consent/turning-16';
+import { verifyAuditLog } from '../../src/evidence/verify-audit-log';
 import { runLifecycle, type LifecycleDeps } from '../../src/jobs/lifecycle';
 import { updateOrganisation } from '../../src/organisations/organisation-settings';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store';
@@ -189,6 +190,10 @@ describe('renewal and lapse (Noor signs a 12-month 16+ consent on 2026-11-22; it
     expect((await runLifecycle(jobDeps(app))).lapsed).toBe(1);
     expect((await runLifecycle(jobDeps(app))).lapsed).toBe(0);
     expect(await ofType(id, 'lapsed')).toEqual([{ type: 'lapsed', detail: { validUntil: '2027-11-22T23:00:00.000Z' } }]);
+    // The lifecycle events sit in the requests' chains like any other: `audit verify` finds nothing wrong.
+    const problems: unknown[] = [];
+    await verifyAuditLog({ source: app.container.store, key: app.container.auditChain }, (p) => problems.push(p));
+    expect(problems).toEqual([]);
   });
 
   test('when the organisation set renewalDaysBefore to 0, then no renewal is made, but the lapse is still recorded', async () => {
