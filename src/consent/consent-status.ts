@@ -46,11 +46,11 @@ export function summariseDecisions(subjectReference: string, current: SubjectDec
 }
 
 /**
- * One extra indexed read (the subject's lifecycle row, absent for most subjects); only a flagged
+ * One read: the projection with the subject's lifecycle row (absent for most subjects); only a flagged
  * subject needs its organisation's turning-16 rule, from `rules` (cached briefly) when given.
  */
 export async function subjectConsent(deps: { store: Store; clock: Clock; turning16Rules?: Turning16Rules }, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
-  const [rows, lifecycle] = await Promise.all([deps.store.currentDecisions(organisationId, subjectReference), deps.store.getSubjectLifecycle(organisationId, subjectReference)]);
+  const { decisions: rows, lifecycle } = await deps.store.subjectStatus(organisationId, subjectReference);
   const now = deps.clock.now();
   const consent = summariseDecisions(subjectReference, rows, now);
   if (!lifecycle) return consent;

@@ -1,4 +1,4 @@
-import type { Channel, EventRecord } from '../storage/store';
+import type { Channel, EventRecord, SubjectDecisionRow } from '../storage/store';
 
 /**
  * The storage port of turning 16, renewal and lapse (issue 12; src/jobs/lifecycle.ts and
@@ -58,8 +58,13 @@ export interface TurningSixteenItem {
 }
 
 export interface LifecycleStore {
-  /** The status API's one extra read: the subject's lifecycle row, or null (most subjects). */
+  /** The subject's lifecycle row, or null (most subjects). */
   getSubjectLifecycle(organisationId: string, subjectReference: string): Promise<SubjectLifecycle | null>;
+  /**
+   * The status API's read: what `currentDecisions` gives and the subject's lifecycle row (null for
+   * most subjects), in one read: the hot path pays for one lookup, not two.
+   */
+  subjectStatus(organisationId: string, subjectReference: string): Promise<{ decisions: SubjectDecisionRow[]; lifecycle: SubjectLifecycle | null }>;
   /**
    * Signed guardian requests whose subject turns 16 on or before `until` (YYYY-MM-DD) and has no
    * lifecycle row yet, the latest decided per subject, at most `limit`.

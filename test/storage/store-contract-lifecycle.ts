@@ -45,6 +45,7 @@ export function lifecycleStoreContract(name: string, makeStore: () => Promise<St
     test('when a guardian request turns 16 within the window, then it is due; flagging writes the row and its event once', async () => {
       const r = await signed();
       expect((await store.getConsentRequest(org, r.id))?.turns16On).toBe('2026-12-10');
+      expect(await store.subjectStatus(org, 'S-1')).toEqual({ decisions: [expect.objectContaining({ requestId: r.id, purposeId: 'a', granted: true })], lifecycle: null });
       expect(await store.listTurning16Due(org, '2026-12-09', 10)).toEqual([]);
       expect(await store.listTurning16Due(org, '2026-12-10', 10)).toEqual([{ requestId: r.id, subjectReference: 'S-1', turns16On: '2026-12-10' }]);
       expect(await store.listTurning16Due(other, '2026-12-10', 10)).toEqual([]);
@@ -54,6 +55,8 @@ export function lifecycleStoreContract(name: string, makeStore: () => Promise<St
       expect(await types(r)).toEqual(['created', 'signed', 'subject.turning_16']);
       expect(await store.getSubjectLifecycle(org, 'S-1')).toEqual(row);
       expect(await store.getSubjectLifecycle(other, 'S-1')).toBeNull();
+      expect(await store.subjectStatus(org, 'S-1')).toEqual({ decisions: await store.currentDecisions(org, 'S-1'), lifecycle: row });
+      expect(await store.subjectStatus(other, 'S-1')).toEqual({ decisions: [], lifecycle: null });
       expect(await store.listTurning16Due(org, '2026-12-10', 10)).toEqual([]);
       // The young person's request: the first reserved id stays; done once, with its event, and the contact goes.
       await store.putSubjectContact(org, 'S-1', { channel: 'email', address: 'sam@example.nl', updatedAt: t0 });

@@ -19,9 +19,10 @@ export const LIFECYCLE_SEALED_COLUMNS: readonly { context: string; page: string;
 
 /**
  * The SQLite side of turning 16, renewal and lapse (migration 018); SqliteStore hands its calls
- * here. `insertEvent` is the store's chain writer, so events land on the request's audit chain.
+ * here (all but subjectStatus, which reads the store's projection in the same statement).
+ * `insertEvent` is the store's chain writer, so events land on the request's audit chain.
  */
-export class SqliteLifecycle implements LifecycleStore {
+export class SqliteLifecycle implements Omit<LifecycleStore, 'subjectStatus'> {
   constructor(
     private readonly db: Database.Database,
     private readonly cipher: FieldCipher,
@@ -38,7 +39,7 @@ export class SqliteLifecycle implements LifecycleStore {
     return statement;
   }
 
-  private toLifecycle(r: Row): SubjectLifecycle {
+  toLifecycle(r: Row): SubjectLifecycle {
     return {
       organisationId: String(r.organisation_id),
       subjectReference: String(r.subject_reference),

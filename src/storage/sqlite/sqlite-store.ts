@@ -47,7 +47,7 @@ import type { BulkBatchStore } from '../../dashboard/bulk-store';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 import { BULK_SEALED_COLUMNS, SqliteBulkBatches } from './sqlite-bulk-batches';
 import { LIFECYCLE_SEALED_COLUMNS, SqliteLifecycle } from './sqlite-lifecycle';
-import type { LifecycleStore } from '../../consent/lifecycle-store';
+import type { LifecycleStore, SubjectLifecycle } from '../../consent/lifecycle-store';
 import { turns16On } from '../../consent/turning-16';
 import { SqliteStaffStore, STAFF_SEALED_COLUMNS } from './sqlite-staff-store';
 import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffUserRecord } from '../../dashboard/staff-store';
@@ -1141,6 +1141,19 @@ export class SqliteStore implements Store {
     return (this.lifecycleStore ??= new SqliteLifecycle(this.db, this.cipher, (event) => this.insertEvent(event)));
   }
   getSubjectLifecycle: LifecycleStore['getSubjectLifecycle'] = (o, ref) => this.lifecycle.getSubjectLifecycle(o, ref);
+  /**
+   * The hot path (Store.subjectStatus): one statement gives the projection and whether the subject
+   * has a lifecycle row; only then (a subject flagged as turning 16) is the row itself read.
+   */
+  private subjectStatusStatement: Database.Statement | null = null;
+  async subjectStatus(organisationId: string, subjectReference: string): Promise<{ decisions: SubjectDecisionRow[]; lifecycle: SubjectLifecycle | null }> {
+    this.subjectStatusStatement ??= this.db.prepare(
+      `SELECT (SELECT current_decisions FROM subject_status WHERE organisation_id = ? AND subject_reference = ?),
+              EXISTS (SELECT 1 FROM subject_lifecycle WHERE organisation_id = ? AND subject_reference = ?)`,
+    ).raw();
+    const [json, flagged] = this.subjectStatusStatement.get(organisationId, subjectReference, organisationId, subjectReference) as [string | null, number];
+    return { decisions: json === null ? [] : parseProjection(json), lifecycle: flagged === 1 ? await this.lifecycle.getSubjectLifecycle(organisationId, subjectReference) : null };
+  }
   listTurning16Due: LifecycleStore['listTurning16Due'] = (o, until, limit) => this.lifecycle.listTurning16Due(o, until, limit);
   flagTurning16: LifecycleStore['flagTurning16'] = (row, event) => this.lifecycle.flagTurning16(row, event);
   listOpenLifecycles: LifecycleStore['listOpenLifecycles'] = (o, limit) => this.lifecycle.listOpenLifecycles(o, limit);
