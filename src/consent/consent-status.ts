@@ -47,7 +47,7 @@ export function summariseDecisions(subjectReference: string, current: SubjectDec
 
 /**
  * One read: the projection with the subject's lifecycle row (absent for most subjects); only a flagged
- * subject needs its organisation's turning-16 rule, from `rules` (cached briefly) when given.
+ * subject needs its organisation's turning-16 rule, from `turning16Rules` (cached briefly) when given.
  */
 export async function subjectConsent(deps: { store: Store; clock: Clock; turning16Rules?: Turning16Rules }, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
   const { decisions: rows, lifecycle } = await deps.store.subjectStatus(organisationId, subjectReference);
