@@ -28,6 +28,8 @@ const USAGE = `Usage: npm run akkoord -- <command>
   org update <org_id> [--name <name>] [settings]
     settings: --contact-phone --contact-email --website --privacy-url --dpo-contact --sms-sender
               --email-sender-name --reply-to --language nl|en --reminder-after-days --expiry-days
+              --turning16-policy until-young-person-decides|lapses-after-days --turning16-lapse-days
+              --turning16-window-days --turning16-form <form_id> --renewal-days-before
               --logo <file.png|file.svg>   ("" clears a setting)
   user invite --organisation <org_id> --email <address> --role admin|youth-worker
   user list --organisation <org_id>

@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock';
 import type { SignerSlot, Store, SubjectDecisionRow } from '../storage/store';
+import { applyTurning16, type Turning16Rules, turning16Rule } from './turning-16';
 
 export interface PurposeStatus {
   formId: string;
@@ -14,12 +15,16 @@ export interface PurposeStatus {
   lapsed: boolean;
   /** Issue 12: the guardians still to answer before this purpose can be granted (joint authority); [] when none. */
   waitingFor: SignerSlot[];
+  /** Issue 12, only for a subject flagged as turning 16: this purpose was given by a guardian and the young person has not decided themselves yet. */
+  reconfirmationDue?: boolean;
 }
 
 export interface SubjectConsent {
   subjectReference: string;
   purposes: PurposeStatus[];
   mayRegister: boolean;
+  /** Issue 12, only for a subject flagged as turning 16 (absent otherwise): the young person has not decided themselves yet. */
+  reconfirmationDue?: boolean;
 }
 
 /**
@@ -42,6 +47,15 @@ export function summariseDecisions(subjectReference: string, current: SubjectDec
   return { subjectReference, purposes, mayRegister };
 }
 
-export async function subjectConsent(deps: { store: Store; clock: Clock }, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
-  return summariseDecisions(subjectReference, await deps.store.currentDecisions(organisationId, subjectReference), deps.clock.now());
+/**
+ * One read: the projection with the subject's lifecycle row (absent for most subjects); only a flagged
+ * subject needs its organisation's turning-16 rule, from `turning16Rules` (cached briefly) when given.
+ */
+export async function subjectConsent(deps: { store: Store; clock: Clock; turning16Rules?: Turning16Rules }, organisationId: string, subjectReference: string): Promise<SubjectConsent> {
+  const { decisions: rows, lifecycle } = await deps.store.subjectStatus(organisationId, subjectReference);
+  const now = deps.clock.now();
+  const consent = summariseDecisions(subjectReference, rows, now);
+  if (!lifecycle) return consent;
+  const rule = deps.turning16Rules ? await deps.turning16Rules.get(organisationId) : turning16Rule(await deps.store.getOrganisationSettings(organisationId));
+  return applyTurning16(consent, rows, lifecycle, rule, now);
 }

@@ -24,6 +24,7 @@ import type { FormCatalog } from './forms';
 import { organisationFormCatalog } from './organisation-forms';
 import { OPEN_STATUSES } from './lifecycle';
 import { assertAudience, reminderPolicy, signerRoleOn } from './request-consent';
+import { turns16On } from './turning-16';
 import { consentValidUntil } from './validity';
 
 export const MAX_SCAN_BYTES = 10 * 1024 * 1024;
@@ -202,6 +203,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       signerName: null,
       signatureKind: null,
       sealState: null,
+      turns16On: signerRole === 'guardian' ? turns16On(subject.dateOfBirth) : null,
       version: 0,
     };
   }

@@ -10,6 +10,7 @@ import type { FormCatalog } from './forms';
 import type { LinkTokens } from './link-token';
 import { formSnapshot } from './form-snapshot';
 import { organisationFormCatalog } from './organisation-forms';
+import { turns16On } from './turning-16';
 import { consentValidUntil } from './validity';
 
 export interface RequestConsentInput {
@@ -212,6 +213,8 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     signatureKind: null,
     sealState: null,
     requestedBy: input.requestedBy ? { name: input.requestedBy.name, role: input.requestedBy.role ?? null } : null,
+    // Kept in the clear for guardian requests only: the daily job finds who turns 16 by it (README, privacy).
+    turns16On: signerRole === 'guardian' ? turns16On(input.subject.dateOfBirth) : null,
     version: 0,
   };
   await deps.store.createConsentRequest({

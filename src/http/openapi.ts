@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { createConsentRequestBody, listQuery, secondGuardianBody } from './routes/consent-requests/schema';
+import { subjectContactBody } from './routes/subjects';
 
 /**
  * The machine-readable contract, generated from the same zod schemas that validate requests, so
@@ -61,6 +62,16 @@ export function buildOpenApi(serverUrl: string): object {
           responses: { '200': { description: 'The document; `Digest: sha-256=…` is the SHA-256 in the list', content: { 'application/pdf': {} } }, ...errors },
         },
       },
+      '/api/v1/subjects/{reference}/contact': {
+        put: {
+          summary: 'The young person\'s own contact, for their own request when they turn 16',
+          description: 'Stored encrypted; erased once used for their own request, and at the latest 90 days after it was given. Channel sms needs `phone`, channel email needs `email`.',
+          parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, ...json(z.toJSONSchema(subjectContactBody, { io: 'input' })) },
+          responses: { '200': { description: 'Stored', ...json({ type: 'object', properties: { subjectReference: { type: 'string' }, channel: { enum: ['sms', 'email'] }, maskedAddress: { type: 'string' }, eraseBy: { type: 'string', format: 'date-time' } } }) }, ...errors },
+        },
+        delete: { summary: 'Forget the young person\'s own contact', parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'Gone (also when there was none)' }, ...errors } },
+      },
       '/api/v1/subjects/{reference}/consent': {
         get: { summary: 'Consent status of a person', parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Latest decision per purpose', ...json(ref('SubjectConsent')) }, ...errors } },
       },
@@ -115,6 +126,7 @@ export function buildOpenApi(serverUrl: string): object {
           properties: {
             subjectReference: { type: 'string' },
             mayRegister: { type: 'boolean', description: 'A required purpose is granted now (granted and not lapsed).' },
+            reconfirmationDue: { type: 'boolean', description: 'Only for a subject the daily job flagged as turning 16 (absent otherwise): true until the young person decides on their own.' },
             purposes: {
               type: 'array',
               items: {
@@ -125,8 +137,9 @@ export function buildOpenApi(serverUrl: string): object {
                   since: { type: 'string', format: 'date-time', description: 'When the latest decision was recorded.' },
                   requestId: { type: 'string' },
                   validUntil: { type: ['string', 'null'], format: 'date-time', description: 'When a grant stops counting (exclusive): 00:00 Europe/Amsterdam after its last day. Null for a no, a withdrawal, or a decision recorded without an end.' },
-                  lapsed: { type: 'boolean', description: 'The latest decision granted the purpose but validUntil has passed; granted is then false.' },
+                  lapsed: { type: 'boolean', description: 'The latest decision granted the purpose but validUntil has passed; granted is then false. After the 16th birthday also when the organisation\'s turning-16 policy ended a guardian\'s grant.' },
                   waitingFor: { type: 'array', items: { enum: ['guardian', 'second-guardian'] }, description: 'Joint parental authority and a purpose that needs both guardians: who has still to answer before it can be granted; [] when nobody.' },
+                  reconfirmationDue: { type: 'boolean', description: 'Only for a subject flagged as turning 16: this purpose was given by a guardian and the young person has not decided yet.' },
                 },
               },
             },

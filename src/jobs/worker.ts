@@ -6,6 +6,7 @@ import { sendBulkRows } from '../dashboard/bulk-requests';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
 import type { Sealer } from '../evidence/sealer';
+import { lifecycleJob, runLifecycle } from './lifecycle';
 import { pruneRecords, pruneRecordsJob } from './prune-records';
 import { retryTimestamps, retryTimestampsJob } from './retry-timestamps';
 import { sendConsentMessage, type SendMessageDeps } from './send-consent-message';
@@ -30,6 +31,7 @@ export class Worker {
   private stopped = false;
   private lastTimestampRetry = 0;
   private lastPrune = 0;
+  private lastLifecycle = 0;
 
   constructor(
     /** `bulk`: what making a request needs, for the lists confirmed on the dashboard (absent: none are made). */
@@ -55,6 +57,11 @@ export class Worker {
     const claimAt = bulkRows > 0 ? clock.now() : now;
     const batch = await store.claimMessages(claimAt, new Date(claimAt.getTime() + this.options.leaseMs), this.options.batchSize);
     await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));
+    // Turning 16, renewal and lapse (issue 12): at most once an hour; its invites go in the next pass.
+    if (this.deps.bulk && now.getTime() - this.lastLifecycle >= lifecycleJob.everyMs) {
+      this.lastLifecycle = now.getTime();
+      await runLifecycle({ ...this.deps.bulk, store, clock, logger: this.deps.logger });
+    }
     return batch.length + bulkRows;
   }
 

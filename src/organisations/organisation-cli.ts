@@ -36,6 +36,11 @@ const OPTIONS = {
   'reminder-after-days': 'reminderAfterDays',
   'expiry-days': 'expiryDays',
   logo: 'logo',
+  'turning16-policy': 'turning16Policy',
+  'turning16-lapse-days': 'turning16LapseDays',
+  'turning16-window-days': 'turning16WindowDays',
+  'turning16-form': 'turning16FormId',
+  'renewal-days-before': 'renewalDaysBefore',
 } as const satisfies Record<string, keyof OrganisationInput>;
 const OPTION_OF = Object.fromEntries(Object.entries(OPTIONS).map(([option, field]) => [field, option])) as Record<string, string>;
 
@@ -130,7 +135,7 @@ export async function runOrgCommand(deps: CreateDeps, args: string[], io: Io): P
         ['created', date(organisation.createdAt)],
         ...Object.entries(OPTIONS).map(([option, field]): [string, string | number | null] => [
           `--${option}`,
-          field === 'logo' ? (settings.logoPng ? `PNG ${logo?.width ?? '?'} × ${logo?.height ?? '?'} pixels, ${settings.logoPng.length} bytes` : null) : field === 'name' ? organisation.name : settings[field],
+          field === 'logo' ? (settings.logoPng ? `PNG ${logo?.width ?? '?'} × ${logo?.height ?? '?'} pixels, ${settings.logoPng.length} bytes` : null) : field === 'name' ? organisation.name : settings[field] ?? null,
         ]),
       ];
       for (const [label, value] of rows) io.out(`${label}\t${value ?? '-'}\n`);

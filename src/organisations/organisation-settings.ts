@@ -6,7 +6,7 @@ import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { cleanText, TEXT_PROBLEM_MESSAGES } from '../shared/text';
-import type { Organisation, OrganisationSettings, Store } from '../storage/store';
+import type { Organisation, OrganisationSettings, Store, Turning16Policy } from '../storage/store';
 import { newApiKey } from './api-keys';
 import { normaliseLogo } from './organisation-logo';
 
@@ -29,6 +29,11 @@ export interface OrganisationInput {
   defaultLanguage?: string;
   reminderAfterDays?: string;
   expiryDays?: string;
+  turning16Policy?: string;
+  turning16LapseDays?: string;
+  turning16WindowDays?: string;
+  turning16FormId?: string;
+  renewalDaysBefore?: string;
   /** The logo file's bytes (PNG or SVG). */
   logo?: Buffer;
 }
@@ -46,11 +51,25 @@ export const EMPTY_SETTINGS: OrganisationSettings = {
   reminderAfterDays: null,
   expiryDays: null,
   logoPng: null,
+  turning16Policy: null,
+  turning16LapseDays: null,
+  turning16WindowDays: null,
+  turning16FormId: null,
+  renewalDaysBefore: null,
 };
 
 /** The same ranges as REMINDER_AFTER_DAYS and DEFAULT_EXPIRY_DAYS in src/config.ts. */
 export const REMINDER_AFTER_DAYS_RANGE = { min: 1, max: 30 } as const;
 export const EXPIRY_DAYS_RANGE = { min: 1, max: 365 } as const;
+/** Turning 16 and renewal (issue 12; README, "Turning 16 and renewal"). */
+export const TURNING16_POLICIES = ['until-young-person-decides', 'lapses-after-days'] as const;
+export const TURNING16_LAPSE_DAYS_RANGE = { min: 0, max: 365 } as const;
+export const TURNING16_WINDOW_DAYS_RANGE = { min: 1, max: 365 } as const;
+export const RENEWAL_DAYS_BEFORE_RANGE = { min: 0, max: 365 } as const;
+/** The lifecycle settings, as the dashboard's settings form names its fields. */
+export const LIFECYCLE_SETTING_FIELDS = ['turning16Policy', 'turning16LapseDays', 'turning16WindowDays', 'turning16FormId', 'renewalDaysBefore'] as const;
+export const LIFECYCLE_DEFAULTS = { turning16Policy: 'until-young-person-decides', turning16WindowDays: 30, renewalDaysBefore: 30 } as const;
+const FORM_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const MAX_NAME = 100;
 const MAX_TEXT = 200;
 const MAX_URL = 500;
@@ -90,6 +109,18 @@ function days(raw: string, field: string, range: { min: number; max: number }): 
   return n;
 }
 
+function turning16Policy(raw: string, field: string): Turning16Policy {
+  const value = raw.trim();
+  if (!(TURNING16_POLICIES as readonly string[]).includes(value)) throw AppError.validation(field, `One of: ${TURNING16_POLICIES.join(', ')}.`);
+  return value as Turning16Policy;
+}
+
+function formId(raw: string, field: string): string {
+  const value = raw.trim();
+  if (!FORM_ID.test(value)) throw AppError.validation(field, 'A form id: lower-case letters, digits and hyphens, at most 64 characters.');
+  return value;
+}
+
 function language(raw: string, field: string): Language {
   const value = raw.trim();
   if (!(LANGUAGES as readonly string[]).includes(value)) throw AppError.validation(field, `One of: ${LANGUAGES.join(', ')}.`);
@@ -120,6 +151,14 @@ export async function applySettings(current: OrganisationSettings, input: Organi
   set('defaultLanguage', input.defaultLanguage, language);
   set('reminderAfterDays', input.reminderAfterDays, (raw, field) => days(raw, field, REMINDER_AFTER_DAYS_RANGE));
   set('expiryDays', input.expiryDays, (raw, field) => days(raw, field, EXPIRY_DAYS_RANGE));
+  set('turning16Policy', input.turning16Policy, turning16Policy);
+  set('turning16LapseDays', input.turning16LapseDays, (raw, field) => days(raw, field, TURNING16_LAPSE_DAYS_RANGE));
+  set('turning16WindowDays', input.turning16WindowDays, (raw, field) => days(raw, field, TURNING16_WINDOW_DAYS_RANGE));
+  set('turning16FormId', input.turning16FormId, formId);
+  set('renewalDaysBefore', input.renewalDaysBefore, (raw, field) => days(raw, field, RENEWAL_DAYS_BEFORE_RANGE));
+  if (next.turning16Policy === 'lapses-after-days' && (next.turning16LapseDays ?? null) === null) {
+    throw AppError.validation('turning16LapseDays', `The policy lapses-after-days needs a number of days from ${TURNING16_LAPSE_DAYS_RANGE.min} to ${TURNING16_LAPSE_DAYS_RANGE.max}.`);
+  }
   if (input.logo !== undefined) next.logoPng = input.logo.length === 0 ? null : await normaliseLogo(input.logo, 'logo');
   return next;
 }

@@ -1,6 +1,7 @@
 import type { ConsentStatus } from '../consent/lifecycle';
 import type { Language, SignerRole } from '../consent/form-types';
 import type { BulkBatchStore } from '../dashboard/bulk-store';
+import type { LifecycleStore } from '../consent/lifecycle-store';
 import type { StaffStore } from '../dashboard/staff-store';
 import type { SignerCodeStore } from '../consent/signer-code-store';
 
@@ -48,7 +49,19 @@ export interface OrganisationSettings {
   expiryDays: number | null;
   /** A PNG we re-encoded ourselves, at most 512 × 512 pixels. */
   logoPng: Buffer | null;
+  /** Issue 12 (README, "Turning 16 and renewal"): what happens to a guardian's consent after the child turns 16; null: 'until-young-person-decides'. */
+  turning16Policy?: Turning16Policy | null;
+  /** With 'lapses-after-days': the guardian's grants stop counting this many days after the 16th birthday. */
+  turning16LapseDays?: number | null;
+  /** How many days before the 16th birthday the daily job flags it; null: 30. */
+  turning16WindowDays?: number | null;
+  /** The form for the young person's own consent; null: the organisation's only 16+ form, if it has exactly one. */
+  turning16FormId?: string | null;
+  /** How many days before consent lapses a renewal request is sent; 0: none; null: 30. */
+  renewalDaysBefore?: number | null;
 }
+
+export type Turning16Policy = 'until-young-person-decides' | 'lapses-after-days';
 
 export interface OrganisationSummary extends Organisation {
   /** Keys not revoked. */
@@ -118,6 +131,8 @@ export interface ConsentRequestRecord {
   signerSlot?: SignerSlot;
   /** Issue 12: what the guardian declared when deciding; null before deciding, for a participant, or when it was not asked (paper, before issue 12). */
   authority?: ParentalAuthority | null;
+  /** Issue 12: the day the subject turns 16 (YYYY-MM-DD), kept in the clear for guardian requests only (consent/turning-16.ts); null or absent otherwise. */
+  turns16On?: string | null;
   /**
    * Raised by every write that changes the status, the decisions or the seal state (0 when
    * created): a use case that computes from what it read writes only if it still holds.
@@ -467,7 +482,7 @@ export interface SealedValue {
 }
 
 /** Staff accounts (dashboard/staff-store.ts) are a port of their own, which the adapters implement too. */
-export interface Store extends StaffStore, BulkBatchStore, SignerCodeStore {
+export interface Store extends StaffStore, BulkBatchStore, SignerCodeStore, LifecycleStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;
@@ -618,7 +633,15 @@ export interface Store extends StaffStore, BulkBatchStore, SignerCodeStore {
    * one of `statuses` and that last changed before `changedBefore` (the privacy sweep decides
    * which); names, decisions, events and documents stay. Returns how many requests it erased.
    */
-  eraseContactDetails(input: { statuses: readonly ConsentStatus[]; changedBefore: Date; limit: number }): Promise<number>;
+  eraseContactDetails(input: {
+    statuses: readonly ConsentStatus[];
+    changedBefore: Date;
+    limit: number;
+    /** Issue 12: only this organisation's requests; absent: all. */
+    organisationId?: string;
+    /** Issue 12: only requests without a validity end or whose end is before this moment; absent: any. */
+    validUntilBefore?: Date;
+  }): Promise<number>;
 
   /**
    * Due outbox messages, leased to this worker until `leaseUntil`; across organisations on purpose

@@ -149,6 +149,20 @@ describe('akkoord org and api-key commands', () => {
     expect((await cli(['org', 'list'])).out.trim().split('\n')).toHaveLength(1);
   });
 
+  test('when the turning-16 and renewal settings are updated, then they are stored and shown, and a bad value names its option', async () => {
+    const org = await create();
+    expect(await cli(['org', 'update', org.id, '--turning16-policy', 'lapses-after-days', '--turning16-lapse-days', '14', '--turning16-window-days', '45', '--turning16-form', 'inloop-16-plus', '--renewal-days-before', '0'])).toMatchObject({ code: 0 });
+    expect(await cli(['org', 'update', org.id, '--turning16-window-days', '0'])).toMatchObject({ code: 2, err: expect.stringContaining('org update --turning16-window-days:') });
+    expect(await cli(['org', 'update', org.id, '--turning16-policy', 'always'])).toMatchObject({ code: 2, err: expect.stringContaining('org update --turning16-policy:') });
+    const shown = (await cli(['org', 'show', org.id])).out;
+    expect(shown).toContain('--turning16-policy\tlapses-after-days\n');
+    expect(shown).toContain('--turning16-lapse-days\t14\n');
+    expect(shown).toContain('--renewal-days-before\t0\n');
+    await withContainer(async (container) => {
+      expect(await container.store.getOrganisationSettings(org.id)).toMatchObject({ turning16Policy: 'lapses-after-days', turning16LapseDays: 14, turning16WindowDays: 45, turning16FormId: 'inloop-16-plus', renewalDaysBefore: 0 });
+    });
+  });
+
   test('when an organisation is updated, then only the given settings change, "" clears one, and a bad value changes nothing', async () => {
     const org = await create('--contact-phone', '06 12345678', '--website', 'https://noord.example.nl', '--language', 'nl');
     expect(await cli(['org', 'update', org.id, '--name', 'Buurtwerk Noord-West', '--contact-phone', '+32 470 12 34 56', '--website', ''])).toMatchObject({ code: 0 });

@@ -14,6 +14,7 @@ import { storeContract } from './store-contract';
 import { staffStoreContract } from './staff-store-contract';
 import { dashboardStoreContract } from './store-contract-dashboard';
 import { bulkStoreContract } from './store-contract-bulk';
+import { lifecycleStoreContract } from './store-contract-lifecycle';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -31,6 +32,12 @@ dashboardStoreContract('sqlite', async () => {
 });
 
 bulkStoreContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
+  dirs.push(dir);
+  return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });
+});
+
+lifecycleStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'akkoord-store-'));
   dirs.push(dir);
   return new SqliteStore({ file: join(dir, 'test.db'), cipher: new FieldCipher(parseKeyRing(`k1:${randomBytes(32).toString('base64')}`)) });

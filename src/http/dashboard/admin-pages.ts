@@ -5,7 +5,7 @@ import { createOrganisationApiKey, listOrganisationApiKeys, revokeOrganisationAp
 import { requireRole, staffCsrfOk, staffOf, type StaffPrincipal } from '../../dashboard/staff';
 import { AppError, isAppError } from '../../errors';
 import { LOGO_MAX_BYTES } from '../../organisations/organisation-logo';
-import { updateOrganisation, type OrganisationInput } from '../../organisations/organisation-settings';
+import { LIFECYCLE_SETTING_FIELDS, updateOrganisation, type OrganisationInput } from '../../organisations/organisation-settings';
 import { readMultipart } from '../middleware/multipart';
 import { logoUrl } from '../public/organisation-view';
 import type { DashboardDeps } from './index';
@@ -16,7 +16,7 @@ import type { DashboardDeps } from './index';
  * is one call into a use case (dashboard/accounts.ts, dashboard/api-key-admin.ts,
  * organisations/organisation-settings.ts), scoped to the administrator's own organisation.
  */
-const SETTING_FIELDS = ['name', 'contactPhone', 'contactEmail', 'website', 'privacyStatementUrl', 'dpoContact', 'smsSenderName', 'emailSenderName', 'emailReplyTo', 'defaultLanguage', 'reminderAfterDays', 'expiryDays'] as const;
+const SETTING_FIELDS = ['name', 'contactPhone', 'contactEmail', 'website', 'privacyStatementUrl', 'dpoContact', 'smsSenderName', 'emailSenderName', 'emailReplyTo', 'defaultLanguage', 'reminderAfterDays', 'expiryDays', ...LIFECYCLE_SETTING_FIELDS] as const;
 type SettingField = (typeof SETTING_FIELDS)[number];
 
 const body = (req: Request, name: string): string => {
@@ -122,7 +122,7 @@ export function adminPages(deps: DashboardDeps): Router {
     const settings = await deps.store.getOrganisationSettings(staff.organisationId);
     if (!organisation || !settings) throw new AppError('not_found', 'organisation');
     const current: Record<string, string> = { name: organisation.name };
-    for (const f of SETTING_FIELDS) if (f !== 'name') current[f] = settings[f] === null ? '' : String(settings[f]);
+    for (const f of SETTING_FIELDS) if (f !== 'name') current[f] = settings[f] === null || settings[f] === undefined ? '' : String(settings[f]);
     const notice = req.query.done === 'saved' ? 'saved' : undefined;
     render(req, res, 'dash-admin-settings', { values: extra.values ?? current, errors: extra.errors, notice, logoUrl: settings.logoPng ? logoUrl(staff.organisationId, settings.logoPng) : null, logoMaxKb: LOGO_MAX_BYTES / 1024 }, status);
   };
@@ -154,7 +154,8 @@ export function adminPages(deps: DashboardDeps): Router {
       const path = error.errors?.[0]?.path ?? 'name';
       const values: Record<string, string> = {};
       for (const f of SETTING_FIELDS) values[f] = parsed.fields[f] ?? '';
-      return settingsPage(req, res, { values, errors: [{ field: path, key: `dash.admin.settings.invalid.${(SETTING_FIELDS as readonly string[]).includes(path) || path === 'logo' ? path : 'name'}` }] }, 422);
+      const key = (LIFECYCLE_SETTING_FIELDS as readonly string[]).includes(path) ? `lifecycle.settings.invalid.${path}` : `dash.admin.settings.invalid.${(SETTING_FIELDS as readonly string[]).includes(path) || path === 'logo' ? path : 'name'}`;
+      return settingsPage(req, res, { values, errors: [{ field: path, key }] }, 422);
     }
     res.redirect(303, '/app/admin/settings?done=saved');
   }));

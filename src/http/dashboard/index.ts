@@ -6,6 +6,7 @@ import { adminPages } from './admin-pages';
 import { authPages } from './auth-pages';
 import { bulkPages } from './bulk-pages';
 import { familyPages } from './family-pages';
+import { lapsingPages } from './lapsing-pages';
 import { requestPages } from './request-pages';
 
 /**
@@ -24,6 +25,7 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.use(requestPages(deps));
   router.use(familyPages(deps));
   router.use(bulkPages(deps));
+  router.use(lapsingPages(deps));
   router.use(adminPages(deps));
   router.use(accessLogPages(deps));
   return router;

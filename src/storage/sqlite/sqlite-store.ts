@@ -51,6 +51,9 @@ import type { BulkBatchStore } from '../../dashboard/bulk-store';
 import { projectSubjectDecisions } from '../../consent/family-consent';
 import { applyMigrations, MIGRATIONS_DIR, pendingMigrations } from './migrate';
 import { BULK_SEALED_COLUMNS, SqliteBulkBatches } from './sqlite-bulk-batches';
+import { LIFECYCLE_SEALED_COLUMNS, SqliteLifecycle } from './sqlite-lifecycle';
+import type { LifecycleStore, SubjectLifecycle } from '../../consent/lifecycle-store';
+import { turns16On } from '../../consent/turning-16';
 import { SqliteStaffStore, STAFF_SEALED_COLUMNS } from './sqlite-staff-store';
 import { SIGNER_CODE_SEALED_COLUMNS, SqliteSignerCodes } from './sqlite-signer-codes';
 import type { SignerCodeStore } from '../../consent/signer-code-store';
@@ -187,6 +190,8 @@ const AUDIT_CHAIN_MIGRATION = '008_audit_chain.sql';
 const NAME_SEARCH_MIGRATION = '014_dashboard_search_access_log.sql';
 /** The migration that adds families (issue 12); every subject's projection is made again in code by the new rule. */
 const FAMILIES_MIGRATION = '016_families.sql';
+/** The migration that keeps the day a guardian request's subject turns 16; that of requests stored before it is written in code. */
+const LIFECYCLE_MIGRATION = '018_lifecycle.sql';
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -210,6 +215,7 @@ export class SqliteStore implements Store {
       [AUDIT_CHAIN_MIGRATION]: (db) => this.sealLegacyChainHeads(db),
       [NAME_SEARCH_MIGRATION]: (db) => this.backfillNameHashes(db, options.cipher),
       [FAMILIES_MIGRATION]: (db) => reprojectAllSubjects(db),
+      [LIFECYCLE_MIGRATION]: (db) => backfillTurns16On(db, options.cipher),
     });
     this.cipher = options.cipher;
     this.stmts = this.prepare();
@@ -292,7 +298,7 @@ export class SqliteStore implements Store {
   }
 
   async *sealedValues(): AsyncIterable<SealedValue> {
-    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS, ...SIGNER_CODE_SEALED_COLUMNS]) {
+    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS, ...SIGNER_CODE_SEALED_COLUMNS, ...LIFECYCLE_SEALED_COLUMNS]) {
       let after = 0;
       for (;;) {
         const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
@@ -367,6 +373,12 @@ export class SqliteStore implements Store {
       reminderAfterDays: plain.reminderAfterDays ?? null,
       expiryDays: plain.expiryDays ?? null,
       logoPng: row.logo_png ? Buffer.from(row.logo_png as Buffer) : null,
+      // Issue 12: absent (undefined) when never set, like a setting saved before it existed.
+      turning16Policy: plain.turning16Policy ?? undefined,
+      turning16LapseDays: plain.turning16LapseDays ?? undefined,
+      turning16WindowDays: plain.turning16WindowDays ?? undefined,
+      turning16FormId: plain.turning16FormId ?? undefined,
+      renewalDaysBefore: plain.renewalDaysBefore ?? undefined,
     };
   }
 
@@ -468,6 +480,7 @@ export class SqliteStore implements Store {
         r.primaryRequestId ?? null, r.signerSlot ?? (r.signerRole === 'participant' ? 'participant' : 'guardian'),
       );
     this.insertNameHashes(r.organisationId, r.id, r.subject.firstName, r.subject.lastName);
+    if (r.turns16On) this.sql('UPDATE consent_requests SET turns_16_on = ? WHERE id = ?').run(r.turns16On, r.id);
     this.insertEvent(event);
     if (message) this.insertMessage(message);
   }
@@ -580,6 +593,7 @@ export class SqliteStore implements Store {
       primaryRequestId: (row.primary_request_id as string | null) ?? null,
       signerSlot: row.signer_slot as SignerSlot,
       authority: (row.authority as ParentalAuthority | null) ?? null,
+      turns16On: (row.turns_16_on as string | null | undefined) ?? undefined,
       version: Number(row.version),
     };
   }
@@ -1018,12 +1032,14 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: String(r.id), organisationId: String(r.organisation_id), status: r.status as ConsentStatus }));
   }
 
-  async eraseContactDetails(input: { statuses: readonly ConsentStatus[]; changedBefore: Date; limit: number }): Promise<number> {
+  async eraseContactDetails(input: { statuses: readonly ConsentStatus[]; changedBefore: Date; limit: number; organisationId?: string; validUntilBefore?: Date }): Promise<number> {
+    const validUntilBefore = input.validUntilBefore ? iso(input.validUntilBefore) : null;
     return this.sql(
       `UPDATE consent_requests SET recipient_address_enc = NULL, requested_by_enc = NULL WHERE rowid IN (
          SELECT rowid FROM consent_requests WHERE status IN (SELECT value FROM json_each(?)) AND updated_at < ?
-           AND (recipient_address_enc IS NOT NULL OR requested_by_enc IS NOT NULL) LIMIT ?)`,
-    ).run(JSON.stringify(input.statuses), iso(input.changedBefore), input.limit).changes;
+           AND (recipient_address_enc IS NOT NULL OR requested_by_enc IS NOT NULL)
+           AND (? IS NULL OR organisation_id = ?) AND (? IS NULL OR valid_until IS NULL OR valid_until < ?) LIMIT ?)`,
+    ).run(JSON.stringify(input.statuses), iso(input.changedBefore), input.organisationId ?? null, input.organisationId ?? null, validUntilBefore, validUntilBefore, input.limit).changes;
   }
 
   async claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
@@ -1239,6 +1255,45 @@ export class SqliteStore implements Store {
   replaceBulkRowData: BulkBatchStore['replaceBulkRowData'] = (organisationId, batchId, rowNo, data) => this.bulk.replaceBulkRowData(organisationId, batchId, rowNo, data);
   deleteBulkBatches: BulkBatchStore['deleteBulkBatches'] = (input) => this.bulk.deleteBulkBatches(input);
 
+  // Turning 16, renewal and lapse (issue 12; migration 018): sqlite-lifecycle.ts does the work.
+  private lifecycleStore: SqliteLifecycle | null = null;
+  private get lifecycle(): SqliteLifecycle {
+    return (this.lifecycleStore ??= new SqliteLifecycle(this.db, this.cipher, (event) => this.insertEvent(event)));
+  }
+  getSubjectLifecycle: LifecycleStore['getSubjectLifecycle'] = (o, ref) => this.lifecycle.getSubjectLifecycle(o, ref);
+  /**
+   * The hot path (Store.subjectStatus): one statement gives the projection and whether the subject
+   * has a lifecycle row; only then (a subject flagged as turning 16) is the row itself read.
+   */
+  private subjectStatusStatement: Database.Statement | null = null;
+  async subjectStatus(organisationId: string, subjectReference: string): Promise<{ decisions: SubjectDecisionRow[]; lifecycle: SubjectLifecycle | null }> {
+    this.subjectStatusStatement ??= this.db.prepare(
+      `SELECT (SELECT current_decisions FROM subject_status WHERE organisation_id = ? AND subject_reference = ?),
+              EXISTS (SELECT 1 FROM subject_lifecycle WHERE organisation_id = ? AND subject_reference = ?)`,
+    ).raw();
+    const [json, flagged] = this.subjectStatusStatement.get(organisationId, subjectReference, organisationId, subjectReference) as [string | null, number];
+    return { decisions: json === null ? [] : parseProjection(json), lifecycle: flagged === 1 ? await this.lifecycle.getSubjectLifecycle(organisationId, subjectReference) : null };
+  }
+  listTurning16Due: LifecycleStore['listTurning16Due'] = (o, until, limit) => this.lifecycle.listTurning16Due(o, until, limit);
+  flagTurning16: LifecycleStore['flagTurning16'] = (row, event) => this.lifecycle.flagTurning16(row, event);
+  listOpenLifecycles: LifecycleStore['listOpenLifecycles'] = (o, limit) => this.lifecycle.listOpenLifecycles(o, limit);
+  reserveYoungRequest: LifecycleStore['reserveYoungRequest'] = (o, ref, id) => this.lifecycle.reserveYoungRequest(o, ref, id);
+  completeYoungRequest: LifecycleStore['completeYoungRequest'] = (input) => this.lifecycle.completeYoungRequest(input);
+  markYoungDecided: LifecycleStore['markYoungDecided'] = (o, ref, at) => this.lifecycle.markYoungDecided(o, ref, at);
+  hasParticipantDecision: LifecycleStore['hasParticipantDecision'] = (o, ref, since) => this.lifecycle.hasParticipantDecision(o, ref, since);
+  putSubjectContact: LifecycleStore['putSubjectContact'] = (o, ref, contact) => this.lifecycle.putSubjectContact(o, ref, contact);
+  getSubjectContact: LifecycleStore['getSubjectContact'] = (o, ref) => this.lifecycle.getSubjectContact(o, ref);
+  deleteSubjectContact: LifecycleStore['deleteSubjectContact'] = (o, ref) => this.lifecycle.deleteSubjectContact(o, ref);
+  eraseSubjectContacts: LifecycleStore['eraseSubjectContacts'] = (before) => this.lifecycle.eraseSubjectContacts(before);
+  listRenewalCandidates: LifecycleStore['listRenewalCandidates'] = (o, after, until, limit) => this.lifecycle.listRenewalCandidates(o, after, until, limit);
+  newestRequestId: LifecycleStore['newestRequestId'] = (o, ref, formId) => this.lifecycle.newestRequestId(o, ref, formId);
+  reserveRenewal: LifecycleStore['reserveRenewal'] = (record, event) => this.lifecycle.reserveRenewal(record, event);
+  finishRenewal: LifecycleStore['finishRenewal'] = (input) => this.lifecycle.finishRenewal(input);
+  listLapsedUnmarked: LifecycleStore['listLapsedUnmarked'] = (now, limit) => this.lifecycle.listLapsedUnmarked(now, limit);
+  appendEventOnce: LifecycleStore['appendEventOnce'] = (event, kind) => this.lifecycle.appendEventOnce(event, kind);
+  listLapsingSoon: LifecycleStore['listLapsingSoon'] = (o, after, until, limit) => this.lifecycle.listLapsingSoon(o, after, until, limit);
+  listTurningSixteenSoon: LifecycleStore['listTurningSixteenSoon'] = (o, from, until, limit) => this.lifecycle.listTurningSixteenSoon(o, from, until, limit);
+
   // Staff accounts (issue 11): the SQL is in sqlite-staff-store.ts.
   createStaffUser(user: StaffUserRecord, invite: StaffInviteRecord): Promise<boolean> {
     return this.staff.createStaffUser(user, invite);
@@ -1314,5 +1369,30 @@ export class SqliteStore implements Store {
   }
   clearSignInFailures(subjects: string[]): Promise<void> {
     return this.staff.clearSignInFailures(subjects);
+  }
+}
+
+/**
+ * Migration 018: the day the subject turns 16, for every guardian request stored before it,
+ * 1,000 rows a read (in the migration's transaction). The date of birth is opened here in code,
+ * once; a value this key ring cannot open is skipped (the start-up key check reports the key).
+ */
+function backfillTurns16On(db: Database.Database, cipher: FieldCipher): void {
+  const page = db.prepare("SELECT rowid AS r, subject_dob_enc FROM consent_requests WHERE rowid > ? AND signer_role = 'guardian' ORDER BY rowid LIMIT 1000");
+  const write = db.prepare('UPDATE consent_requests SET turns_16_on = ? WHERE rowid = ?');
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after) as Row[];
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      let day: string | null = null;
+      try {
+        day = turns16On(cipher.decrypt(String(row.subject_dob_enc), C.dob));
+      } catch {
+        day = null;
+      }
+      if (day) write.run(day, row.r);
+    }
+    after = Number(rows[rows.length - 1]!.r);
   }
 }
