@@ -274,7 +274,7 @@ export async function recordPaperConsent(deps: PaperDeps, organisationId: string
       type: status,
       at: now,
       actor,
-      detail: { method: 'paper', signedOn: paper.signedOn, signerRole, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256, ...(attachedSha256 ? { attachedSha256 } : {}) }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id) },
+      detail: { method: 'paper', signedOn: paper.signedOn, signerRole, decisions: paper.decisions, scan: { type: paper.type, bytes: paper.scan.length, sha256: scanSha256, ...(attachedSha256 ? { attachedSha256 } : {}) }, documentSha256: sha256, timestamped: sealed.timestamped, ...(deps.sealer.timestamps && !sealed.timestamped ? { sealNote: 'sealed without timestamp', timestampError: sealed.timestampError ?? null } : {}), formVersion: form.version, validUntil: status === 'signed' ? consentValidUntil(form, signedOn).toISOString() : null, requiredPurposes: form.purposes.filter((p) => p.required).map((p) => p.id), needsAllGuardians: form.purposes.filter((p) => p.needsAllGuardians === true).map((p) => p.id) },
     },
   };
   if (!existing) {

@@ -279,6 +279,8 @@ function checkBinding(rows: AuditChainRows, created: Record<string, unknown>, de
     report(`its decision rows name subject ${other}, ${subject !== null ? 'its chain was created for' : 'the request names'} ${expectedSubject} (moved outside the event log)`);
   }
 
+  checkFamilyBinding(rows, created, decided, report);
+
   if (decided === null) {
     if (request.validUntil !== null) report(`the request is valid ${untilText(request.validUntil)}, its chain has no decision (changed outside the event log)`);
     return;
@@ -307,6 +309,32 @@ function checkBinding(rows: AuditChainRows, created: Record<string, unknown>, de
     for (const p of rows.projection) {
       if (p.required !== required.has(p.purposeId)) report(`the subject's status projection has ${p.purposeId} ${requiredText(p.required)}, its chain says ${requiredText(required.has(p.purposeId))} (changed outside the event log)`);
     }
+  }
+}
+
+/**
+ * Issue 12: the facts the status projection combines a family by must be the chain's, or one
+ * parent's answer could be made to count alone (authority changed to `sole`, a purpose's
+ * needs-all-guardians flag cleared, a request moved into another family). The `created` event
+ * names the first request and the slot of a second guardian's request (a first request names
+ * neither); the `signed`/`declined` event the declared authority and the purposes that need both.
+ */
+function checkFamilyBinding(rows: AuditChainRows, created: Record<string, unknown>, decided: Record<string, unknown> | null, report: (reason: string) => void): void {
+  const request = rows.request!;
+  if (request.signerSlot === undefined) return;
+  const slot = typeof created.signerSlot === 'string' ? created.signerSlot : request.signerRole === 'participant' ? 'participant' : 'guardian';
+  const primary = typeof created.primaryRequestId === 'string' ? created.primaryRequestId : null;
+  if (request.signerSlot !== slot) report(`the request's signer slot is ${request.signerSlot}, its chain was created as ${slot} (changed outside the event log)`);
+  if ((request.primaryRequestId ?? null) !== primary) report(`the request belongs to the family of ${request.primaryRequestId ?? 'itself'}, its chain was created for ${primary ?? 'a family of its own'} (changed outside the event log)`);
+  const familyId = primary ?? rows.requestId;
+  const authority = decided && typeof decided.authority === 'string' ? decided.authority : null;
+  const needsAll = decided && Array.isArray(decided.needsAllGuardians) ? new Set(decided.needsAllGuardians.filter((p): p is string => typeof p === 'string')) : null;
+  if (decided !== null && (request.authority ?? null) !== authority) report(`the request's declared authority is ${request.authority ?? 'none'}, its chain says ${authority ?? 'none'} (changed outside the event log)`);
+  for (const d of rows.decisionRows) {
+    if (d.familyId === undefined) continue;
+    if (d.familyId !== familyId || d.signerSlot !== slot) report(`its decision row ${d.purposeId} counts for the family of ${d.familyId} as ${d.signerSlot ?? '?'}, its chain says ${familyId} as ${slot} (changed outside the event log)`);
+    if ((d.authority ?? null) !== authority) report(`its decision row ${d.purposeId} declares authority ${d.authority ?? 'none'}, its chain says ${authority ?? 'none'} (changed outside the event log)`);
+    if (needsAll !== null && d.needsAllGuardians !== needsAll.has(d.purposeId)) report(`its decision row ${d.purposeId} says it ${d.needsAllGuardians ? 'needs' : 'does not need'} both guardians, its chain says the opposite (changed outside the event log)`);
   }
 }
 

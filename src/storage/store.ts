@@ -222,13 +222,21 @@ export interface AuditChainRows {
     signerRole: string;
     /** ISO 8601 UTC as stored; null when none. */
     validUntil: string | null;
+    /** Issue 12: the family link, slot and declared authority as stored (absent from adapters that predate it). */
+    primaryRequestId?: string | null;
+    signerSlot?: string;
+    authority?: string | null;
   } | null;
   events: (StoredEvent & { hashAlg: string })[];
   /** The chain head written with each event: count, last hash and its keyed seal. */
   head: { events: number; hash: string; mac: string | null } | null;
   documents: { id: string; kind: string; sha256: string }[];
   /** The request's rows in the decisions table, oldest first. */
-  decisionRows: { purposeId: string; granted: boolean; subjectReference: string; required: boolean; validUntil: string | null }[];
+  decisionRows: {
+    purposeId: string; granted: boolean; subjectReference: string; required: boolean; validUntil: string | null;
+    /** Issue 12: what the projection combines by (absent from adapters that predate it). */
+    familyId?: string; signerSlot?: string; authority?: string | null; needsAllGuardians?: boolean;
+  }[];
   /**
    * The entries of its subject's status projection (subject_status) that name this request.
    * `family` (issue 12): the entry's purpose was also decided by another signer of this request's

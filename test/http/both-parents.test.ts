@@ -1,3 +1,4 @@
+import { projectSubjectDecisions } from '../../src/consent/family-consent';
 import { renderConsentPdf } from '../../src/evidence/render-consent-pdf';
 import { decide, resolveLink, type SignDeps } from '../../src/consent/sign-consent';
 import type { Sealer } from '../../src/evidence/sealer';
@@ -196,6 +197,35 @@ describe('both parents (joint parental authority)', () => {
       website[3] = 1;
       db.prepare("UPDATE subject_status SET current_decisions = ? WHERE subject_reference = 'REG-FAM'").run(JSON.stringify(entries));
       expect((await verify()).map((p) => p.reason)).toEqual([expect.stringMatching(/website granted by .*changed outside the event log/)]);
+    });
+
+    test('when the facts a family is combined by are changed in the database, with a projection made to fit, then audit verify reports each against the chain', async () => {
+      const primaryId = await create(photoRequest());
+      await signDeclaring(primaryId, 'joint', answers('yes'));
+      const secondId = await invite(primaryId);
+      await signByLink(secondId, answers('no'), 'Bram de Vries');
+      const db = (app.container.store as SqliteStore).db;
+      // One parent's yes made to count alone: the authority to sole, the website no longer needing both, the second request moved out of the family.
+      db.prepare("UPDATE decisions SET authority = 'sole', needs_all_guardians = 0 WHERE request_id = ? AND purpose_id = 'website'").run(primaryId);
+      db.prepare("UPDATE consent_requests SET primary_request_id = NULL, signer_slot = 'guardian' WHERE id = ?").run(secondId);
+      db.prepare("UPDATE decisions SET family_id = request_id, signer_slot = 'guardian' WHERE request_id = ?").run(secondId);
+      // A projection that fits the changed rows, so only the binding to the chains can tell.
+      for await (const subject of app.container.store.statusProjections()) {
+        if (subject.subjectReference !== 'REG-FAM') continue;
+        const entries = projectSubjectDecisions(subject.rows).map((e) => [e.requestId, e.formId, e.purposeId, e.granted ? 1 : 0, e.required ? 1 : 0, e.since, e.validUntil, e.waitingFor, e.signerRole]);
+        db.prepare("UPDATE subject_status SET current_decisions = ? WHERE subject_reference = 'REG-FAM'").run(JSON.stringify(entries));
+      }
+      const problems: AuditProblem[] = [];
+      await verifyAuditLog({ source: app.container.store, key: app.container.auditChain }, (p) => problems.push(p));
+      const reasons = problems.map((p) => `${p.requestId}: ${p.reason}`);
+      expect(reasons).toEqual(expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${primaryId}: its decision row website declares authority sole, its chain says joint`)),
+        expect.stringMatching(new RegExp(`^${primaryId}: its decision row website says it does not need both guardians`)),
+        expect.stringMatching(new RegExp(`^${secondId}: the request's signer slot is guardian, its chain was created as second-guardian`)),
+        expect.stringMatching(new RegExp(`^${secondId}: the request belongs to the family of itself, its chain was created for ${primaryId}`)),
+        expect.stringMatching(new RegExp(`^${secondId}: its decision row .* counts for the family of ${secondId} as guardian, its chain says ${primaryId} as second-guardian`)),
+      ]));
+      expect(problems.every((p) => p.requestId !== null)).toBe(true);
     });
   });
 });

@@ -802,13 +802,16 @@ export class SqliteStore implements Store {
 
   private auditChainRows(requestId: string): AuditChainRows {
     return this.db.transaction((): AuditChainRows => {
-      const r = this.sql('SELECT organisation_id, subject_reference, status, decisions, form_id, form_version, signer_role, valid_until FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
+      const r = this.sql('SELECT organisation_id, subject_reference, status, decisions, form_id, form_version, signer_role, valid_until, primary_request_id, signer_slot, authority FROM consent_requests WHERE id = ?').get(requestId) as Row | undefined;
       const head = this.sql('SELECT events, hash, mac FROM audit_chain_heads WHERE request_id = ?').get(requestId) as Row | undefined;
       const events = (this.sql('SELECT * FROM events WHERE request_id = ? ORDER BY seq').all(requestId) as Row[]).map((e) => ({ ...this.toEvent(e), hashAlg: String(e.hash_alg) }));
       const documents = (this.sql('SELECT id, kind, sha256 FROM documents WHERE request_id = ? ORDER BY created_at, rowid').all(requestId) as Row[])
         .map((d) => ({ id: String(d.id), kind: String(d.kind), sha256: String(d.sha256) }));
-      const decisionRows = (this.sql('SELECT purpose_id, granted, subject_reference, required, valid_until FROM decisions WHERE request_id = ? ORDER BY decided_at, seq').all(requestId) as Row[])
-        .map((d) => ({ purposeId: String(d.purpose_id), granted: Number(d.granted) === 1, subjectReference: String(d.subject_reference), required: Number(d.required) === 1, validUntil: (d.valid_until as string | null) ?? null }));
+      const decisionRows = (this.sql('SELECT purpose_id, granted, subject_reference, required, valid_until, family_id, signer_slot, authority, needs_all_guardians FROM decisions WHERE request_id = ? ORDER BY decided_at, seq').all(requestId) as Row[])
+        .map((d) => ({
+          purposeId: String(d.purpose_id), granted: Number(d.granted) === 1, subjectReference: String(d.subject_reference), required: Number(d.required) === 1, validUntil: (d.valid_until as string | null) ?? null,
+          familyId: String(d.family_id ?? requestId), signerSlot: String(d.signer_slot), authority: (d.authority as string | null) ?? null, needsAllGuardians: Number(d.needs_all_guardians) === 1,
+        }));
       const projection = r
         ? (this.sql(
             `SELECT json_extract(j.value, '$[2]') AS purpose_id, json_extract(j.value, '$[3]') AS granted, json_extract(j.value, '$[4]') AS required, json_extract(j.value, '$[6]') AS valid_until,
@@ -833,6 +836,9 @@ export class SqliteStore implements Store {
               formVersion: String(r.form_version),
               signerRole: String(r.signer_role),
               validUntil: (r.valid_until as string | null) ?? null,
+              primaryRequestId: (r.primary_request_id as string | null) ?? null,
+              signerSlot: String(r.signer_slot),
+              authority: (r.authority as string | null) ?? null,
             }
           : null,
         events,
