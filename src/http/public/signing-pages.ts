@@ -9,7 +9,7 @@ import { checkCsrf, issueCsrf } from './csrf';
 import { pageLanguage } from './error-pages';
 import { withdrawConsent, type WithdrawDeps } from '../../consent/withdraw-consent';
 import { loadOrganisationView, type OrganisationView } from './organisation-view';
-import { isCodeAction, keptFields, readExplicit, verifySignModel, verifyStep } from './verify-step';
+import { isCodeAction, readExplicit, verifySignModel, verifyStep } from './verify-step';
 
 /**
  * The personal link: `/c/<token>` shows the form (or the outcome once decided), POST signs or
@@ -100,7 +100,13 @@ export function signingPages(deps: SigningPagesDeps): Router {
     ...orgModel(res, request),
     title: form.title[lang],
     purposes: form.purposes.map(purposeModel(form, lang)),
-    kept: keptFields(form, extra, false),
+    kept: [
+      ...form.purposes.flatMap((p) => (extra.answers?.[p.id] ? [{ name: `purpose_${p.id}`, value: extra.answers[p.id] }] : [])),
+      ...(extra.declarationConfirmed ? [{ name: 'declaration', value: 'yes' }] : []),
+      ...(extra.signerName ? [{ name: 'signerName', value: extra.signerName }] : []),
+      // Issue 12 (verify): the ticked explicit statements.
+      ...(extra.explicitConfirmed ?? []).map((id) => ({ name: `explicit_${id}`, value: 'yes' })),
+    ],
     formAction: selfUrl(req, request, lang),
     csrfToken: issueCsrf(req, res, deps.secureCookies),
   });
