@@ -47,6 +47,7 @@ describe('request detail: signers and the second parent (issue 12)', () => {
     expect(events.at(-1)).toMatchObject({ type: 'second_guardian_invited', actor: `staff:${worker.userId}`, detail: { origin: 'caller', channel: 'sms' } });
     const page = await worker.agent.get(res.headers.location!).expect(200);
     expect(page.text).toContain('De link gaat naar de tweede ouder.');
+    expect(page.text).toContain('Link gestuurd naar de tweede ouder');
     expect(page.text).toMatch(/<th scope="row"[^>]*>Tweede ouder<\/th>/);
     expect(page.text).toContain(`href="/app/requests/${family[1]!.id}"`);
     expect(page.text).not.toContain('Stuur de link naar de tweede ouder');

@@ -203,6 +203,17 @@ describe('both parents on the signing pages (issue 12)', () => {
     expect(await familyIds(id)).toHaveLength(2);
   });
 
+  test('when a joint guardian\'s done page is opened afresh, then its withdraw form and its invite form carry the one CSRF value of the cookie set', async () => {
+    const { link, post } = await photoLink();
+    expect((await post({ ...SIGN, authority: 'joint' })).status).toBe(303);
+    const fresh = await app.http.get(link);
+    const cookies = (fresh.headers['set-cookie'] as unknown as string[]).filter((c) => c.startsWith('akkoord_csrf='));
+    const fields = [...fresh.text.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1]);
+    expect(fields).toHaveLength(2);
+    expect(new Set(cookies.map((c) => c.split(';')[0]))).toEqual(new Set([`akkoord_csrf=${fields[0]}`]));
+    expect(fields[1]).toBe(fields[0]);
+  });
+
   test('when the invite after signing is refused (the organisation invited the other parent meanwhile), then the decision stays recorded and the done page says the other parent is invited', async () => {
     const { id, link, post } = await photoLink();
     const { container } = app;

@@ -28,6 +28,9 @@ interface PageError {
   labelKey?: string;
 }
 
+/** The timeline's words for the family's events (issue 12). */
+export const FAMILY_EVENT_LABELS: Readonly<Record<string, string>> = { second_guardian_invited: 'familyDash.events.secondGuardianInvited' };
+
 const REQUEST_ID = /^cr_[A-Za-z0-9_-]{1,60}$/;
 const urlencoded = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 const text = (value: unknown): string => (typeof value === 'string' ? value.slice(0, 1000) : '');

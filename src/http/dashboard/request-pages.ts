@@ -17,7 +17,7 @@ import type { StoredEvent } from '../../storage/store';
 import { readMultipart, UploadTooLarge } from '../middleware/multipart';
 import { createConsentRequestBody } from '../routes/consent-requests/schema';
 import type { DashboardDeps } from './index';
-import { familyPanel, type SecondGuardianValues } from './family-pages';
+import { FAMILY_EVENT_LABELS, familyPanel, type SecondGuardianValues } from './family-pages';
 
 /** A field error as the dashboard's pages show it: the field's id, a message key, the field's label key. */
 interface PageError {
@@ -202,7 +202,7 @@ function actorKey(actor: string, staff: StaffPrincipal): string {
 }
 
 function timeline(events: StoredEvent[], staff: StaffPrincipal) {
-  return events.map((e) => ({ at: e.at, atIso: e.at.toISOString(), type: e.type, labelKey: KNOWN_EVENTS.has(e.type) ? `dash.requests.events.${e.type}` : 'dash.requests.events.other', actorKey: actorKey(e.actor, staff) }));
+  return events.map((e) => ({ at: e.at, atIso: e.at.toISOString(), type: e.type, labelKey: FAMILY_EVENT_LABELS[e.type] ?? (KNOWN_EVENTS.has(e.type) ? `dash.requests.events.${e.type}` : 'dash.requests.events.other'), actorKey: actorKey(e.actor, staff) }));
 }
 
 interface PaperValues {

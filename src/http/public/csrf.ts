@@ -16,9 +16,13 @@ function readCookie(req: Request, name: string): string | undefined {
 }
 
 export function issueCsrf(req: Request, res: Response, secure: boolean, path = '/c/'): string {
+  // One value per response: a page with two forms (the done page's withdraw and invite forms) must not set two cookies.
+  const issued = res.locals.csrfIssued as string | undefined;
+  if (issued) return issued;
   const existing = readCookie(req, COOKIE);
   const value = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
   res.cookie(COOKIE, value, { httpOnly: true, sameSite: 'strict', secure, path });
+  res.locals.csrfIssued = value;
   return value;
 }
 

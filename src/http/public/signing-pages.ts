@@ -104,6 +104,7 @@ export function signingPages(deps: SigningPagesDeps): Router {
     ...orgModel(res, request),
     title: form.title[lang],
     purposes: form.purposes.map(purposeModel(form, lang)),
+    // The answers, the ticked explicit statements and the family's fields (extraHidden).
     kept: keptFields(form, extra, false),
     formAction: selfUrl(req, request, lang),
     csrfToken: issueCsrf(req, res, deps.secureCookies),
