@@ -23,7 +23,8 @@ run('e-mails in a 360 px wide viewport (Chromium)', () => {
     await browser?.close();
   });
 
-  const variants = MESSAGE_KINDS.flatMap((kind) => (['nl', 'en'] as const).map((lang) => ({ kind, lang })));
+  // The one-time code e-mail (issue 12) has no button or link: it is checked on its own below.
+  const variants = MESSAGE_KINDS.filter((kind) => kind !== 'signer-code').flatMap((kind) => (['nl', 'en'] as const).map((lang) => ({ kind, lang })));
   test.each(variants)('when the $kind e-mail in $lang is shown at 360 px, then nothing overflows and the button is visible and tappable', async ({ kind, lang }) => {
     const email = messages.email(kind, lang, {
       organisationName: 'Stichting Jongerenwerk Amsterdam-Noord en Omstreken',
@@ -47,6 +48,26 @@ run('e-mails in a 360 px wide viewport (Chromium)', () => {
     expect(box.height).toBeGreaterThanOrEqual(40); // a comfortable tap target
     await expect(button.isVisible()).resolves.toBe(true);
     await page.screenshot({ path: join(SHOT_DIR, `email-${kind}-${lang}.png`), fullPage: true });
+    await context.close();
+  });
+
+  test.each(['nl', 'en'] as const)('when the signer-code e-mail in %s is shown at 360 px, then nothing overflows and the code is visible', async (lang) => {
+    const email = messages.email('signer-code', lang, {
+      organisationName: 'Stichting Jongerenwerk Amsterdam-Noord en Omstreken',
+      recipientName: 'Annemarie van den Heuvel-Oosterhuis',
+      subjectFirstName: 'Maximiliaan',
+      link,
+      expiresOn: formatExpiry(new Date('2026-12-31T23:00:00Z'), lang),
+      signerRole: 'guardian',
+      code: '042917',
+    });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true });
+    const page = await context.newPage();
+    await page.setContent(email.html, { waitUntil: 'load' });
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    await expect(page.getByText('042917', { exact: true }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOT_DIR, `email-signer-code-${lang}.png`), fullPage: true });
     await context.close();
   });
 });

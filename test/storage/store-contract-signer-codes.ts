@@ -84,5 +84,27 @@ export function signerCodeStoreContract(name: string, makeStore: () => Promise<S
       expect((await store.listSignerCodes(org, r.id, t0))[0]).toMatchObject({ attempts: 2, verifiedAt: at, usedAt: null });
       expect((await store.listEvents(org, r.id)).map((e) => e.type)).toEqual(['created', 'signer_code_failed', 'signer_verified']);
     });
+
+    test('when a decision rests on a code, then it is written only with a verified, unused code of that request, and marks it used', async () => {
+      const r = await insertRequest();
+      const c = code(r);
+      await store.createSignerCode({ code: c, message: codeMessage(r, '123456'), expectedLatestId: null });
+      const decision = (at: Date) => ({
+        organisationId: org, requestId: r.id, fromStatuses: ['opened' as const], status: 'signed' as const, at, signerName: 'Ans', decisions: [{ purposeId: 'a', granted: true }], requiredPurposes: [], signature: null,
+        document: { id: newId('doc', at), requestId: r.id, organisationId: org, kind: 'consent-pdf' as const, contentType: 'application/pdf', sha256: 'ab', content: Buffer.from('%PDF x'), createdAt: at },
+        event: event(r, 'signed', at), signerCodeId: c.id,
+      });
+      // Not verified yet: nothing is written.
+      expect(await store.decide(decision(t0))).toBe(false);
+      expect((await store.getConsentRequest(org, r.id))!.status).toBe('opened');
+      expect(await store.listDocuments(org, r.id)).toEqual([]);
+      const at = new Date(t0.getTime() + 5000);
+      await store.recordSignerCodeAttempt({ organisationId: org, requestId: r.id, codeId: c.id, expectedAttempts: 0, verifiedAt: at, event: event(r, 'signer_verified', at) });
+      // Another request's code: nothing.
+      const other = await insertRequest();
+      expect(await store.decide({ ...decision(at), requestId: other.id, document: { ...decision(at).document, requestId: other.id }, event: event(other, 'signed', at) })).toBe(false);
+      expect(await store.decide(decision(at))).toBe(true);
+      expect((await store.listSignerCodes(org, r.id, t0))[0]!.usedAt).toEqual(at);
+    });
   });
 }
