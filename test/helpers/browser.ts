@@ -230,7 +230,7 @@ export async function showErrors(page: Page, lang: Lang): Promise<Response | nul
 
 /** Issue 12 (verify): fills in the guardian form with every "yes" and every box ticked, and signs: the one-time code step follows. */
 async function showCodeStep(page: Page, lang: Lang): Promise<Response | null> {
-  await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[type="radio"][value="yes"], input[type="checkbox"]').forEach((input) => (input.checked = true)));
+  await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[type="radio"][value="yes"], input[type="checkbox"], input[type="radio"][name="authority"][value="sole"]').forEach((input) => (input.checked = true)));
   await page.locator('#signerName').fill('Ans de Vries');
   const [response] = await Promise.all([page.waitForNavigation(), signButton(page, lang).click()]);
   return response;
