@@ -100,3 +100,19 @@ describe('request detail: signers and the second parent (issue 12)', () => {
     await worker.agent.get(`/app/requests/${id}?lang=nl`).expect(200);
   });
 });
+
+describe('request detail: the timeline names the events of issue 12', () => {
+  test('when a request has code, turning-16, renewal and lapse events, then each has its own Dutch line and none falls back to "Gebeurtenis"', async () => {
+    const id = await createViaApi();
+    const types = ['signer_code_sent', 'signer_code_failed', 'signer_verified', 'subject.turning_16', 'reconfirmation_requested', 'renewal_due', 'renewal_requested', 'lapsed'];
+    for (const [i, type] of types.entries()) {
+      const at = app.clock.now();
+      expect(await app.container.store.appendEvent({ id: `evt_timeline${i}`, requestId: id, organisationId: app.organisationId, type, at, actor: 'system', detail: {} })).toBe(true);
+    }
+    const page = await worker.agent.get(`/app/requests/${id}`).expect(200);
+    for (const label of ['Code verstuurd', 'Verkeerde code ingevuld', 'Code klopt: ondertekenaar gecontroleerd', 'Wordt binnenkort 16', 'Jongere zelf om toestemming gevraagd', 'Toestemming moet worden vernieuwd', 'Nieuw verzoek verstuurd om te vernieuwen', 'Toestemming verlopen']) {
+      expect(page.text).toContain(label);
+    }
+    expect(page.text).not.toContain('Gebeurtenis:');
+  });
+});

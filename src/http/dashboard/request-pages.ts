@@ -193,7 +193,9 @@ function recipientNote(deps: DashboardDeps, values: NewValues): { key: string; n
 
 // ---- detail ----
 
-const KNOWN_EVENTS = new Set(['created', 'sent', 'reminder_requested', 'reminder_sent', 'reminder_failed', 'confirmation_sent', 'confirmation_failed', 'delivered', 'failed', 'opened', 'signed', 'declined', 'withdrawn', 'expired', 'cancelled', 'provider_status', 'timestamp_added']);
+const KNOWN_EVENTS = new Set(['created', 'sent', 'reminder_requested', 'reminder_sent', 'reminder_failed', 'confirmation_sent', 'confirmation_failed', 'delivered', 'failed', 'opened', 'signed', 'declined', 'withdrawn', 'expired', 'cancelled', 'provider_status', 'timestamp_added',
+  // Issue 12: one-time codes, turning 16, renewal and lapse ('subject.turning_16' is read as subject_turning_16).
+  'signer_code_sent', 'signer_code_not_delivered', 'signer_code_failed', 'signer_verified', 'subject_turning_16', 'reconfirmation_requested', 'renewal_due', 'renewal_requested', 'lapsed']);
 
 function actorKey(actor: string, staff: StaffPrincipal): string {
   if (actor === `staff:${staff.userId}`) return 'dash.requests.actors.you';
@@ -202,7 +204,7 @@ function actorKey(actor: string, staff: StaffPrincipal): string {
 }
 
 function timeline(events: StoredEvent[], staff: StaffPrincipal) {
-  return events.map((e) => ({ at: e.at, atIso: e.at.toISOString(), type: e.type, labelKey: FAMILY_EVENT_LABELS[e.type] ?? (KNOWN_EVENTS.has(e.type) ? `dash.requests.events.${e.type}` : 'dash.requests.events.other'), actorKey: actorKey(e.actor, staff) }));
+  return events.map((e) => ({ at: e.at, atIso: e.at.toISOString(), type: e.type, labelKey: FAMILY_EVENT_LABELS[e.type] ?? (KNOWN_EVENTS.has(e.type.replace('.', '_')) ? `dash.requests.events.${e.type.replace('.', '_')}` : 'dash.requests.events.other'), actorKey: actorKey(e.actor, staff) }));
 }
 
 interface PaperValues {
