@@ -90,6 +90,27 @@ describeBrowser('signing in Chromium', () => {
     }
   });
 
+  test.each<[boolean]>([[true], [false]])('when a participant types their name and presses Enter (JavaScript %s), then the form is sent to sign in Dutch, never switched to English', async (javaScriptEnabled) => {
+    const { id, path } = await createLink(main.app, 'participant', 'nl');
+    const page = await openPhone(browser, { lang: 'nl', javaScriptEnabled });
+    try {
+      await page.goto(main.url(path));
+      // Only the name: Enter must act as the sign button (the page comes back with the missing answers), not as the header's language switch.
+      await page.locator('#signerName').fill(signerNameFor('participant'));
+      const [incomplete] = await Promise.all([page.waitForNavigation(), page.locator('#signerName').press('Enter')]);
+      expect(incomplete?.status()).toBe(422);
+      expect(await page.locator('html').getAttribute('lang')).toBe('nl');
+      expect(await page.getByRole('alert').textContent()).toContain('Ja of Nee');
+      // Everything filled in: Enter in the name field signs.
+      for (const p of purposesFor(main.app, 'participant')) await choose(page, p.label.nl, YES.nl);
+      await page.locator('#declaration').check();
+      await Promise.all([page.waitForNavigation(), page.locator('#signerName').press('Enter')]);
+      expect((await status(id)).status).toBe('signed');
+    } finally {
+      await closePhone(page);
+    }
+  });
+
   test.each<[Role, Lang]>([
     ['participant', 'nl'],
     ['guardian', 'en'],

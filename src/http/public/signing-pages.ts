@@ -37,9 +37,9 @@ export function signingPages(deps: SigningPagesDeps): Router {
   /** The language switch of a page that has no form to carry: a plain link to the same page. */
   const linkSwitch = (lang: Language) => ({ otherLang: lang === 'nl' ? 'en' : 'nl', langSwitchUrl: `?lang=${lang === 'nl' ? 'en' : 'nl'}` });
   /** The language switch of a page with a form: a submit button of that form, so what was filled in goes along (works without JavaScript). */
-  const formSwitch = (req: Request, lang: Language, form: string, action: string, path = '') => ({
+  const formSwitch = (req: Request, lang: Language, form: string, action: string, path = '', defaultAction?: string) => ({
     otherLang: lang === 'nl' ? 'en' : 'nl',
-    langSwitchForm: { form, action: `${req.baseUrl}/${req.params.token as string}${path}?lang=${lang === 'nl' ? 'en' : 'nl'}`, value: action },
+    langSwitchForm: { form, action: `${req.baseUrl}/${req.params.token as string}${path}?lang=${lang === 'nl' ? 'en' : 'nl'}`, value: action, defaultAction },
   });
   /** Who is asking (logo, name, contact), set by load() for every known request. */
   const orgOf = (res: Response): OrganisationView | null => (res.locals.organisation as OrganisationView | null | undefined) ?? null;
@@ -77,7 +77,8 @@ export function signingPages(deps: SigningPagesDeps): Router {
   type SignExtra = { errors?: { field: string; message: string }[]; answers?: Record<string, string | undefined>; signerName?: string; declarationConfirmed?: boolean; signatureData?: string; family?: FamilyFields; explicitConfirmed?: string[]; extraHidden?: { name: string; value: string }[] };
   const signModel = (req: Request, res: Response, request: ConsentRequestRecord, form: ConsentForm, lang: Language, extra: SignExtra) => ({
     lang,
-    ...formSwitch(req, lang, 'sign-form', 'lang'),
+    // Enter in the name field (or "Go" on a phone keyboard) signs, as the sign button would; never the language switch.
+    ...formSwitch(req, lang, 'sign-form', 'lang', '', 'sign'),
     ...orgModel(res, request),
     title: form.title[lang],
     intro: form.intro[lang],
