@@ -6,13 +6,16 @@
  * (test/helpers/browser.ts), so the pictures only change when the pages do.
  */
 import { updateOrganisation } from '../src/organisations/organisation-settings';
-import { closePhone, LINK_STATES, prepareStates, ROLES, startBrowserApp, visitState, type Lang, type LinkState, type PublicState, type Role } from '../test/helpers/browser';
+import { closePhone, FAMILY_STATES, LINK_STATES, prepareStates, ROLES, startBrowserApp, visitState, type Lang, type LinkState, type PublicState, type Role } from '../test/helpers/browser';
 import { runScreenshots } from './screenshot-kit';
 
 type Shot = [LinkState | PublicState, Role | null, Lang];
 const SHOTS: Shot[] = [
   ...LINK_STATES.flatMap((state) => ROLES.map((role): Shot => [state, role, 'nl'])),
   ['role-changed', 'guardian', 'nl'],
+  // Issue 12: both parents (a guardian's only) and the one-time code step.
+  ...FAMILY_STATES.map((state): Shot => [state, 'guardian', 'nl']),
+  ['code', 'guardian', 'nl'],
   ...(['unknown', 'verify', 'verify-result', 'rate-limited'] as const).map((state): Shot => [state, null, 'nl']),
   ...(['signing', 'errors', 'signed'] as const).flatMap((state) => ROLES.map((role): Shot => [state, role, 'en'])),
   ['verify', null, 'en'],
