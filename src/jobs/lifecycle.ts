@@ -4,7 +4,7 @@ import { amsterdamDate } from '../consent/age';
 import type { SubjectLifecycle } from '../consent/lifecycle-store';
 import { organisationFormCatalog } from '../consent/organisation-forms';
 import { requestConsent, type RequestConsentDeps, type RequestConsentInput } from '../consent/request-consent';
-import { addDays, amsterdamStartOf } from '../consent/turning-16';
+import { addDays, amsterdamStartOf, turning16Rule } from '../consent/turning-16';
 import { isAppError } from '../errors';
 import { LIFECYCLE_DEFAULTS } from '../organisations/organisation-settings';
 import { newId } from '../shared/ids';
@@ -88,15 +88,35 @@ async function flagTurning16(deps: LifecycleDeps, organisationId: string, today:
   }
 }
 
-/** a. From the birthday on: notes the young person's own decision, or asks them when their contact is known. */
-async function followTurning16(deps: LifecycleDeps, organisationId: string, today: string, settings: OrganisationSettings | null): Promise<number> {
+/**
+ * `lapsed` once on the flagged guardian request when the turning-16 policy ends its grants (the
+ * status API already answers lapsed from that instant): `detail.reason` says which rule.
+ */
+async function lapseGuardian(deps: LifecycleDeps, lifecycle: SubjectLifecycle, detail: Record<string, unknown>): Promise<number> {
+  const guardian = await deps.store.getConsentRequest(lifecycle.organisationId, lifecycle.guardianRequestId);
+  if (guardian?.status !== 'signed' || !guardian.decisions.some((d) => d.granted)) return 0;
+  return (await deps.store.appendEventOnce(event(deps, guardian.id, lifecycle.organisationId, 'lapsed', detail), 'lapsed')) ? 1 : 0;
+}
+
+/**
+ * a. From the birthday on: notes the young person's own decision, or asks them when their contact
+ * is known; b. records `lapsed` when the organisation's turning-16 policy ends the guardian's grants.
+ */
+async function followTurning16(deps: LifecycleDeps, organisationId: string, today: string, settings: OrganisationSettings | null): Promise<{ requested: number; lapsed: number }> {
   let requested = 0;
+  let lapsed = 0;
   let formId: string | null | undefined;
+  const rule = turning16Rule(settings);
   for (const lifecycle of await deps.store.listOpenLifecycles(organisationId, 1000)) {
     if (lifecycle.turns16On > today) continue;
     const { subjectReference } = lifecycle;
+    if (rule.policy === 'lapses-after-days') {
+      const end = amsterdamStartOf(addDays(lifecycle.turns16On, rule.lapseDays));
+      if (end <= deps.clock.now().toISOString()) lapsed += await lapseGuardian(deps, lifecycle, { reason: 'turning-16-policy', policy: rule.policy, lapseDays: rule.lapseDays, validUntil: end });
+    }
     if (await deps.store.hasParticipantDecision(organisationId, subjectReference, new Date(amsterdamStartOf(lifecycle.turns16On)))) {
       await deps.store.markYoungDecided(organisationId, subjectReference, deps.clock.now());
+      if (rule.policy === 'until-young-person-decides') lapsed += await lapseGuardian(deps, lifecycle, { reason: 'young-person-decided', policy: rule.policy });
       continue;
     }
     if (lifecycle.youngRequestedAt !== null) continue;
@@ -115,7 +135,7 @@ async function followTurning16(deps: LifecycleDeps, organisationId: string, toda
     const done = await deps.store.completeYoungRequest({ organisationId, subjectReference, at: deps.clock.now(), event: event(deps, guardian.id, organisationId, 'reconfirmation_requested', { requestId, formId }) });
     if (done) requested += 1;
   }
-  return requested;
+  return { requested, lapsed };
 }
 
 /** c. Renewal: `renewal_due` once per signed request lapsing within `daysBefore` days; then its renewal request, once. */
@@ -173,7 +193,9 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleRun> {
     const settings = await deps.store.getOrganisationSettings(organisation.id);
     const today = isoDay(deps.clock.now());
     run.flagged += await flagTurning16(deps, organisation.id, today, settings?.turning16WindowDays ?? LIFECYCLE_DEFAULTS.turning16WindowDays);
-    run.youngRequested += await followTurning16(deps, organisation.id, today, settings);
+    const followed = await followTurning16(deps, organisation.id, today, settings);
+    run.youngRequested += followed.requested;
+    run.lapsed += followed.lapsed;
     const daysBefore = settings?.renewalDaysBefore ?? LIFECYCLE_DEFAULTS.renewalDaysBefore;
     if (daysBefore > 0) {
       const renewed = await renew(deps, organisation.id, daysBefore);
@@ -181,7 +203,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleRun> {
       run.renewalsRequested += renewed.requested;
     }
   }
-  run.lapsed = await recordLapses(deps);
+  run.lapsed += await recordLapses(deps);
   return run;
 }
 

@@ -96,11 +96,15 @@ describe('turning 16 (today is 2026-11-22, Sam turns 16 on 2026-12-10)', () => {
     expect(purpose(decided, 'activiteit-onder-16', 'contact-ouder')).toMatchObject({ granted: false, lapsed: true });
     expect(purpose(decided, 'inloop-16-plus', 'registratie')).toMatchObject({ granted: true, lapsed: false, reconfirmationDue: false, requestId: youngId });
     expect(decided.mayRegister).toBe(true);
+    // The guardian's consent lapsed by the default policy: one event on its chain, for the registration system (and its webhooks).
+    expect((await events(guardianId)).filter((e) => e.type === 'lapsed')).toEqual([{ type: 'lapsed', actor: 'system', detail: { reason: 'young-person-decided', policy: 'until-young-person-decides' } }]);
+    await runLifecycle(jobDeps(app));
+    expect((await events(guardianId)).filter((e) => e.type === 'lapsed')).toHaveLength(1);
   });
 
   test('when the organisation lets guardian consent lapse 7 days after the 16th birthday, then it counts until 00:00 Amsterdam on the 7th day after and not from then on', async () => {
     await updateOrganisation(app.container, app.organisationId, { turning16Policy: 'lapses-after-days', turning16LapseDays: '7' });
-    await guardianSigns();
+    const guardianId = await guardianSigns();
     await runLifecycle(jobDeps(app));
     // 2026-12-10 + 7 days = 2026-12-17, 00:00 CET = 2026-12-16T23:00Z.
     const end = '2026-12-16T23:00:00.000Z';
@@ -116,6 +120,13 @@ describe('turning 16 (today is 2026-11-22, Sam turns 16 on 2026-12-10)', () => {
     const after = await status();
     expect(after.mayRegister).toBe(false);
     expect(purpose(after, 'activiteit-onder-16', 'registratie')).toMatchObject({ granted: false, lapsed: true, validUntil: end, reconfirmationDue: true });
+    // The job records the lapse once, from that instant on (not a minute before).
+    app.clock.set('2026-12-16T22:59:00.000Z');
+    expect((await runLifecycle(jobDeps(app))).lapsed).toBe(0);
+    app.clock.set(end);
+    expect((await runLifecycle(jobDeps(app))).lapsed).toBe(1);
+    expect((await runLifecycle(jobDeps(app))).lapsed).toBe(0);
+    expect((await events(guardianId)).filter((e) => e.type === 'lapsed')).toEqual([{ type: 'lapsed', actor: 'system', detail: { reason: 'turning-16-policy', policy: 'lapses-after-days', lapseDays: 7, validUntil: end } }]);
   });
 
   test('when the child turns 16 outside the 30-day window, then the job does not flag them yet; 30 days before the birthday it does', async () => {
