@@ -187,36 +187,20 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
   const { form, signerRole, recipientName, address, expiresAt, reminders, language } = (await resolveRequest(deps, organisationId, input, now, null))!;
   const { token, hash } = deps.tokens.issue();
 
-  const request: ConsentRequestRecord = {
+  const request = pendingRequestRecord({
     id: options.requestId ?? newId('cr', now),
     organisationId,
-    formId: form.id,
-    formVersion: form.version,
-    status: 'pending',
+    form,
     signerRole,
     language,
     subject: { reference: input.subject.reference, firstName: input.subject.firstName, lastName: input.subject.lastName ?? null, dateOfBirth: input.subject.dateOfBirth },
     recipient: { name: recipientName, channel: input.recipient.channel, address, maskedAddress: maskAddress(input.recipient.channel, address) },
     tokenHash: hash,
-    createdAt: now,
-    updatedAt: now,
+    now,
     expiresAt,
-    sentAt: null,
-    openedAt: null,
-    decidedAt: null,
-    reminderCount: 0,
     reminders,
-    deliveredAt: null,
-    failureReason: null,
-    decisions: [],
-    signerName: null,
-    signatureKind: null,
-    sealState: null,
     requestedBy: input.requestedBy ? { name: input.requestedBy.name, role: input.requestedBy.role ?? null } : null,
-    // Kept in the clear for guardian requests only: the daily job finds who turns 16 by it (README, privacy).
-    turns16On: signerRole === 'guardian' ? turns16On(input.subject.dateOfBirth) : null,
-    version: 0,
-  };
+  });
   await deps.store.createConsentRequest({
     request,
     form: formSnapshot(form),
@@ -242,4 +226,54 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     },
   });
   return request;
+}
+
+/** What a new request is made of; the rest of a pending request is empty (nothing sent, opened or decided yet). */
+export interface PendingRequestFields {
+  id: string;
+  organisationId: string;
+  form: Pick<ConsentForm, 'id' | 'version'>;
+  signerRole: SignerRole;
+  language: Language;
+  subject: ConsentRequestRecord['subject'];
+  recipient: ConsentRequestRecord['recipient'] & { channel: Channel };
+  tokenHash: string;
+  now: Date;
+  expiresAt: Date;
+  reminders: ReminderPolicy;
+  requestedBy: ConsentRequestRecord['requestedBy'];
+}
+
+/** A new request waiting to be sent (requestConsent, the second guardian's request). */
+export function pendingRequestRecord(f: PendingRequestFields): ConsentRequestRecord {
+  return {
+    id: f.id,
+    organisationId: f.organisationId,
+    formId: f.form.id,
+    formVersion: f.form.version,
+    status: 'pending',
+    signerRole: f.signerRole,
+    language: f.language,
+    subject: f.subject,
+    recipient: f.recipient,
+    tokenHash: f.tokenHash,
+    createdAt: f.now,
+    updatedAt: f.now,
+    expiresAt: f.expiresAt,
+    sentAt: null,
+    openedAt: null,
+    decidedAt: null,
+    reminderCount: 0,
+    reminders: f.reminders,
+    deliveredAt: null,
+    failureReason: null,
+    decisions: [],
+    signerName: null,
+    signatureKind: null,
+    sealState: null,
+    requestedBy: f.requestedBy,
+    // Kept in the clear for guardian requests only: the daily job finds who turns 16 by it (README, privacy).
+    turns16On: f.signerRole === 'guardian' ? turns16On(f.subject.dateOfBirth) : null,
+    version: 0,
+  };
 }

@@ -6,7 +6,7 @@ import { maskAddress } from './contact-address';
 import type { Language } from './form-types';
 import { formFromSnapshot } from './form-snapshot';
 import { OPEN_STATUSES } from './lifecycle';
-import { reminderPolicy, type RequestConsentDeps, resolveAddress, resolveExpiry, signerRoleFor } from './request-consent';
+import { pendingRequestRecord, reminderPolicy, type RequestConsentDeps, resolveAddress, resolveExpiry, signerRoleFor } from './request-consent';
 
 /**
  * Both parents (issue 12): the second guardian with joint parental authority gets a request of
@@ -110,35 +110,23 @@ export async function inviteSecondGuardian(
   const { token, hash } = deps.tokens.issue();
 
   const request: ConsentRequestRecord = {
-    id: newId('cr', now),
-    organisationId,
-    formId: primary.formId,
-    formVersion: primary.formVersion,
-    status: 'pending',
-    signerRole: 'guardian',
-    language,
-    subject: { ...primary.subject },
-    recipient: { name: recipient.name, channel: recipient.channel, address: recipient.address, maskedAddress: recipient.maskedAddress },
-    tokenHash: hash,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt,
-    sentAt: null,
-    openedAt: null,
-    decidedAt: null,
-    reminderCount: 0,
-    reminders,
-    deliveredAt: null,
-    failureReason: null,
-    decisions: [],
-    signerName: null,
-    signatureKind: null,
-    sealState: null,
-    requestedBy: primary.requestedBy ?? null,
+    ...pendingRequestRecord({
+      id: newId('cr', now),
+      organisationId,
+      form: { id: primary.formId, version: primary.formVersion },
+      signerRole: 'guardian',
+      language,
+      subject: { ...primary.subject },
+      recipient: { name: recipient.name, channel: recipient.channel, address: recipient.address, maskedAddress: recipient.maskedAddress },
+      tokenHash: hash,
+      now,
+      expiresAt,
+      reminders,
+      requestedBy: primary.requestedBy ?? null,
+    }),
     primaryRequestId: primary.id,
     signerSlot: 'second-guardian',
     authority: null,
-    version: 0,
   };
   const created = await deps.store.createFamilyRequest({
     request,

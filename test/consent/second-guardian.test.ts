@@ -30,6 +30,9 @@ describe('inviteSecondGuardian (issue 12: both parents)', () => {
     expect(stored).toMatchObject({ primaryRequestId: primaryId, signerSlot: 'second-guardian', signerRole: 'guardian', status: 'pending', formId: primary.formId, formVersion: primary.formVersion, subject: primary.subject });
     expect(stored.recipient).toMatchObject({ name: 'Bram de Vries', channel: 'sms', address: '+31687654321', maskedAddress: '+316••••4321' });
     expect(stored.tokenHash).not.toBe(primary.tokenHash);
+    // The day the child turns 16 is kept with the second guardian's request too (the daily job reads it).
+    expect(stored.turns16On).toBe(primary.turns16On);
+    expect(stored.turns16On).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect((await app.container.store.listEvents(app.organisationId, created.id)).map((e) => [e.type, e.actor])).toEqual([['created', 'api:key_1']]);
     const invited = (await app.container.store.listEvents(app.organisationId, primaryId)).find((e) => e.type === 'second_guardian_invited')!;
     expect(invited.detail).toEqual({ channel: 'sms', maskedAddress: '+316••••4321', secondRequestId: created.id, origin: 'caller' });
