@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { runCli } from '../../src/cli';
 import { type FormProblem, FormValidationError, parseForm } from '../../src/consent/forms';
+import { minimalFormYaml } from '../helpers/form-yaml';
 
 /**
  * Issue 12: the rules `forms check` holds for purposes (src/consent/forms.ts ruleProblems) and
@@ -13,46 +14,7 @@ import { type FormProblem, FormValidationError, parseForm } from '../../src/cons
 const FILE = 'consent-forms/regels.yaml';
 
 // Synthetic form: passes every rule; each test changes the second purpose (its lines start at `- id: tweede`).
-const form = (second: string, extra = '') => `id: regels
-audience: any
-languages: [nl, en]
-title:
-  nl: Titel
-  en: Title
-intro:
-  nl: Inleiding
-  en: Introduction
-sections:
-  - heading:
-      nl: Kop
-      en: Heading
-    body:
-      nl: Tekst
-      en: Text
-purposes:
-  - id: eerste
-    required: true
-    label:
-      nl: Eerste
-      en: First
-    description:
-      nl: Omschrijving een
-      en: Description one
-  - id: tweede
-    label:
-      nl: Tweede
-      en: Second
-    description:
-      nl: Omschrijving twee
-      en: Description two
-${second}declarations:
-  guardian:
-    nl: Ik ben de ouder van {childFirstName}.
-    en: I am the parent of {childFirstName}.
-  participant:
-    nl: Ik ben 16 jaar of ouder.
-    en: I am 16 or older.
-${extra}`;
+const form = (second: string, extra = '') => minimalFormYaml('regels', second, extra);
 
 const STATEMENT = `    explicitStatement:
       nl: Ik geef uitdrukkelijk toestemming.

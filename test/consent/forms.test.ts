@@ -11,51 +11,13 @@ import {
   loadForms,
   parseForm,
 } from '../../src/consent/forms';
+import { minimalFormYaml } from '../helpers/form-yaml';
 
 const SHIPPED_DIR = join(__dirname, '..', '..', 'consent-forms');
 const FILE = 'consent-forms/test-form.yaml';
 
 // Synthetic form: the smallest file that passes every rule, edited per test to break one rule.
-const VALID = `id: test-form
-audience: any
-languages: [nl, en]
-title:
-  nl: Titel
-  en: Title
-intro:
-  nl: Inleiding
-  en: Introduction
-sections:
-  - heading:
-      nl: Kop
-      en: Heading
-    body:
-      nl: Tekst
-      en: Text
-purposes:
-  - id: eerste
-    required: true
-    label:
-      nl: Eerste
-      en: First
-    description:
-      nl: Omschrijving een
-      en: Description one
-  - id: tweede
-    label:
-      nl: Tweede
-      en: Second
-    description:
-      nl: Omschrijving twee
-      en: Description two
-declarations:
-  guardian:
-    nl: Ik ben de ouder van {childFirstName}.
-    en: I am the parent of {childFirstName}.
-  participant:
-    nl: Ik ben 16 jaar of ouder.
-    en: I am 16 or older.
-`;
+const VALID = minimalFormYaml('test-form');
 
 function edit(source: string, from: string, to: string): string {
   if (!source.includes(from)) throw new Error(`test set-up: "${from}" not in source`);
