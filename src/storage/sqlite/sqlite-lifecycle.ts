@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { LapsingItem, LifecycleStore, RenewalRecord, RenewalState, SubjectContact, SubjectLifecycle, TurningSixteenItem } from '../../consent/lifecycle-store';
 import type { FieldCipher } from '../../privacy/field-cipher';
 import type { Channel, EventRecord } from '../store';
+import { StatementCache } from './statement-cache';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -29,14 +30,9 @@ export class SqliteLifecycle implements Omit<LifecycleStore, 'subjectStatus'> {
     private readonly insertEvent: (event: EventRecord) => void,
   ) {}
 
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new StatementCache();
   private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.prepare(this.db, text);
   }
 
   toLifecycle(r: Row): SubjectLifecycle {

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { SignerCodeRecord, SignerCodeStore } from '../../consent/signer-code-store';
 import type { FieldCipher } from '../../privacy/field-cipher';
 import type { Channel, EventRecord } from '../store';
+import { StatementCache } from './statement-cache';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -24,6 +25,11 @@ export class SqliteSignerCodes implements SignerCodeStore {
     private readonly insertEvent: (event: EventRecord) => void,
   ) {}
 
+  private readonly statements = new StatementCache();
+  private sql(text: string): Database.Statement {
+    return this.statements.prepare(this.db, text);
+  }
+
   private toCode(row: Row): SignerCodeRecord {
     return {
       id: String(row.id),
@@ -44,30 +50,27 @@ export class SqliteSignerCodes implements SignerCodeStore {
     const { code, message } = input;
     if (code.organisationId !== message.organisationId || code.requestId !== message.requestId) throw new Error('a signer code and its message name another request');
     return this.db.transaction(() => {
-      const latest = this.db.prepare('SELECT id FROM signer_codes WHERE organisation_id = ? AND request_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').pluck().get(code.organisationId, code.requestId) as string | undefined;
+      const latest = this.sql('SELECT id FROM signer_codes WHERE organisation_id = ? AND request_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').pluck().get(code.organisationId, code.requestId) as string | undefined;
       if ((latest ?? null) !== input.expectedLatestId) return false;
-      const link = this.db.prepare("SELECT link_enc FROM outbox WHERE organisation_id = ? AND request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(code.organisationId, code.requestId) as string | undefined;
+      const link = this.sql("SELECT link_enc FROM outbox WHERE organisation_id = ? AND request_id = ? AND kind = 'invite' ORDER BY created_at LIMIT 1").pluck().get(code.organisationId, code.requestId) as string | undefined;
       if (link === undefined) return false;
-      this.db
-        .prepare('INSERT INTO signer_codes (id, request_id, organisation_id, code_hmac, channel, masked_address, created_at, expires_at, attempts, verified_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO signer_codes (id, request_id, organisation_id, code_hmac, channel, masked_address, created_at, expires_at, attempts, verified_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(code.id, code.requestId, code.organisationId, code.codeHmac, code.channel, code.maskedAddress, iso(code.createdAt), iso(code.expiresAt), code.attempts, code.verifiedAt ? iso(code.verifiedAt) : null, code.usedAt ? iso(code.usedAt) : null);
-      this.db
-        .prepare('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, code_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO outbox (id, request_id, organisation_id, kind, channel, link_enc, code_enc, attempts, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(message.id, message.requestId, message.organisationId, message.kind, message.channel, link, this.cipher.encrypt(message.code, SIGNER_CODE_CONTEXT), message.attempts, iso(message.dueAt), iso(message.createdAt));
       return true;
     }).immediate();
   }
 
   async listSignerCodes(organisationId: string, requestId: string, since: Date): Promise<SignerCodeRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM signer_codes WHERE organisation_id = ? AND request_id = ? AND created_at >= ? ORDER BY created_at DESC, rowid DESC').all(organisationId, requestId, iso(since)) as Row[];
+    const rows = this.sql('SELECT * FROM signer_codes WHERE organisation_id = ? AND request_id = ? AND created_at >= ? ORDER BY created_at DESC, rowid DESC').all(organisationId, requestId, iso(since)) as Row[];
     return rows.map((r) => this.toCode(r));
   }
 
   async recordSignerCodeAttempt(input: Parameters<SignerCodeStore['recordSignerCodeAttempt']>[0]): Promise<boolean> {
     if (input.event.organisationId !== input.organisationId || input.event.requestId !== input.requestId) throw new Error('a signer code event names another request');
     return this.db.transaction(() => {
-      const changed = this.db
-        .prepare('UPDATE signer_codes SET attempts = attempts + 1, verified_at = ? WHERE organisation_id = ? AND request_id = ? AND id = ? AND attempts = ? AND verified_at IS NULL')
+      const changed = this.sql('UPDATE signer_codes SET attempts = attempts + 1, verified_at = ? WHERE organisation_id = ? AND request_id = ? AND id = ? AND attempts = ? AND verified_at IS NULL')
         .run(input.verifiedAt ? iso(input.verifiedAt) : null, input.organisationId, input.requestId, input.codeId, input.expectedAttempts).changes;
       if (changed !== 1) return false;
       this.insertEvent(input.event);
@@ -78,7 +81,7 @@ export class SqliteSignerCodes implements SignerCodeStore {
   /** Inside SqliteStore.decide's transaction: marks the verified code used; false when it is not a verified, unused code of that request. */
   useSignerCode(organisationId: string, requestId: string, codeId: string, at: Date): boolean {
     return (
-      this.db.prepare('UPDATE signer_codes SET used_at = ? WHERE organisation_id = ? AND request_id = ? AND id = ? AND verified_at IS NOT NULL AND used_at IS NULL').run(iso(at), organisationId, requestId, codeId).changes === 1
+      this.sql('UPDATE signer_codes SET used_at = ? WHERE organisation_id = ? AND request_id = ? AND id = ? AND verified_at IS NOT NULL AND used_at IS NULL').run(iso(at), organisationId, requestId, codeId).changes === 1
     );
   }
 
@@ -88,6 +91,6 @@ export class SqliteSignerCodes implements SignerCodeStore {
   }
 
   clearCode(organisationId: string, messageId: string): void {
-    this.db.prepare('UPDATE outbox SET code_enc = NULL WHERE organisation_id = ? AND id = ?').run(organisationId, messageId);
+    this.sql('UPDATE outbox SET code_enc = NULL WHERE organisation_id = ? AND id = ?').run(organisationId, messageId);
   }
 }

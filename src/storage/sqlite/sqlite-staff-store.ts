@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffStore, StaffUserRecord } from '../../dashboard/staff-store';
 import type { StaffRole } from '../../dashboard/staff';
 import type { FieldCipher } from '../../privacy/field-cipher';
+import { StatementCache } from './statement-cache';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -26,7 +27,7 @@ const ANOTHER_ADMIN = `(SELECT COUNT(*) FROM staff_users o WHERE o.organisation_
 
 /** The SQLite side of StaffStore; SqliteStore delegates to it (one file per feature's tables). */
 export class SqliteStaffStore implements StaffStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new StatementCache();
 
   constructor(
     private readonly db: Database.Database,
@@ -34,12 +35,7 @@ export class SqliteStaffStore implements StaffStore {
   ) {}
 
   private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.prepare(this.db, text);
   }
 
   private toUser(row: Row): StaffUserRecord {

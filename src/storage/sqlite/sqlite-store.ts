@@ -59,6 +59,7 @@ import { SIGNER_CODE_SEALED_COLUMNS, SqliteSignerCodes } from './sqlite-signer-c
 import type { SignerCodeStore } from '../../consent/signer-code-store';
 import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffUserRecord } from '../../dashboard/staff-store';
 import type { StaffRole } from '../../dashboard/staff';
+import { StatementCache } from './statement-cache';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -252,18 +253,9 @@ export class SqliteStore implements Store {
     };
   }
 
-  /**
-   * Prepared statements are cached by their SQL text: preparing costs CPU, and each statement
-   * holds native memory until the garbage collector finalises it.
-   */
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new StatementCache();
   private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.statements.prepare(this.db, text);
   }
 
   async isReady(): Promise<boolean> {
