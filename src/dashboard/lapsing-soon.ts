@@ -4,6 +4,7 @@ import { LIFECYCLE_DEFAULTS } from '../organisations/organisation-settings';
 import type { Clock } from '../shared/clock';
 import type { Store } from '../storage/store';
 import { recordAccess } from './access-log';
+import { formTitles, type RequestViewDeps } from './request-views';
 import type { StaffPrincipal } from './staff';
 
 /** The dashboard's "Verloopt binnenkort / Lapsing soon" page (issue 12): at most this many rows per list. */
@@ -18,7 +19,7 @@ export type TurningView = 'not-yet' | 'no-contact' | 'contact-known' | 'sent' | 
 
 export interface LapsingSoonView {
   windowDays: number;
-  lapsing: { requestId: string; formId: string; reference: string; name: string; lastDay: Date; renewal: RenewalView; renewalRequestId: string | null }[];
+  lapsing: { requestId: string; formId: string; formTitle: { nl: string; en: string }; reference: string; name: string; lastDay: Date; renewal: RenewalView; renewalRequestId: string | null }[];
   turning: { requestId: string; reference: string; name: string; turns16On: string; state: TurningView; youngRequestId: string | null }[];
   /** A list was cut at LAPSING_SOON_LIMIT rows. */
   truncated: boolean;
@@ -31,7 +32,7 @@ const fullName = (s: { firstName: string; lastName: string | null }) => [s.first
  * state), and children who turn 16 within the organisation's window (with what was done). Shows
  * names, so the view is access-logged before anything is returned.
  */
-export async function lapsingSoon(deps: { store: Store; clock: Clock }, staff: StaffPrincipal): Promise<LapsingSoonView> {
+export async function lapsingSoon(deps: RequestViewDeps & { store: Store; clock: Clock }, staff: StaffPrincipal): Promise<LapsingSoonView> {
   const now = deps.clock.now();
   const settings = await deps.store.getOrganisationSettings(staff.organisationId);
   const windowDays = settings?.turning16WindowDays ?? LIFECYCLE_DEFAULTS.turning16WindowDays;
@@ -39,11 +40,12 @@ export async function lapsingSoon(deps: { store: Store; clock: Clock }, staff: S
   await recordAccess(deps, staff, { action: 'lapsing.view', detail: { days: LAPSING_SOON_DAYS, window: windowDays } });
   const lapsingRows = await deps.store.listLapsingSoon(staff.organisationId, now, new Date(now.getTime() + LAPSING_SOON_DAYS * DAY_MS), LAPSING_SOON_LIMIT);
   const turningRows = await deps.store.listTurningSixteenSoon(staff.organisationId, today, addDays(today, windowDays), LAPSING_SOON_LIMIT);
+  const title = await formTitles(deps, staff.organisationId);
   const lapsing = lapsingRows.map((r) => {
     const state = r.renewal?.state ?? null;
     const renewal: RenewalView = state === 'requested' ? 'sent' : state === 'no-contact' || state === 'superseded' || state === 'failed' ? state : 'not-yet';
     // validUntil is the first instant it no longer counts: the day before is the last valid day.
-    return { requestId: r.requestId, formId: r.formId, reference: r.subject.reference, name: fullName(r.subject), lastDay: new Date(r.validUntil.getTime() - 1), renewal, renewalRequestId: state === 'requested' ? r.renewal!.renewalRequestId : null };
+    return { requestId: r.requestId, formId: r.formId, formTitle: title(r.formId), reference: r.subject.reference, name: fullName(r.subject), lastDay: new Date(r.validUntil.getTime() - 1), renewal, renewalRequestId: state === 'requested' ? r.renewal!.renewalRequestId : null };
   });
   const turning = await Promise.all(turningRows.map(async (r) => {
     const l = r.lifecycle;

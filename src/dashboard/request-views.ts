@@ -43,7 +43,8 @@ export interface OverviewRow {
 
 export const isStatus = (value: unknown): value is ConsentStatus => typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 
-async function formTitles(deps: RequestViewDeps, organisationId: string): Promise<(formId: string) => { nl: string; en: string }> {
+/** A form's title in both languages by its id (the organisation's copy first); the id itself for a form no longer known. */
+export async function formTitles(deps: RequestViewDeps, organisationId: string): Promise<(formId: string) => { nl: string; en: string }> {
   const catalog = await organisationFormCatalog(deps, organisationId);
   return (formId) => (catalog.get(formId) ?? deps.forms.get(formId))?.title ?? { nl: formId, en: formId };
 }

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import { greyPng } from './png';
 import { signInStaff, type StaffSession } from './staff';
-import { auth, childRequest, adultRequest, deliverAndGetLink, uploadRequestPaper, CHILD_DECISIONS } from './test-app';
+import { auth, childRequest, adultRequest, deliverAndGetLink, uploadRequestPaper, ADULT_DECISIONS, CHILD_DECISIONS } from './test-app';
 import type { BrowserApp } from './browser';
 
 /**
@@ -11,7 +11,7 @@ import type { BrowserApp } from './browser';
  * test/browser/dashboard-requests.test.ts (axe, reflow, keyboard) and by
  * scripts/screenshots-dashboard-requests.ts.
  */
-export const DASHBOARD_REQUEST_PAGES = ['overview', 'overview-search', 'new', 'new-errors', 'detail', 'detail-signed', 'access-log'] as const;
+export const DASHBOARD_REQUEST_PAGES = ['overview', 'overview-search', 'new', 'new-errors', 'detail', 'detail-signed', 'access-log', 'lapsing'] as const;
 export type DashboardRequestPage = (typeof DASHBOARD_REQUEST_PAGES)[number];
 export const DASHBOARD_WIDTHS = [390, 1280] as const;
 
@@ -48,6 +48,14 @@ export async function prepareDashboard(main: BrowserApp): Promise<DashboardSetup
   const signedId = ids[0]!;
   const paper = await uploadRequestPaper(app, signedId, { signedBy: 'Ans de Vries', signedOn: '2026-11-20', decisions: CHILD_DECISIONS }, greyPng(64));
   if (paper.status !== 200) throw new Error(`paper failed: ${paper.status}`);
+  // Issue 12, for "Verloopt binnenkort": Milan turns 16 on 2026-12-10 with a parent's consent on
+  // paper, and Noor's own consent on paper of 2025-12-20 lapses on 2026-12-20 (both within the lists' reach).
+  const milan = await create(childRequest({ subject: { reference: 'REG-1046', firstName: 'Milan', lastName: 'Bos', dateOfBirth: '2010-12-10' } }));
+  const milanPaper = await uploadRequestPaper(app, milan, { signedBy: 'Ans Bos', signedOn: '2026-11-20', decisions: CHILD_DECISIONS }, greyPng(64));
+  if (milanPaper.status !== 200) throw new Error(`paper failed: ${milanPaper.status}`);
+  const noor = await create(adultRequest({ subject: { reference: 'REG-2002', firstName: 'Noor', lastName: 'Smit', dateOfBirth: '2007-05-01' } }));
+  const noorPaper = await uploadRequestPaper(app, noor, { signedBy: 'Noor Smit', signedOn: '2025-12-20', decisions: ADULT_DECISIONS }, greyPng(64));
+  if (noorPaper.status !== 200) throw new Error(`paper failed: ${noorPaper.status}`);
   const staff = await signInStaff(app, { role: 'admin', email: 'sanne.jansen@example.nl' });
   // A few entries in the access log, as a colleague's day leaves them.
   await staff.agent.get('/app').expect(200);
@@ -85,5 +93,7 @@ export async function visitDashboardPage(page: Page, main: BrowserApp, setup: Da
       return (await page.goto(main.url(`/app/requests/${setup.signedId}`)))!.status();
     case 'access-log':
       return (await page.goto(main.url('/app/admin/access-log')))!.status();
+    case 'lapsing':
+      return (await page.goto(main.url('/app/lapsing')))!.status();
   }
 }

@@ -26,6 +26,8 @@ describe('dashboard: lapsing soon (/app/lapsing)', () => {
     expect(before.text).toContain('<h1>Verloopt binnenkort</h1>');
     expect(before.text).toContain(`<a href="/app/requests/${noor.id}">Noor Bakker</a>`);
     expect(before.text).toContain('22 november 2027');
+    // The form by its title, as on the overview, not by its id.
+    expect(before.text).toContain('<td data-label="Formulier">Toestemming voor je registratie bij de inloop</td>');
     expect(before.text).toContain('Nog niet');
     expect(before.text).toContain(`<a href="/app/requests/${sam.id}">Sam de Vries</a>`);
     expect(before.text).toContain('Wordt binnen 30 dagen 16');

@@ -15,7 +15,7 @@ export function lapsingPages(deps: DashboardDeps): Router {
     res.type('html').send(deps.views.render('lifecycle-lapsing', {
       layout: 'dashboard', lang: staff.language, ...langSwitch(req, staff.language), staff, organisationName: res.locals.organisationName, nav: 'lapsing',
       ...view,
-      lapsing: view.lapsing.map((r) => ({ ...r, renewalKey: `lifecycle.renewal.${r.renewal}` })),
+      lapsing: view.lapsing.map((r) => ({ ...r, formTitle: r.formTitle[staff.language], renewalKey: `lifecycle.renewal.${r.renewal}` })),
       turning: view.turning.map((r) => ({ ...r, turns16OnDate: new Date(`${r.turns16On}T12:00:00Z`), stateKey: `lifecycle.turning.${r.state}` })),
     }));
   });
