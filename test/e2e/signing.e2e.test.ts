@@ -88,7 +88,7 @@ run('signing on a phone (Chromium, 390×844)', () => {
     await page.screenshot({ path: shotPath('signing-page-choices.png') });
     await canvas.scrollIntoViewIfNeeded();
     await page.screenshot({ path: shotPath('signing-page-signature.png') });
-    await page.click('button[value="sign"]');
+    await page.click('#sign-form button[value="sign"]');
     await page.waitForURL(url);
     await expect(page.locator('body').textContent()).resolves.toMatch(/Ja/);
 
@@ -151,7 +151,7 @@ run('signing on a phone (Chromium, 390×844)', () => {
     await choose(page, { registratie: 'yes', contact: 'no', 'gegevens-delen': 'no' });
     await page.check('#declaration');
     await page.fill('#signerName', 'Noor Bakker');
-    await page.click('button[value="sign"]');
+    await page.click('#sign-form button[value="sign"]');
     await page.waitForURL(url);
     const got = await api(`/api/v1/consent-requests/${id}`);
     expect(got.body.status).toBe('signed');
