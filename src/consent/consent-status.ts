@@ -59,3 +59,17 @@ export async function subjectConsent(deps: { store: Store; clock: Clock; turning
   const rule = deps.turning16Rules ? await deps.turning16Rules.get(organisationId) : turning16Rule(await deps.store.getOrganisationSettings(organisationId));
   return applyTurning16(consent, rows, lifecycle, rule, now);
 }
+
+/** At most this many references in one batch lookup (`POST /api/v1/subjects/consent-status`, issue 13). */
+export const MAX_BATCH_REFERENCES = 500;
+
+/**
+ * Several subjects at once (an activity list): exactly the answer of subjectConsent for each, one
+ * entry per distinct reference in the order first given. A reference nobody decided for answers
+ * no purposes and `mayRegister: false`, like the single lookup.
+ */
+export async function subjectsConsent(deps: { store: Store; clock: Clock; turning16Rules?: Turning16Rules }, organisationId: string, references: readonly string[]): Promise<SubjectConsent[]> {
+  const answers: SubjectConsent[] = [];
+  for (const reference of new Set(references)) answers.push(await subjectConsent(deps, organisationId, reference));
+  return answers;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { createConsentRequestBody, listQuery, secondGuardianBody } from './routes/consent-requests/schema';
-import { subjectContactBody } from './routes/subjects';
+import { batchStatusBody, subjectContactBody } from './routes/subjects';
 
 /**
  * The machine-readable contract, generated from the same zod schemas that validate requests, so
@@ -74,6 +74,14 @@ export function buildOpenApi(serverUrl: string): object {
       },
       '/api/v1/subjects/{reference}/consent': {
         get: { summary: 'Consent status of a person', parameters: [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Latest decision per purpose', ...json(ref('SubjectConsent')) }, ...errors } },
+      },
+      '/api/v1/subjects/consent-status': {
+        post: {
+          summary: 'Consent status of up to 500 people at once (an activity list)',
+          description: 'The same answer as GET /subjects/{reference}/consent for each reference: one entry per distinct reference, in the order first given.',
+          requestBody: { required: true, ...json(z.toJSONSchema(batchStatusBody, { io: 'input' })) },
+          responses: { '200': { description: 'One status per distinct reference', ...json({ type: 'object', properties: { data: { type: 'array', items: ref('SubjectConsent') } } }) }, ...errors },
+        },
       },
     },
     components: {

@@ -3,7 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Clock } from '../../../shared/clock';
 import type { Store } from '../../../storage/store';
 
-import { subjectConsent } from '../../../consent/consent-status';
+import { MAX_BATCH_REFERENCES, subjectConsent, subjectsConsent } from '../../../consent/consent-status';
 import { Turning16Rules } from '../../../consent/turning-16';
 import { presentConsentRequest } from '../../../consent/present-consent-request';
 import { MAX_SCAN_BYTES, recordPaperConsent, type PaperDeps } from '../../../consent/record-paper-consent';
@@ -38,8 +38,22 @@ const paperSubject = z
   })
   .passthrough();
 
+/** `POST /subjects/consent-status`: the references of an activity list, checked at once. */
+export const batchStatusBody = z.strictObject({
+  references: z
+    .array(subjectReference)
+    .min(1, 'Give at least one subject reference.')
+    .max(MAX_BATCH_REFERENCES, `At most ${MAX_BATCH_REFERENCES} subject references at once.`),
+});
+
 export function subjectsRouter(deps: PaperDeps): Router {
   const router = Router();
+  // The same rules and answer as GET /subjects/{reference}/consent, per reference (issue 13).
+  const statusDeps = { store: deps.store, clock: deps.clock, turning16Rules: new Turning16Rules(deps) };
+  router.post('/consent-status', validate('body', batchStatusBody), async (_req, res) => {
+    const { references } = parsed(res.locals, 'body', batchStatusBody);
+    writeJson(res, 200, JSON.stringify({ data: await subjectsConsent(statusDeps, authOf(res.locals).organisationId, references) }));
+  });
   /** Paper consent for a person without a prior request: multipart with the scan and the facts. */
   router.post('/:reference/paper-consents', validate('params', params), idempotency(deps.store, deps.clock), async (req, res) => {
     const { organisationId, keyId, keyName } = authOf(res.locals);
