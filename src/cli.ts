@@ -15,7 +15,7 @@ import { cleanText, TEXT_PROBLEM_MESSAGES } from './shared/text';
  *   user invite --organisation <org_id> --email <address> --role admin|youth-worker   prints a one-time dashboard set-up link as its last line
  *   user list --organisation <org_id>
  *   org list | org show <org_id> | org update <org_id> [--name <name>] [settings]
- *   api-key create --name <label> [--organisation <org_id>]   prints the new key as its last line
+ *   api-key create --name <label> [--organisation <org_id>] [--read-only]   prints the new key as its last line
  *   api-key list [--organisation <org_id>] | api-key revoke <key_id>
  *   forms check                                                validates every form in FORMS_DIR
  *   form list|use|stop|copy --org <org_id> …                  the forms an organisation uses (shared or its own copies)
@@ -33,7 +33,8 @@ const USAGE = `Usage: npm run akkoord -- <command>
               --logo <file.png|file.svg>   ("" clears a setting)
   user invite --organisation <org_id> --email <address> --role admin|youth-worker
   user list --organisation <org_id>
-  api-key create --name <label> [--organisation <org_id>]
+  api-key create --name <label> [--organisation <org_id>] [--read-only]
+                                       --read-only: the key may only read consent status
   api-key list [--organisation <org_id>]
   api-key revoke <key_id>
   forms check
@@ -147,8 +148,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         io.err(`There is no organisation ${organisationId}.\n`);
         return 2;
       }
-      const { record, secret } = await createApiKey(container, organisationId, name);
-      io.out(`API key "${record.name}" (${record.id}) for organisation ${organisationId}. It is shown only once:\n${secret}\n`);
+      const readOnly = args.includes('--read-only');
+      const { record, secret } = await createApiKey(container, organisationId, name, readOnly ? 'status-read' : 'full');
+      io.out(`API key "${record.name}" (${record.id}) for organisation ${organisationId}${readOnly ? ', read-only: consent status lookups only' : ''}. It is shown only once:\n${secret}\n`);
       return 0;
     } finally {
       await container.close();

@@ -10,7 +10,7 @@ import type { PaperDeps } from '../consent/record-paper-consent';
 import type { WithdrawDeps } from '../consent/withdraw-consent';
 import type { FormCatalog } from '../consent/forms';
 import type { StaffAuthSettings } from '../dashboard/accounts';
-import { requireApiKey, authOf } from './middleware/auth';
+import { authOf, requireApiKey, statusReadOnly } from './middleware/auth';
 import { errorHandler, limitedToErrorHandler, notFoundHandler, notFoundPage } from './middleware/errors';
 import { limitPerMinute } from './middleware/rate-limit';
 import { apiHeaders, deferredApiHeaders } from './middleware/api-headers';
@@ -74,6 +74,7 @@ function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
   api.use(jsonUnlessRead);
   api.use(guards.auth);
   api.use(guards.limit);
+  api.use(statusReadOnly);
   api.use('/forms', formsRouter(deps));
   api.use('/consent-requests', consentRequestsRouter(deps));
   api.use('/subjects', subjectsRouter(deps));

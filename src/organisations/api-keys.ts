@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
-import type { ApiKeyRecord, Store } from '../storage/store';
+import type { ApiKeyRecord, ApiKeyScope, Store } from '../storage/store';
 
 /** API keys: `ak_live_<random>`; only the SHA-256 is stored, so the secret is shown once. */
 const PREFIX = 'ak_live_';
@@ -13,14 +13,15 @@ export function hashApiKey(secret: string): string {
 }
 
 /** A new key and its secret, not stored yet (the caller stores the record, never the secret). */
-export function newApiKey(clock: Clock, organisationId: string, name: string): { record: ApiKeyRecord; secret: string } {
+export function newApiKey(clock: Clock, organisationId: string, name: string, scope: ApiKeyScope = 'full'): { record: ApiKeyRecord; secret: string } {
   const secret = `${PREFIX}${randomBytes(24).toString('base64url')}`;
   const now = clock.now();
-  return { record: { id: newId('key', now), organisationId, name, keyHash: hashApiKey(secret), createdAt: now, revokedAt: null }, secret };
+  return { record: { id: newId('key', now), organisationId, name, scope, keyHash: hashApiKey(secret), createdAt: now, revokedAt: null }, secret };
 }
 
-export async function createApiKey(deps: { store: Store; clock: Clock }, organisationId: string, name: string): Promise<{ record: ApiKeyRecord; secret: string }> {
-  const key = newApiKey(deps.clock, organisationId, name);
+/** `scope` 'status-read': the key may only read consent status (issue 13; src/http/middleware/auth.ts). */
+export async function createApiKey(deps: { store: Store; clock: Clock }, organisationId: string, name: string, scope: ApiKeyScope = 'full'): Promise<{ record: ApiKeyRecord; secret: string }> {
+  const key = newApiKey(deps.clock, organisationId, name, scope);
   await deps.store.createApiKey(key.record);
   return key;
 }

@@ -162,8 +162,8 @@ export async function runApiKeyCommand(deps: Deps, args: string[], io: Io): Prom
       const organisationId = parseOptions(rest, ['organisation']).get('organisation');
       if (organisationId !== undefined && !(await deps.store.getOrganisation(organisationId))) throw new UsageError(`there is no organisation ${organisationId}`);
       const keys = await listApiKeys(deps.store, organisationId);
-      io.out('id\torganisation\tname\tcreated\trevoked\n');
-      for (const k of keys) io.out(`${k.id}\t${k.organisationId}\t${k.name}\t${date(k.createdAt)}\t${k.revokedAt ? date(k.revokedAt) : '-'}\n`);
+      io.out('id\torganisation\tname\tcreated\trevoked\tscope\n');
+      for (const k of keys) io.out(`${k.id}\t${k.organisationId}\t${k.name}\t${date(k.createdAt)}\t${k.revokedAt ? date(k.revokedAt) : '-'}\t${k.scope === 'status-read' ? 'status-read' : 'full'}\n`);
       return 0;
     });
   }

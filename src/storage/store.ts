@@ -69,10 +69,15 @@ export interface OrganisationSummary extends Organisation {
   revokedKeys: number;
 }
 
+/** What an API key may do: everything of its organisation, or only read consent status (issue 13). */
+export type ApiKeyScope = 'full' | 'status-read';
+
 export interface ApiKeyRecord {
   id: string;
   organisationId: string;
   name: string;
+  /** Absent on records made before issue 13: 'full'. */
+  scope?: ApiKeyScope;
   /** SHA-256 hex of the secret; the secret itself is never stored. */
   keyHash: string;
   createdAt: Date;

@@ -95,12 +95,12 @@ describe('akkoord org and api-key commands', () => {
     const mine = await cli(['api-key', 'list', '--organisation', org.id]);
     const [, row] = mine.out.trim().split('\n');
     const keyId = row!.split('\t')[0]!;
-    expect(row).toMatch(new RegExp(`^key_\\S+\\t${org.id}\\tfirst key\\t\\S+\\t-$`));
+    expect(row).toMatch(new RegExp(`^key_\\S+\\t${org.id}\\tfirst key\\t\\S+\\t-\\tfull$`));
     expect(mine.out).not.toContain(other.id);
 
     expect(await cli(['api-key', 'revoke', keyId])).toMatchObject({ code: 0 });
     const after = await cli(['api-key', 'list', '--organisation', org.id]);
-    expect(after.out).toMatch(new RegExp(`^${keyId}\\t.*\\t\\d{4}-\\d\\d-\\d\\dT\\S+Z$`, 'm'));
+    expect(after.out).toMatch(new RegExp(`^${keyId}\\t.*\\t\\d{4}-\\d\\d-\\d\\dT\\S+Z\\tfull$`, 'm'));
     expect((await cli(['org', 'list'])).out).toMatch(new RegExp(`^${org.id}\\t.*\\t0\\t1$`, 'm'));
     await withContainer(async (container) => {
       expect((await request(container.app).get('/api/v1/forms').set('Authorization', `Bearer ${org.key}`)).status).toBe(401);
@@ -109,6 +109,33 @@ describe('akkoord org and api-key commands', () => {
     expect(await cli(['api-key', 'revoke', keyId])).toMatchObject({ code: 2, err: expect.stringContaining('already revoked') });
     expect(await cli(['api-key', 'revoke', 'key_nope'])).toMatchObject({ code: 2, err: expect.stringContaining('There is no API key key_nope') });
     expect(await cli(['api-key', 'list', '--organisation', 'org_nope'])).toMatchObject({ code: 2, err: expect.stringContaining('no organisation org_nope') });
+  });
+
+  test('when a read-only key is made, then it reads consent status (single and batch) and every other API route answers 403; the list says status-read', async () => {
+    const org = await create();
+    const made = await cli(['api-key', 'create', '--name', 'registratie lezen', '--organisation', org.id, '--read-only']);
+    expect(made.code).toBe(0);
+    expect(made.out).toContain('read-only: consent status lookups only');
+    const secret = made.out.trim().split('\n').at(-1)!;
+    expect((await cli(['api-key', 'list', '--organisation', org.id])).out).toMatch(/\tregistratie lezen\t\S+\t-\tstatus-read$/m);
+    await withContainer(async (container) => {
+      const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+      expect((await request(container.app).get('/api/v1/subjects/REG-1/consent').set(as(secret))).status).toBe(200);
+      expect((await request(container.app).post('/api/v1/subjects/consent-status').set(as(secret)).send({ references: ['REG-1'] })).status).toBe(200);
+      const refused = [
+        await request(container.app).get('/api/v1/forms').set(as(secret)),
+        await request(container.app).get('/api/v1/consent-requests').set(as(secret)),
+        await request(container.app).post('/api/v1/consent-requests').set(as(secret)).send({}),
+        await request(container.app).put('/api/v1/subjects/REG-1/contact').set(as(secret)).send({ channel: 'sms', phone: '0612345678' }),
+      ];
+      for (const res of refused) {
+        expect(res.status).toBe(403);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body.detail).toContain('may only read consent status');
+      }
+      // The full key of the same organisation still does everything.
+      expect((await request(container.app).get('/api/v1/forms').set(as(org.key))).status).toBe(200);
+    });
   });
 
   const BAD_VALUES: [string[], string][] = [

@@ -10,6 +10,8 @@ export interface ApiAuth {
   keyId: string;
   /** The name the organisation gave the key; printed on paper records as who recorded them. */
   keyName: string;
+  /** The key may only read consent status (issue 13): see statusReadOnly below. */
+  statusOnly: boolean;
 }
 
 const CACHE_TTL_MS = 10_000;
@@ -55,7 +57,7 @@ export function requireApiKey(store: Store, now: () => number = Date.now, failur
       next(new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".'));
       return;
     }
-    const auth: ApiAuth = { organisationId: key.organisationId, keyId: key.id, keyName: key.name };
+    const auth: ApiAuth = { organisationId: key.organisationId, keyId: key.id, keyName: key.name, statusOnly: key.scope === 'status-read' };
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(secret, { auth, until: now() + CACHE_TTL_MS, generation: seen });
     res.locals.auth = auth;
@@ -78,3 +80,14 @@ export function requireApiKey(store: Store, now: () => number = Date.now, failur
 export function authOf(locals: Record<string, unknown>): ApiAuth {
   return locals.auth as ApiAuth;
 }
+
+/**
+ * A key with scope 'status-read' reads consent status and nothing else: the single lookup (mounted
+ * on the app ahead of the API router, which never reaches this guard) and the batch lookup. Every
+ * other API route answers 403, before its handler reads a body or a row.
+ */
+export const statusReadOnly: RequestHandler = (req, res, next) => {
+  const auth = authOf(res.locals);
+  if (!auth.statusOnly || (req.method === 'POST' && req.path === '/subjects/consent-status') || (req.method === 'GET' && /^\/subjects\/[^/]+\/consent$/.test(req.path))) return next();
+  next(new AppError('forbidden', 'This API key may only read consent status (GET /subjects/{reference}/consent and POST /subjects/consent-status).'));
+};

@@ -74,6 +74,7 @@ function toApiKey(row: Row): ApiKeyRecord {
     organisationId: String(row.organisation_id),
     name: String(row.name),
     keyHash: String(row.key_hash),
+    scope: row.scope === 'status-read' ? 'status-read' : 'full',
     createdAt: date(row.created_at),
     revokedAt: dateOrNull(row.revoked_at),
   };
@@ -329,8 +330,8 @@ export class SqliteStore implements Store {
   }
 
   private insertApiKey(key: ApiKeyRecord): void {
-    this.sql('INSERT INTO api_keys (id, organisation_id, name, key_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(key.id, key.organisationId, key.name, key.keyHash, iso(key.createdAt), key.revokedAt ? iso(key.revokedAt) : null);
+    this.sql('INSERT INTO api_keys (id, organisation_id, name, key_hash, created_at, revoked_at, scope) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(key.id, key.organisationId, key.name, key.keyHash, iso(key.createdAt), key.revokedAt ? iso(key.revokedAt) : null, key.scope ?? 'full');
   }
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
