@@ -17,12 +17,14 @@ export interface ApiKeyRow {
   fingerprint: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** The key may only read consent status (issue 13). */
+  readOnly: boolean;
 }
 
 type Deps = { store: Store; clock: Clock };
 
 const fingerprintOf = (key: Pick<ApiKeyRecord, 'keyHash'>): string => key.keyHash.slice(0, 8);
-const toRow = (key: ApiKeyRecord): ApiKeyRow => ({ id: key.id, name: key.name, fingerprint: fingerprintOf(key), createdAt: key.createdAt, revokedAt: key.revokedAt });
+const toRow = (key: ApiKeyRecord): ApiKeyRow => ({ id: key.id, name: key.name, fingerprint: fingerprintOf(key), createdAt: key.createdAt, revokedAt: key.revokedAt, readOnly: key.scope === 'status-read' });
 
 /** Active keys first (newest first), then revoked ones. */
 export async function listOrganisationApiKeys(deps: Pick<Deps, 'store'>, staff: StaffPrincipal): Promise<ApiKeyRow[]> {
@@ -30,11 +32,11 @@ export async function listOrganisationApiKeys(deps: Pick<Deps, 'store'>, staff: 
   return keys.sort((a, b) => Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || b.createdAt.getTime() - a.createdAt.getTime());
 }
 
-export async function createOrganisationApiKey(deps: Deps, staff: StaffPrincipal, rawName: string): Promise<{ key: ApiKeyRow; secret: string }> {
+export async function createOrganisationApiKey(deps: Deps, staff: StaffPrincipal, rawName: string, readOnly = false): Promise<{ key: ApiKeyRow; secret: string }> {
   const name = cleanText(rawName);
   if (!name.ok) throw AppError.validation('name', TEXT_PROBLEM_MESSAGES[name.problem]);
   if (name.value.length > 100) throw AppError.validation('name', 'At most 100 characters.');
-  const { record, secret } = await createApiKey(deps, staff.organisationId, name.value);
+  const { record, secret } = await createApiKey(deps, staff.organisationId, name.value, readOnly ? 'status-read' : 'full');
   return { key: toRow(record), secret };
 }
 

@@ -141,6 +141,19 @@ describe('dashboard administration: API keys', () => {
     expect((await admin.agent.get('/app/admin/api-keys?done=revoked')).text).toContain('Ingetrokken op');
   });
 
+  test('when an admin makes a read-only key, then it looks up consent status, is refused elsewhere (403), and the list marks it', async () => {
+    const res = await post(admin, '/app/admin/api-keys', { name: 'Alleen controle', readOnly: 'yes' }).expect(200);
+    const secret = /<code id="api-key-secret">([^<]+)<\/code>/.exec(res.text)![1]!;
+    await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(secret)).expect(200);
+    await app.http.post('/api/v1/subjects/consent-status').set(auth(secret)).send({ references: ['REG-1'] }).expect(200);
+    await app.http.get('/api/v1/forms').set(auth(secret)).expect(403);
+    const key = (await app.container.store.listApiKeys(app.organisationId)).find((k) => k.name === 'Alleen controle')!;
+    expect(key.scope).toBe('status-read');
+    const list = await admin.agent.get('/app/admin/api-keys').expect(200);
+    expect(list.text).toContain('Alleen controle <span class="status-badge">alleen lezen</span>');
+    expect(list.text).toContain('name="readOnly" value="yes"');
+  });
+
   test('when an admin revokes another organisation\'s key, then it is not found and the key keeps working', async () => {
     const [otherKey] = await app.container.store.listApiKeys(app.other.organisationId);
     expect((await post(admin, `/app/admin/api-keys/${otherKey!.id}/revoke`)).status).toBe(404);

@@ -97,11 +97,11 @@ export function adminPages(deps: DashboardDeps): Router {
 
   router.post('/admin/api-keys', wrap(async (req, res) => {
     try {
-      const created = await createOrganisationApiKey(deps, staffOf(res), body(req, 'name'));
+      const created = await createOrganisationApiKey(deps, staffOf(res), body(req, 'name'), body(req, 'readOnly') === 'yes');
       await keysPage(req, res, { created });
     } catch (error) {
       if (!isAppError(error) || error.code !== 'validation_failed') throw error;
-      await keysPage(req, res, { form: { name: body(req, 'name') }, errors: [{ field: 'name', key: 'dash.admin.keys.nameInvalid' }] }, 422);
+      await keysPage(req, res, { form: { name: body(req, 'name'), readOnly: body(req, 'readOnly') === 'yes' }, errors: [{ field: 'name', key: 'dash.admin.keys.nameInvalid' }] }, 422);
     }
   }));
 
