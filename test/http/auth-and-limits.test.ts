@@ -40,6 +40,34 @@ describe('authentication and rate limits', () => {
     expect((await app.http.get('/api/v1/forms').set(auth(app.other.apiKey))).status).toBe(200);
   });
 
+  test('when limited routes answer, then RateLimit-Policy and RateLimit say the limit, what is left and when it resets: on the API, the status lookups, a 429 and the public pages', async () => {
+    app = await createTestApp({ RATE_LIMIT_API_PER_MINUTE: '4', RATE_LIMIT_PUBLIC_PER_MINUTE: '2' });
+    const remaining = (res: { headers: Record<string, string> }) => {
+      expect(res.headers['ratelimit-policy']).toMatch(/^"minute";q=\d+;w=60$/);
+      const m = /^"minute";r=(\d+);t=(\d+)$/.exec(res.headers.ratelimit ?? '');
+      expect(m).not.toBeNull();
+      expect(Number(m![2])).toBeGreaterThan(0);
+      expect(Number(m![2])).toBeLessThanOrEqual(60);
+      return Number(m![1]);
+    };
+    const forms = await app.http.get('/api/v1/forms').set(auth(app.apiKey)).expect(200);
+    expect(forms.headers['ratelimit-policy']).toBe('"minute";q=4;w=60');
+    // The hot path writes its headers in one go: the limit's are among them.
+    const lookup = await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey)).expect(200);
+    const batch = await app.http.post('/api/v1/subjects/consent-status').set(auth(app.apiKey)).send({ references: ['REG-1'] }).expect(200);
+    const last = await app.http.get('/api/v1/forms').set(auth(app.apiKey)).expect(200);
+    // One count per key over all API routes, within one minute window (unless the minute turned over in between).
+    const seen = [remaining(forms), remaining(lookup), remaining(batch), remaining(last)];
+    if (seen[0] === 3) expect(seen).toEqual([3, 2, 1, 0]);
+    const limited = await app.http.get('/api/v1/subjects/REG-1/consent').set(auth(app.apiKey)).expect(429);
+    expect(remaining(limited)).toBe(0);
+    expect(limited.headers['retry-after']).toBe(/t=(\d+)$/.exec(limited.headers.ratelimit!)![1]);
+    // Public pages count per address.
+    const page = await app.http.get('/c/aaaa');
+    expect(page.headers['ratelimit-policy']).toBe('"minute";q=2;w=60');
+    expect([0, 1]).toContain(remaining(page));
+  });
+
   test('when one address opens many links, then the signing pages answer 429 with Retry-After', async () => {
     app = await createTestApp({ RATE_LIMIT_PUBLIC_PER_MINUTE: '2' });
     expect((await app.http.get('/c/aaaa')).status).toBe(404);

@@ -43,6 +43,7 @@ export function flushDeferredApiHeaders(res: Response): void {
   res.locals.apiHeadersDeferred = false;
   res.setHeader('X-Request-Id', res.locals.requestId as string);
   setApiHeaders(res);
+  for (const [name, value] of (res.locals.rateLimitHeaders as [string, string][] | undefined) ?? []) res.setHeader(name, value);
 }
 
 /** A JSON answer; with deferred headers, everything goes out in one writeHead. */
@@ -50,7 +51,8 @@ export function writeJson(res: Response, status: number, body: string): void {
   const length = String(Buffer.byteLength(body));
   if (res.locals.apiHeadersDeferred === true && res.getHeaderNames().length === 0) {
     res.locals.apiHeadersDeferred = false;
-    res.writeHead(status, [...API_HEADERS_FLAT, 'X-Request-Id', res.locals.requestId as string, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length]);
+    const limits = (res.locals.rateLimitHeaders as [string, string][] | undefined) ?? [];
+    res.writeHead(status, [...API_HEADERS_FLAT, ...limits.flat(), 'X-Request-Id', res.locals.requestId as string, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length]);
   } else {
     flushDeferredApiHeaders(res);
     res.statusCode = status;
