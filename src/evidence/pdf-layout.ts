@@ -48,7 +48,7 @@ const labelsSchema = z.strictObject({
   dateTimePattern: text1,
   recordedVia: text1,
   /** Issue 12: the parental authority a guardian declared, and a second guardian's family. */
-  family: z.strictObject({ authority: text1, sole: text1, joint: text1, declaredBy: text1, notGiven: text1, family: text1, secondGuardian: text1 }),
+  family: z.strictObject({ authority: text1, sole: text1, joint: text1, declaredBy: text1, notGiven: text1, family: text1, secondGuardian: text1, primaryRequest: text1 }),
   /** Whether the typed name is the name the request was sent to (issue 10). */
   nameMatch: z.strictObject({ heading: text1, label: text1, yes: text1, no: text1, notTyped: text1 }),
   /** The organisation as controller, with its contact and data protection officer (issue 10). */

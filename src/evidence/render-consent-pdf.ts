@@ -298,7 +298,8 @@ function familyRows(input: ConsentPdfInput, labels: PdfLabels): KeyValue[] {
   if (!family) return [];
   const { family: words } = labels;
   const rows: KeyValue[] = [{ label: words.authority, value: family.authority ? `${words[family.authority]} ${words.declaredBy}` : words.notGiven }];
-  if (family.slot === 'second-guardian') rows.push({ label: words.family, value: fill(words.secondGuardian, { requestId: family.primaryRequestId ?? '—' }) });
+  // The first request's id on a row of its own: in a sentence it wrapped at a hyphen of the id (base64url), so it could not be copied whole.
+  if (family.slot === 'second-guardian') rows.push({ label: words.family, value: words.secondGuardian }, { label: words.primaryRequest, value: family.primaryRequestId ?? '—' });
   return rows;
 }
 

@@ -248,6 +248,15 @@ describe('renderConsentPdf', () => {
     expect(text).toMatch(/pagina 1 van \d/);
   });
 
+  popplerTest('when a second parent signs, then the record says so and gives the first request\'s id whole on one line, also when it holds hyphens', async () => {
+    // A base64url id with hyphens: in a sentence pdfkit broke the line at one of them.
+    const primaryRequestId = 'cr_0mwro18g0Bl-lYGAH_lqStA-x';
+    const text = textOf(await renderToFile('second-guardian-nl', input({ family: { slot: 'second-guardian', authority: 'joint', primaryRequestId } })));
+    expect(lineWith(text, 'Ouderlijk gezag')).toContain('samen met een andere ouder (verklaard door de ondertekenaar)');
+    expect(lineWith(text, 'Ondertekenaar')).toContain('Tweede ouder met gezag');
+    expect(lineWith(text, 'Hoort bij verzoek')).toContain(primaryRequestId);
+  });
+
   popplerTest('when a participant signs in English with a typed name, then labels are English and the signature is marked as typed', async () => {
     const text = textOf(
       await renderToFile(

@@ -262,7 +262,9 @@ describe('both parents on the signing pages (issue 12)', () => {
     expect((await record(secondId))!).toMatchObject({ status: 'signed', authority: 'joint' });
     const pdf = await pdfText(secondId);
     expect(pdf).toContain('samen met een andere ouder (verklaard door de ondertekenaar)');
-    expect(pdf).toContain(`Tweede ouder met gezag; hoort bij verzoek ${first.id}`);
+    // The first request's id whole, on a row of its own (an id with a hyphen once wrapped there).
+    expect(pdf).toContain('Ondertekenaar Tweede ouder met gezag');
+    expect(pdf).toContain(`Hoort bij verzoek ${first.id}`);
     // Each done page says that the other answered, never what they chose.
     const secondDone = visibleText((await app.http.get(secondLink)).text);
     expect(secondDone).toContain('De andere ouder: heeft geantwoord');
