@@ -2,7 +2,7 @@ import { AppError, type FieldError, isAppError } from '../errors';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { smsSendableAt } from '../delivery/quiet-hours';
-import type { Channel, ConsentRequestRecord, ReminderPolicy, Store } from '../storage/store';
+import type { Channel, ConsentRequestRecord, EventRecord, OutboxMessage, ReminderPolicy, Store } from '../storage/store';
 import { AGE_OF_CONSENT, ageOn, amsterdamDate, type CalendarDate, compareDates, MAX_AGE, parseIsoDate } from './age';
 import { maskAddress, normaliseEmail, normalisePhone } from './contact-address';
 import type { Audience, ConsentForm, Language, SignerRole } from './form-types';
@@ -201,30 +201,7 @@ export async function requestConsent(deps: RequestConsentDeps, organisationId: s
     reminders,
     requestedBy: input.requestedBy ? { name: input.requestedBy.name, role: input.requestedBy.role ?? null } : null,
   });
-  await deps.store.createConsentRequest({
-    request,
-    form: formSnapshot(form),
-    event: {
-      id: newId('evt', now),
-      requestId: request.id,
-      organisationId,
-      type: 'created',
-      at: now,
-      actor,
-      detail: { subjectReference: request.subject.reference, formId: form.id, formVersion: form.version, signerRole, channel: request.recipient.channel, maskedAddress: request.recipient.maskedAddress, expiresAt: expiresAt.toISOString(), reminders },
-    },
-    message: {
-      id: newId('msg', now),
-      requestId: request.id,
-      organisationId,
-      kind: 'invite',
-      channel: input.recipient.channel,
-      link: `${deps.publicBaseUrl}/c/${token}`,
-      attempts: 0,
-      dueAt: request.recipient.channel === 'sms' ? smsSendableAt(now) : now,
-      createdAt: now,
-    },
-  });
+  await deps.store.createConsentRequest({ request, form: formSnapshot(form), ...createdWithInvite(deps, request, token, actor, { signerRole }) });
   return request;
 }
 
@@ -275,5 +252,36 @@ export function pendingRequestRecord(f: PendingRequestFields): ConsentRequestRec
     // Kept in the clear for guardian requests only: the daily job finds who turns 16 by it (README, privacy).
     turns16On: f.signerRole === 'guardian' ? turns16On(f.subject.dateOfBirth) : null,
     version: 0,
+  };
+}
+
+/**
+ * A new request's `created` event (its detail: `extra`, then what every request records) and its
+ * invite through the outbox with the personal link, due at once or, for an SMS in quiet hours, at 08:00.
+ */
+export function createdWithInvite(deps: Pick<RequestConsentDeps, 'publicBaseUrl'>, request: ConsentRequestRecord, token: string, actor: string, extra: Record<string, unknown>): { event: EventRecord; message: OutboxMessage } {
+  const now = request.createdAt;
+  const channel = request.recipient.channel as Channel;
+  return {
+    event: {
+      id: newId('evt', now),
+      requestId: request.id,
+      organisationId: request.organisationId,
+      type: 'created',
+      at: now,
+      actor,
+      detail: { subjectReference: request.subject.reference, formId: request.formId, formVersion: request.formVersion, ...extra, channel, maskedAddress: request.recipient.maskedAddress, expiresAt: request.expiresAt.toISOString(), reminders: request.reminders },
+    },
+    message: {
+      id: newId('msg', now),
+      requestId: request.id,
+      organisationId: request.organisationId,
+      kind: 'invite',
+      channel,
+      link: `${deps.publicBaseUrl}/c/${token}`,
+      attempts: 0,
+      dueAt: channel === 'sms' ? smsSendableAt(now) : now,
+      createdAt: now,
+    },
   };
 }

@@ -1,12 +1,11 @@
 import { AppError } from '../errors';
-import { smsSendableAt } from '../delivery/quiet-hours';
 import { newId } from '../shared/ids';
 import type { Channel, ConsentRequestRecord, FamilySigner } from '../storage/store';
 import { maskAddress } from './contact-address';
 import type { Language } from './form-types';
 import { formFromSnapshot } from './form-snapshot';
 import { OPEN_STATUSES } from './lifecycle';
-import { pendingRequestRecord, reminderPolicy, type RequestConsentDeps, resolveAddress, resolveExpiry, signerRoleFor } from './request-consent';
+import { createdWithInvite, pendingRequestRecord, reminderPolicy, type RequestConsentDeps, resolveAddress, resolveExpiry, signerRoleFor } from './request-consent';
 
 /**
  * Both parents (issue 12): the second guardian with joint parental authority gets a request of
@@ -131,29 +130,7 @@ export async function inviteSecondGuardian(
   const created = await deps.store.createFamilyRequest({
     request,
     form: snapshot,
-    event: {
-      id: newId('evt', now),
-      requestId: request.id,
-      organisationId,
-      type: 'created',
-      at: now,
-      actor,
-      detail: {
-        subjectReference: request.subject.reference, formId: request.formId, formVersion: request.formVersion, signerRole: 'guardian', signerSlot: 'second-guardian',
-        primaryRequestId: primary.id, channel: recipient.channel, maskedAddress: recipient.maskedAddress, expiresAt: expiresAt.toISOString(), reminders,
-      },
-    },
-    message: {
-      id: newId('msg', now),
-      requestId: request.id,
-      organisationId,
-      kind: 'invite',
-      channel: recipient.channel,
-      link: `${deps.publicBaseUrl}/c/${token}`,
-      attempts: 0,
-      dueAt: recipient.channel === 'sms' ? smsSendableAt(now) : now,
-      createdAt: now,
-    },
+    ...createdWithInvite(deps, request, token, actor, { signerRole: 'guardian', signerSlot: 'second-guardian', primaryRequestId: primary.id }),
     primaryEvent: {
       id: newId('evt', now),
       requestId: primary.id,
