@@ -1,9 +1,6 @@
-import type Database from 'better-sqlite3';
-
 import type { LapsingItem, LifecycleStore, RenewalRecord, RenewalState, SubjectContact, SubjectLifecycle, TurningSixteenItem } from '../../consent/lifecycle-store';
-import type { FieldCipher } from '../../privacy/field-cipher';
 import type { Channel, EventRecord } from '../store';
-import { StatementCache } from './statement-cache';
+import { SqliteStorePart } from './statement-cache';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -23,18 +20,7 @@ export const LIFECYCLE_SEALED_COLUMNS: readonly { context: string; page: string;
  * here (all but subjectStatus, which reads the store's projection in the same statement).
  * `insertEvent` is the store's chain writer, so events land on the request's audit chain.
  */
-export class SqliteLifecycle implements Omit<LifecycleStore, 'subjectStatus'> {
-  constructor(
-    private readonly db: Database.Database,
-    private readonly cipher: FieldCipher,
-    private readonly insertEvent: (event: EventRecord) => void,
-  ) {}
-
-  private readonly statements = new StatementCache();
-  private sql(text: string): Database.Statement {
-    return this.statements.prepare(this.db, text);
-  }
-
+export class SqliteLifecycle extends SqliteStorePart implements Omit<LifecycleStore, 'subjectStatus'> {
   toLifecycle(r: Row): SubjectLifecycle {
     return {
       organisationId: String(r.organisation_id),

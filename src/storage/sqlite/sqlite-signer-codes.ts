@@ -1,9 +1,6 @@
-import type Database from 'better-sqlite3';
-
 import type { SignerCodeRecord, SignerCodeStore } from '../../consent/signer-code-store';
-import type { FieldCipher } from '../../privacy/field-cipher';
-import type { Channel, EventRecord } from '../store';
-import { StatementCache } from './statement-cache';
+import type { Channel } from '../store';
+import { SqliteStorePart } from './statement-cache';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -18,18 +15,7 @@ export const SIGNER_CODE_SEALED_COLUMNS: readonly { context: string; page: strin
 ];
 
 /** The SQLite side of one-time codes (issue 12); SqliteStore hands its calls here and lends its event chain. */
-export class SqliteSignerCodes implements SignerCodeStore {
-  constructor(
-    private readonly db: Database.Database,
-    private readonly cipher: FieldCipher,
-    private readonly insertEvent: (event: EventRecord) => void,
-  ) {}
-
-  private readonly statements = new StatementCache();
-  private sql(text: string): Database.Statement {
-    return this.statements.prepare(this.db, text);
-  }
-
+export class SqliteSignerCodes extends SqliteStorePart implements SignerCodeStore {
   private toCode(row: Row): SignerCodeRecord {
     return {
       id: String(row.id),
