@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { sendConsentMessageJob } from '../../src/jobs/send-consent-message';
 import type { RunningServer } from '../../src/http/server';
 import { projectPath } from '../../src/shared/paths';
-import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
-import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
-import { startWithFakeProviders } from '../helpers/providers';
+import { useFakeProviders } from '../helpers/providers';
 import { adultRequest, auth, childRequest, type TestApp, openSigningPage } from '../helpers/test-app';
 
 /**
@@ -15,27 +13,14 @@ import { adultRequest, auth, childRequest, type TestApp, openSigningPage } from 
  * on 127.0.0.1. The service listens for real, so the fakes' status callbacks reach it.
  */
 describe('delivery through Twilio and SendGrid', () => {
-  let twilio: FakeTwilio;
-  let sendgrid: FakeSendGrid;
+  const fakes = useFakeProviders();
   let app: TestApp;
   let server: RunningServer;
 
-  beforeAll(async () => {
-    twilio = await startFakeTwilio();
-    sendgrid = await startFakeSendGrid();
-  });
-  afterAll(async () => {
-    await twilio.close();
-    await sendgrid.close();
-  });
 
   async function start(at?: string, env?: Record<string, string>) {
-    ({ app, server } = await startWithFakeProviders(twilio, sendgrid, at, env));
+    ({ app, server } = await fakes.start(at, env));
   }
-  afterEach(async () => {
-    await server?.stop();
-    await app?.close();
-  });
 
   const create = async (body: object) => {
     const res = await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(body);
@@ -61,10 +46,10 @@ describe('delivery through Twilio and SendGrid', () => {
   test('when an SMS request is created, then Twilio gets one text with the link, and following it to sign ends signed', async () => {
     await start();
     const id = await create(childRequest());
-    expect(twilio.messages).toHaveLength(0);
+    expect(fakes.twilio.messages).toHaveLength(0);
     await work();
-    expect(twilio.messages).toHaveLength(1);
-    const sms = twilio.messages[0]!;
+    expect(fakes.twilio.messages).toHaveLength(1);
+    const sms = fakes.twilio.messages[0]!;
     expect(sms).toMatchObject({ to: '+31612345678', from: 'Akkoord' });
     const link = /https?:\/\/\S+\/c\/[A-Za-z0-9_-]{46}/.exec(sms.body)![0];
     expect(sms.statusCallback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/twilio\/status\?m=msg_/);
@@ -79,12 +64,12 @@ describe('delivery through Twilio and SendGrid', () => {
     await start();
     const id = await create(childRequest());
     await work();
-    const sid = twilio.messages[0]!.sid;
-    const forged = await twilio.sendForgedStatusCallback(sid, 'delivered');
+    const sid = fakes.twilio.messages[0]!.sid;
+    const forged = await fakes.twilio.sendForgedStatusCallback(sid, 'delivered');
     expect(forged.status).toBe(403);
     expect((await get(id)).status).toBe('sent');
     const before = (await events(id)).length;
-    const ok = await twilio.sendStatusCallback(sid, 'delivered');
+    const ok = await fakes.twilio.sendStatusCallback(sid, 'delivered');
     expect(ok.status).toBe(204);
     expect(await get(id)).toMatchObject({ status: 'delivered', deliveredAt: expect.any(String) });
     expect((await events(id)).length).toBe(before + 1);
@@ -94,54 +79,54 @@ describe('delivery through Twilio and SendGrid', () => {
     await start();
     const id = await create(childRequest());
     await work();
-    await signThrough(/https?:\/\/\S+/.exec(twilio.messages[0]!.body)![0]);
-    await twilio.sendStatusCallback(twilio.messages[0]!.sid, 'delivered');
+    await signThrough(/https?:\/\/\S+/.exec(fakes.twilio.messages[0]!.body)![0]);
+    await fakes.twilio.sendStatusCallback(fakes.twilio.messages[0]!.sid, 'delivered');
     expect((await get(id)).status).toBe('signed');
     expect((await events(id)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'delivered' } });
   });
 
   test('when Twilio answers 500 twice, then the worker retries with backoff and exactly one SMS is delivered', async () => {
     await start();
-    twilio.failNext(2, 500);
+    fakes.twilio.failNext(2, 500);
     const id = await create(childRequest());
     await work();
-    expect(twilio.requests).toBe(1);
+    expect(fakes.twilio.requests).toBe(1);
     await work();
-    expect(twilio.requests).toBe(1); // backoff: not due yet
+    expect(fakes.twilio.requests).toBe(1); // backoff: not due yet
     minutes(1);
     await work();
     minutes(1);
     await work();
-    expect(twilio.requests).toBe(3);
-    expect(twilio.messages).toHaveLength(1);
+    expect(fakes.twilio.requests).toBe(3);
+    expect(fakes.twilio.messages).toHaveLength(1);
     minutes(60);
     await work();
-    expect(twilio.messages).toHaveLength(1);
+    expect(fakes.twilio.messages).toHaveLength(1);
     expect((await get(id)).status).toBe('sent');
   });
 
   test('when Twilio answers 429 with Retry-After, then the next try waits at least that long', async () => {
     await start();
-    twilio.rateLimitNext(1, 120);
+    fakes.twilio.rateLimitNext(1, 120);
     await create(childRequest());
     await work();
     app.clock.advance(100_000);
     await work();
-    expect(twilio.messages).toHaveLength(0);
+    expect(fakes.twilio.messages).toHaveLength(0);
     app.clock.advance(21_000);
     await work();
-    expect(twilio.messages).toHaveLength(1);
-    expect(twilio.requests).toBe(2);
+    expect(fakes.twilio.messages).toHaveLength(1);
+    expect(fakes.twilio.requests).toBe(2);
   });
 
   test('when the number is invalid (21211), then the request fails at once with the reason and is not retried', async () => {
     await start();
-    twilio.invalidNumbers.add('+31612345679');
+    fakes.twilio.invalidNumbers.add('+31612345679');
     const id = await create(childRequest({ recipient: { name: 'Ans', channel: 'sms', phone: '06 12345679' } }));
     await work();
     days(1);
     await work();
-    expect(twilio.requests).toBe(1);
+    expect(fakes.twilio.requests).toBe(1);
     const got = await get(id);
     expect(got.status).toBe('failed');
     expect(got.failureReason).toMatch(/21211/);
@@ -155,14 +140,14 @@ describe('delivery through Twilio and SendGrid', () => {
     const smsId = await create(childRequest());
     const mailId = await create(adultRequest());
     await work();
-    expect(twilio.messages).toHaveLength(0);
-    expect(sendgrid.mails).toHaveLength(1);
+    expect(fakes.twilio.messages).toHaveLength(0);
+    expect(fakes.sendgrid.mails).toHaveLength(1);
     app.clock.set('2026-11-24T06:59:00Z'); // 07:59
     await work();
-    expect(twilio.messages).toHaveLength(0);
+    expect(fakes.twilio.messages).toHaveLength(0);
     app.clock.set('2026-11-24T07:00:00Z'); // 08:00
     await work();
-    expect(twilio.messages).toHaveLength(1);
+    expect(fakes.twilio.messages).toHaveLength(1);
     expect((await get(smsId)).status).toBe('sent');
     expect((await get(mailId)).status).toBe('sent');
   });
@@ -171,8 +156,8 @@ describe('delivery through Twilio and SendGrid', () => {
     await start();
     const id = await create(adultRequest());
     await work();
-    expect(sendgrid.mails).toHaveLength(1);
-    const mail = sendgrid.mails[0]!;
+    expect(fakes.sendgrid.mails).toHaveLength(1);
+    const mail = fakes.sendgrid.mails[0]!;
     // The configured address; the display name is the organisation's (its e-mail sender name, else its name).
     expect(mail).toMatchObject({ to: 'noor.bakker@example.nl', from: { email: 'noreply@akkoord.example.nl', name: 'Demo' } });
     expect(mail.subject).toContain('Demo');
@@ -181,11 +166,11 @@ describe('delivery through Twilio and SendGrid', () => {
     const link = /https?:\/\/[^\s"<]+\/c\/[A-Za-z0-9_-]{46}/.exec(mail.text ?? '')![0];
     expect(mail.html).toContain(link);
     const hook = `${server.url}/hooks/sendgrid/events`;
-    expect((await sendgrid.sendForgedEvents(hook, [sendgrid.eventFor(mail, 'delivered')])).status).toBe(403);
+    expect((await fakes.sendgrid.sendForgedEvents(hook, [fakes.sendgrid.eventFor(mail, 'delivered')])).status).toBe(403);
     expect((await get(id)).status).toBe('sent');
-    expect((await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'processed'), sendgrid.eventFor(mail, 'delivered')])).status).toBe(204);
+    expect((await fakes.sendgrid.sendEvents(hook, [fakes.sendgrid.eventFor(mail, 'processed'), fakes.sendgrid.eventFor(mail, 'delivered')])).status).toBe(204);
     expect((await get(id)).status).toBe('delivered');
-    await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'open')]);
+    await fakes.sendgrid.sendEvents(hook, [fakes.sendgrid.eventFor(mail, 'open')]);
     expect((await get(id)).status).toBe('delivered');
     expect((await events(id)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'open' } });
   });
@@ -194,11 +179,11 @@ describe('delivery through Twilio and SendGrid', () => {
     await start();
     const id = await create(adultRequest());
     await work();
-    const mail = sendgrid.mails[0]!;
-    await sendgrid.sendEvents(`${server.url}/hooks/sendgrid/events`, [sendgrid.eventFor(mail, 'bounce', { reason: '550 5.1.1 mailbox does not exist' })]);
+    const mail = fakes.sendgrid.mails[0]!;
+    await fakes.sendgrid.sendEvents(`${server.url}/hooks/sendgrid/events`, [fakes.sendgrid.eventFor(mail, 'bounce', { reason: '550 5.1.1 mailbox does not exist' })]);
     expect(await get(id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/mailbox does not exist/) });
 
-    sendgrid.rejectAddresses.add('kapot@example.nl');
+    fakes.sendgrid.rejectAddresses.add('kapot@example.nl');
     const rejected = await create(adultRequest({ subject: { reference: 'R-2', firstName: 'Lot', dateOfBirth: '2007-05-05' }, recipient: { channel: 'email', email: 'kapot@example.nl' } }));
     await work();
     expect(await get(rejected)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/sendgrid: 400/) });
@@ -210,18 +195,18 @@ describe('delivery through Twilio and SendGrid', () => {
     await work();
     days(2);
     await work();
-    expect(twilio.messages).toHaveLength(1);
+    expect(fakes.twilio.messages).toHaveLength(1);
     days(1);
     await work();
-    expect(twilio.messages).toHaveLength(2);
-    expect(twilio.messages[1]!.body).toMatch(/Herinnering/);
+    expect(fakes.twilio.messages).toHaveLength(2);
+    expect(fakes.twilio.messages[1]!.body).toMatch(/Herinnering/);
     expect(await get(id)).toMatchObject({ reminderCount: 1 });
     days(3);
     await work();
-    expect(twilio.messages).toHaveLength(2); // one automatic reminder by default
+    expect(fakes.twilio.messages).toHaveLength(2); // one automatic reminder by default
     expect((await app.http.post(`/api/v1/consent-requests/${id}/remind`).set(auth(app.apiKey))).status).toBe(202);
     await work();
-    expect(twilio.messages).toHaveLength(3);
+    expect(fakes.twilio.messages).toHaveLength(3);
     expect((await app.http.post(`/api/v1/consent-requests/${id}/remind`).set(auth(app.apiKey))).status).toBe(409);
   });
 
@@ -231,32 +216,32 @@ describe('delivery through Twilio and SendGrid', () => {
     const cancelled = await create(childRequest({ subject: { reference: 'R-C', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
     const expiring = await create(childRequest({ subject: { reference: 'R-E', firstName: 'Jip', dateOfBirth: '2015-01-01' }, expiresAt: '2026-11-25T10:00:00Z' }));
     await work();
-    expect(twilio.messages).toHaveLength(3);
-    await signThrough(/https?:\/\/\S+/.exec(twilio.messages[0]!.body)![0]);
+    expect(fakes.twilio.messages).toHaveLength(3);
+    await signThrough(/https?:\/\/\S+/.exec(fakes.twilio.messages[0]!.body)![0]);
     await app.http.post(`/api/v1/consent-requests/${cancelled}/cancel`).set(auth(app.apiKey));
     days(4);
     await work();
     // The fourth text is the confirmation of the signing, not a reminder.
-    expect(twilio.messages).toHaveLength(4);
-    expect(twilio.messages.filter((m) => /Herinnering/.test(m.body))).toEqual([]);
-    expect(twilio.messages[3]!.body).toMatch(/^Demo: uw keuzes: /);
+    expect(fakes.twilio.messages).toHaveLength(4);
+    expect(fakes.twilio.messages.filter((m) => /Herinnering/.test(m.body))).toEqual([]);
+    expect(fakes.twilio.messages[3]!.body).toMatch(/^Demo: uw keuzes: /);
     expect((await get(signed)).status).toBe('signed');
     expect((await get(expiring)).status).toBe('expired');
   });
   test('when every attempt fails, then after the eighth the request is failed with the reason in its events', async () => {
     await start();
-    twilio.failNext(8, 500);
+    fakes.twilio.failNext(8, 500);
     const id = await create(childRequest());
     for (let i = 0; i < 8; i += 1) {
       await work();
       minutes(31); // beyond the longest backoff (30 min)
     }
-    expect(twilio.requests).toBe(8);
-    expect(twilio.messages).toHaveLength(0);
+    expect(fakes.twilio.requests).toBe(8);
+    expect(fakes.twilio.messages).toHaveLength(0);
     expect(await get(id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/500/) });
     expect((await events(id)).at(-1)).toMatchObject({ type: 'failed', detail: { permanent: false, attempts: 8 } });
     await work();
-    expect(twilio.requests).toBe(8);
+    expect(fakes.twilio.requests).toBe(8);
   });
 
   test('when Twilio reports each status, then queued and sent are events, undelivered and failed fail the invite, and a failed reminder stays an event', async () => {
@@ -265,22 +250,22 @@ describe('delivery through Twilio and SendGrid', () => {
     const undelivered = await create(childRequest({ subject: { reference: 'R-U', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
     const failed = await create(childRequest({ subject: { reference: 'R-F', firstName: 'Jip', dateOfBirth: '2015-01-01' } }));
     await work();
-    const [a, b, c] = twilio.messages;
-    expect((await twilio.sendStatusCallback(a!.sid, 'queued')).status).toBe(204);
-    expect((await twilio.sendStatusCallback(a!.sid, 'sent')).status).toBe(204);
+    const [a, b, c] = fakes.twilio.messages;
+    expect((await fakes.twilio.sendStatusCallback(a!.sid, 'queued')).status).toBe(204);
+    expect((await fakes.twilio.sendStatusCallback(a!.sid, 'sent')).status).toBe(204);
     expect((await get(queued)).status).toBe('sent');
     expect((await events(queued)).slice(-2).map((e) => [e.type, e.detail.providerStatus])).toEqual([['provider_status', 'queued'], ['provider_status', 'sent']]);
-    await twilio.sendStatusCallback(b!.sid, 'undelivered');
+    await fakes.twilio.sendStatusCallback(b!.sid, 'undelivered');
     expect(await get(undelivered)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('30003') });
-    await twilio.sendStatusCallback(c!.sid, 'failed');
+    await fakes.twilio.sendStatusCallback(c!.sid, 'failed');
     expect(await get(failed)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('30008') });
 
     // A reminder that cannot be delivered does not fail a request whose invite arrived.
-    await twilio.sendStatusCallback(a!.sid, 'delivered');
+    await fakes.twilio.sendStatusCallback(a!.sid, 'delivered');
     expect((await app.http.post(`/api/v1/consent-requests/${queued}/remind`).set(auth(app.apiKey))).status).toBe(202);
     await work();
-    const reminder = twilio.messages.at(-1)!;
-    await twilio.sendStatusCallback(reminder.sid, 'undelivered');
+    const reminder = fakes.twilio.messages.at(-1)!;
+    await fakes.twilio.sendStatusCallback(reminder.sid, 'undelivered');
     expect((await get(queued)).status).toBe('delivered');
     expect((await events(queued)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'undelivered', messageKind: 'reminder' } });
   });
@@ -290,19 +275,19 @@ describe('delivery through Twilio and SendGrid', () => {
     const sms = await create(childRequest());
     const mailRequest = await create(adultRequest());
     await work();
-    const sid = twilio.messages[0]!.sid;
-    await twilio.sendStatusCallback(sid, 'delivered');
+    const sid = fakes.twilio.messages[0]!.sid;
+    await fakes.twilio.sendStatusCallback(sid, 'delivered');
     expect((await get(sms)).status).toBe('delivered');
     // Same outbox message (same callback URL), another provider id: the copy we did not record.
-    expect((await twilio.sendStatusCallback(sid, 'undelivered', { MessageSid: 'SMffffffffffffffffffffffffffffffff', SmsSid: 'SMffffffffffffffffffffffffffffffff' })).status).toBe(204);
+    expect((await fakes.twilio.sendStatusCallback(sid, 'undelivered', { MessageSid: 'SMffffffffffffffffffffffffffffffff', SmsSid: 'SMffffffffffffffffffffffffffffffff' })).status).toBe(204);
     expect((await get(sms)).status).toBe('delivered');
     expect((await events(sms)).at(-1)).toMatchObject({ type: 'provider_status', detail: { providerStatus: 'undelivered', duplicateCopy: true, recordedProviderMessageId: sid } });
 
-    const mail = sendgrid.mails[0]!;
+    const mail = fakes.sendgrid.mails[0]!;
     const hook = `${server.url}/hooks/sendgrid/events`;
-    await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'bounce', { sg_message_id: 'another-copy.filterdrecv-1-2' })]);
+    await fakes.sendgrid.sendEvents(hook, [fakes.sendgrid.eventFor(mail, 'bounce', { sg_message_id: 'another-copy.filterdrecv-1-2' })]);
     expect((await get(mailRequest)).status).toBe('sent');
-    await sendgrid.sendEvents(hook, [sendgrid.eventFor(mail, 'dropped')]);
+    await fakes.sendgrid.sendEvents(hook, [fakes.sendgrid.eventFor(mail, 'dropped')]);
     expect(await get(mailRequest)).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('Bounced Address') });
   });
 
@@ -310,13 +295,13 @@ describe('delivery through Twilio and SendGrid', () => {
     await start();
     const id = await create(childRequest());
     await work();
-    const sid = twilio.messages[0]!.sid;
-    const url = new URL(twilio.messages[0]!.statusCallback!);
-    const unsigned = await app.http.post(`${url.pathname}${url.search}`).type('form').send({ AccountSid: twilio.accountSid, MessageSid: sid, MessageStatus: 'delivered' });
+    const sid = fakes.twilio.messages[0]!.sid;
+    const url = new URL(fakes.twilio.messages[0]!.statusCallback!);
+    const unsigned = await app.http.post(`${url.pathname}${url.search}`).type('form').send({ AccountSid: fakes.twilio.accountSid, MessageSid: sid, MessageStatus: 'delivered' });
     expect(unsigned.status).toBe(403);
     const mailId = await create(adultRequest());
     await work();
-    const event = sendgrid.eventFor(sendgrid.mails[0]!, 'bounce');
+    const event = fakes.sendgrid.eventFor(fakes.sendgrid.mails[0]!, 'bounce');
     expect((await app.http.post('/hooks/sendgrid/events').set('Content-Type', 'application/json').send(JSON.stringify([event]))).status).toBe(403);
     expect((await get(id)).status).toBe('sent');
     expect((await get(mailId)).status).toBe('sent');
@@ -324,23 +309,23 @@ describe('delivery through Twilio and SendGrid', () => {
 
   test('when SendGrid answers 500 and then 429 with Retry-After, then the worker retries and exactly one e-mail arrives', async () => {
     await start();
-    sendgrid.failNext(1, 500);
+    fakes.sendgrid.failNext(1, 500);
     const id = await create(adultRequest());
     await work();
-    expect(sendgrid.mails).toHaveLength(0);
-    sendgrid.rateLimitNext(1, 120);
+    expect(fakes.sendgrid.mails).toHaveLength(0);
+    fakes.sendgrid.rateLimitNext(1, 120);
     minutes(1);
     await work();
-    expect(sendgrid.mails).toHaveLength(0);
+    expect(fakes.sendgrid.mails).toHaveLength(0);
     minutes(1); // Retry-After 120 s: not yet
     await work();
-    expect(sendgrid.mails).toHaveLength(0);
+    expect(fakes.sendgrid.mails).toHaveLength(0);
     minutes(2);
     await work();
-    expect(sendgrid.mails).toHaveLength(1);
+    expect(fakes.sendgrid.mails).toHaveLength(1);
     minutes(60);
     await work();
-    expect(sendgrid.mails).toHaveLength(1);
+    expect(fakes.sendgrid.mails).toHaveLength(1);
     expect((await get(id)).status).toBe('sent');
   });
 
@@ -348,9 +333,9 @@ describe('delivery through Twilio and SendGrid', () => {
     await start(undefined, { TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: 'MG0123456789abcdef0123456789abcdef' });
     await create(childRequest());
     await work();
-    expect(twilio.messages).toHaveLength(1);
-    expect(twilio.messages[0]).toMatchObject({ messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' });
-    expect(twilio.messages[0]!.from).toBeUndefined();
+    expect(fakes.twilio.messages).toHaveLength(1);
+    expect(fakes.twilio.messages[0]).toMatchObject({ messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' });
+    expect(fakes.twilio.messages[0]!.from).toBeUndefined();
   });
 
   test('when a form sets its own reminder policy, then it applies; a request can set its own afterDays', async () => {
@@ -363,17 +348,17 @@ describe('delivery through Twilio and SendGrid', () => {
     expect(await get(byForm)).toMatchObject({ reminders: { afterDays: 5, automatic: 2, max: 2 } });
     const byRequest = await create(childRequest({ subject: { reference: 'R-1D', firstName: 'Bo', dateOfBirth: '2015-01-01' }, reminders: { afterDays: 1, automatic: 1 } }));
     await work();
-    expect(twilio.messages).toHaveLength(2);
+    expect(fakes.twilio.messages).toHaveLength(2);
     days(1);
     await work();
-    expect(twilio.messages).toHaveLength(3); // the request's own afterDays: 1
+    expect(fakes.twilio.messages).toHaveLength(3); // the request's own afterDays: 1
     expect(await get(byRequest)).toMatchObject({ reminderCount: 1 });
     days(3);
     await work();
-    expect(twilio.messages).toHaveLength(3); // the form's afterDays: 5 is not reached yet
+    expect(fakes.twilio.messages).toHaveLength(3); // the form's afterDays: 5 is not reached yet
     days(1);
     await work();
-    expect(twilio.messages).toHaveLength(4);
+    expect(fakes.twilio.messages).toHaveLength(4);
     expect(await get(byForm)).toMatchObject({ reminderCount: 1 });
     days(5);
     await work();

@@ -1,6 +1,6 @@
 import { startServer, type RunningServer } from '../../src/http/server';
-import type { FakeSendGrid } from '../fakes/fake-sendgrid';
-import type { FakeTwilio } from '../fakes/fake-twilio';
+import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
+import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { createTestApp, freePort, type TestApp } from './test-app';
 
 /**
@@ -39,4 +39,53 @@ export async function startWithFakeProviders(twilio: FakeTwilio, sendgrid: FakeS
   // SendGrid signs each batch with its time; the service refuses batches 10 minutes off its clock.
   sendgrid.clock = () => app.clock.now();
   return { app, server };
+}
+
+export interface FakeProviders {
+  /** The fake Twilio server (started once for the describe block). */
+  readonly twilio: FakeTwilio;
+  /** The fake SendGrid server (started once for the describe block). */
+  readonly sendgrid: FakeSendGrid;
+  /** Starts a test app wired to both fakes (see startWithFakeProviders); it is stopped after the test. */
+  start(at?: string, env?: Record<string, string>): Promise<{ app: TestApp; server: RunningServer }>;
+}
+
+/**
+ * Registers the hooks every provider test needs: both fakes start before the block and close
+ * after it; the app a test starts is stopped after that test. Call it inside a describe block.
+ */
+export function useFakeProviders(): FakeProviders {
+  let twilio: FakeTwilio | null = null;
+  let sendgrid: FakeSendGrid | null = null;
+  let running: { app: TestApp; server: RunningServer } | null = null;
+  const started = <T>(fake: T | null): T => {
+    if (!fake) throw new Error('useFakeProviders: the fakes start in beforeAll; use them inside a test or hook');
+    return fake;
+  };
+  beforeAll(async () => {
+    twilio = await startFakeTwilio();
+    sendgrid = await startFakeSendGrid();
+  });
+  afterEach(async () => {
+    const current = running;
+    running = null;
+    await current?.server.stop();
+    await current?.app.close();
+  });
+  afterAll(async () => {
+    await twilio?.close();
+    await sendgrid?.close();
+  });
+  return {
+    get twilio() {
+      return started(twilio);
+    },
+    get sendgrid() {
+      return started(sendgrid);
+    },
+    async start(at?: string, env?: Record<string, string>) {
+      running = await startWithFakeProviders(started(twilio), started(sendgrid), at, env);
+      return running;
+    },
+  };
 }

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { formFromSnapshot } from '../../src/consent/form-snapshot';
 import { decide } from '../../src/consent/sign-consent';
 import type { RunningServer } from '../../src/http/server';
-import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
-import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { flat, pageCount, popplerTest, textOf } from '../helpers/pdf-tools';
-import { startWithFakeProviders } from '../helpers/providers';
+import { useFakeProviders } from '../helpers/providers';
 import { projectPath } from '../../src/shared/paths';
 import { adultRequest, auth, childRequest, openSigningPage, type TestApp } from '../helpers/test-app';
 
@@ -23,26 +21,13 @@ const MEDICAL_NO = { ...MEDICAL_YES, 'purpose_medische-gegevens': 'no' };
 const STATEMENT_START = 'Ik geef uitdrukkelijk toestemming dat de begeleiders medische';
 
 describe('explicit consent and one-time codes', () => {
-  let twilio: FakeTwilio;
-  let sendgrid: FakeSendGrid;
+  const fakes = useFakeProviders();
   let app: TestApp;
   let server: RunningServer;
 
-  beforeAll(async () => {
-    twilio = await startFakeTwilio();
-    sendgrid = await startFakeSendGrid();
-  });
-  afterAll(async () => {
-    await twilio.close();
-    await sendgrid.close();
-  });
-  afterEach(async () => {
-    await server?.stop();
-    await app?.close();
-  });
 
   async function start(at?: string, env?: Record<string, string>) {
-    ({ app, server } = await startWithFakeProviders(twilio, sendgrid, at, env));
+    ({ app, server } = await fakes.start(at, env));
   }
 
   const get = async (id: string) => (await app.http.get(`/api/v1/consent-requests/${id}`).set(auth(app.apiKey))).body;
@@ -55,7 +40,7 @@ describe('explicit consent and one-time codes', () => {
     expect(created.status).toBe(201);
     await work();
     const channel = (body.recipient as { channel: string }).channel;
-    const text = channel === 'sms' ? twilio.messages.at(-1)!.body : sendgrid.mails.at(-1)!.text!;
+    const text = channel === 'sms' ? fakes.twilio.messages.at(-1)!.body : fakes.sendgrid.mails.at(-1)!.text!;
     const path = new URL(/https?:\/\/\S+\/c\/[A-Za-z0-9_-]{46}/.exec(text)![0]).pathname;
     const { csrf, cookie } = await openSigningPage(app, path);
     const post = (fields: Record<string, string>) => app.http.post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...fields });
@@ -69,7 +54,7 @@ describe('explicit consent and one-time codes', () => {
     delete fields._csrf;
     return fields;
   };
-  const lastSmsCode = () => /\b(\d{6})\b/.exec(twilio.messages.at(-1)!.body)![1]!;
+  const lastSmsCode = () => /\b(\d{6})\b/.exec(fakes.twilio.messages.at(-1)!.body)![1]!;
   const wrongCode = (right: string) => String((Number(right) + 1) % 1_000_000).padStart(6, '0');
 
   test('when a health purpose is answered Ja, then nothing is recorded without the code; with the code from the SMS the sign is recorded with its verification', async () => {
@@ -83,7 +68,7 @@ describe('explicit consent and one-time codes', () => {
     expect(step.text).toContain('inputmode="numeric"');
     expect((await get(id)).status).toBe('opened');
     await work();
-    const sms = twilio.messages.at(-1)!;
+    const sms = fakes.twilio.messages.at(-1)!;
     expect(sms.to).toBe('+31612345678');
     expect(sms.body).toMatch(/Deel deze code met niemand\. De code werkt 10 minuten\./);
     expect(sms.body).toMatch(/^Demo: uw code is \d{6}\n/);
@@ -208,12 +193,12 @@ describe('explicit consent and one-time codes', () => {
     expect((await post({ ...kept, action: 'new-code' })).status).toBe(200);
     expect((await post({ ...kept, action: 'new-code' })).status).toBe(200);
     await work();
-    const sent = twilio.messages.length;
+    const sent = fakes.twilio.messages.length;
     const refused = await post({ ...kept, action: 'new-code' });
     expect(refused.status).toBe(429);
     expect(refused.text).toContain('U vroeg al te veel codes. Probeer het over een uur opnieuw.');
     await work();
-    expect(twilio.messages).toHaveLength(sent);
+    expect(fakes.twilio.messages).toHaveLength(sent);
     // An hour later three more; by then 6 today. After 10 in 24 hours the day limit holds.
     for (let hour = 1; hour <= 3; hour += 1) {
       app.clock.advance(60 * 60_000 + 1000);
@@ -235,7 +220,7 @@ describe('explicit consent and one-time codes', () => {
     expect(missing.text).toContain('U koos Ja. Zet dan ook een vinkje bij deze verklaring.');
     expect(missing.text).toContain('id="error-explicit_medische-gegevens"');
     await work();
-    expect(twilio.messages).toHaveLength(1); // the invite only
+    expect(fakes.twilio.messages).toHaveLength(1); // the invite only
 
     const { 'explicit_medische-gegevens': _t, ...plainNo } = MEDICAL_NO;
     const signed = await post({ ...plainNo, action: 'sign' });
@@ -262,7 +247,7 @@ describe('explicit consent and one-time codes', () => {
     const step = await post({ ...MEDICAL_YES, action: 'sign' });
     expect(step.text).toContain('We stuurden een code per e-mail naar a••••@example.nl.');
     await work();
-    const mail = sendgrid.mails.at(-1)!;
+    const mail = fakes.sendgrid.mails.at(-1)!;
     expect(mail.to).toBe('ans.devries@example.nl');
     expect(mail.text).toContain('Deel deze code met niemand. De code werkt 10 minuten.');
     const code = /\b(\d{6})\b/.exec(mail.text!)![1]!;
@@ -275,10 +260,10 @@ describe('explicit consent and one-time codes', () => {
     const { post } = await open();
     app.clock.set(new Date('2026-11-23T22:30:00Z'));
     await post({ ...MEDICAL_YES, action: 'sign' });
-    const before = twilio.messages.length;
+    const before = fakes.twilio.messages.length;
     await work();
-    expect(twilio.messages).toHaveLength(before + 1);
-    expect(twilio.messages.at(-1)!.body).toMatch(/code is \d{6}/);
+    expect(fakes.twilio.messages).toHaveLength(before + 1);
+    expect(fakes.twilio.messages.at(-1)!.body).toMatch(/code is \d{6}/);
   });
 
   test('when decide() is asked to record a sign that needs a code without a verified code of that request, then it records nothing', async () => {
@@ -319,7 +304,7 @@ describe('explicit consent and one-time codes', () => {
       expect(step.text).toContain('We stuurden een code per e-mail naar n••••@example.nl.');
       expect((await get(id)).status).toBe('opened');
       await work();
-      const mail = sendgrid.mails.at(-1)!;
+      const mail = fakes.sendgrid.mails.at(-1)!;
       expect(mail.to).toBe('noor.bakker@example.nl');
       expect(mail.subject).toBe('Demo: je code om te ondertekenen');
       const code = /\b(\d{6})\b/.exec(mail.text!)![1]!;
@@ -341,7 +326,7 @@ describe('explicit consent and one-time codes', () => {
     const step = await post({ ...MEDICAL_YES, action: 'sign' });
     const kept = hiddenFields(step.text);
     await work();
-    const sent = twilio.messages.length;
+    const sent = fakes.twilio.messages.length;
     const english = await app.http.post(`${path}?lang=en`).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...kept, action: 'code-lang' });
     expect(english.status).toBe(200);
     expect(english.text).toContain('Enter the code');
@@ -351,6 +336,6 @@ describe('explicit consent and one-time codes', () => {
     expect(back.text).toMatch(/id="explicit_medische-gegevens" name="explicit_medische-gegevens" value="yes" checked/);
     expect(back.text).toMatch(/id="purpose_medische-gegevens-yes" name="purpose_medische-gegevens" value="yes" checked/);
     await work();
-    expect(twilio.messages).toHaveLength(sent);
+    expect(fakes.twilio.messages).toHaveLength(sent);
   });
 });

@@ -4,11 +4,9 @@ import pino from 'pino';
 import { openContainer } from '../../src/container';
 import type { RunningServer } from '../../src/http/server';
 import { updateOrganisation } from '../../src/organisations/organisation-settings';
-import { startFakeSendGrid, type FakeSendGrid } from '../fakes/fake-sendgrid';
-import { startFakeTwilio, type FakeTwilio } from '../fakes/fake-twilio';
 import { captureLogs } from '../helpers/log-capture';
 import { rgbaPng } from '../helpers/png';
-import { startWithFakeProviders } from '../helpers/providers';
+import { useFakeProviders } from '../helpers/providers';
 import { createAndSign } from '../helpers/signing';
 import { adultRequest, auth, childRequest, createTestApp, openSigningPage, testSigningIdentity, type TestApp } from '../helpers/test-app';
 
@@ -18,26 +16,13 @@ import { adultRequest, auth, childRequest, createTestApp, openSigningPage, testS
  * the fake Twilio and SendGrid servers.
  */
 describe('messages in the organisation\'s name', () => {
-  let twilio: FakeTwilio;
-  let sendgrid: FakeSendGrid;
+  const fakes = useFakeProviders();
   let app: TestApp;
   let server: RunningServer;
 
-  beforeAll(async () => {
-    twilio = await startFakeTwilio();
-    sendgrid = await startFakeSendGrid();
-  });
-  afterAll(async () => {
-    await twilio.close();
-    await sendgrid.close();
-  });
-  afterEach(async () => {
-    await server?.stop();
-    await app?.close();
-  });
 
   async function start(env: Record<string, string> = {}, at?: string) {
-    ({ app, server } = await startWithFakeProviders(twilio, sendgrid, at, env));
+    ({ app, server } = await fakes.start(at, env));
   }
   const create = async (key: string, body: object) => {
     const res = await app.http.post('/api/v1/consent-requests').set(auth(key)).send(body);
@@ -63,10 +48,10 @@ describe('messages in the organisation\'s name', () => {
     await create(app.apiKey, childRequest());
     await create(app.other.apiKey, childRequest());
     await work();
-    expect(twilio.messages).toHaveLength(2);
-    const noord = twilio.messages.find((m) => m.from === 'BuurtNoord')!;
+    expect(fakes.twilio.messages).toHaveLength(2);
+    const noord = fakes.twilio.messages.find((m) => m.from === 'BuurtNoord')!;
     expect(noord.body).toMatch(/^Buurtwerk Noord vraagt uw toestemming voor uw kind:\nhttp/);
-    const oost = twilio.messages.find((m) => m !== noord)!;
+    const oost = fakes.twilio.messages.find((m) => m !== noord)!;
     expect(oost.from).toBe('+3197012345678');
     expect(oost.body).toMatch(/^Buurtwerk Oost vraagt uw toestemming/);
     expect(oost.body).not.toContain('Noord');
@@ -87,7 +72,7 @@ describe('messages in the organisation\'s name', () => {
     await create(app.apiKey, adultRequest());
     await create(app.other.apiKey, adultRequest());
     await work();
-    const noord = sendgrid.mails.find((m) => m.subject.startsWith('Buurtwerk Noord'))!;
+    const noord = fakes.sendgrid.mails.find((m) => m.subject.startsWith('Buurtwerk Noord'))!;
     expect(noord.from).toEqual({ email: 'noreply@akkoord.example.nl', name: 'Jongerenwerk Noord' });
     expect(noord.replyTo).toEqual({ email: 'vragen@noord.example.nl' });
     for (const part of ['href="tel:+31201234567"', '020 123 4567', 'href="mailto:info@noord.example.nl"', 'href="https://noord.example.nl/"', 'href="https://noord.example.nl/privacy"', 'Je kunt ook op deze e-mail antwoorden.']) expect(noord.html).toContain(part);
@@ -98,7 +83,7 @@ describe('messages in the organisation\'s name', () => {
     expect(noord.attachments).toEqual([{ content: logo.toString('base64'), filename: 'logo.png', type: 'image/png', disposition: 'inline', contentId: 'logo' }]);
     expect(noord.html).toContain('<img src="cid:logo" width="160" height="32" alt=""');
 
-    const oost = sendgrid.mails.find((m) => m.subject.startsWith('Buurtwerk Oost'))!;
+    const oost = fakes.sendgrid.mails.find((m) => m.subject.startsWith('Buurtwerk Oost'))!;
     // No sender name of its own: its name; no reply-to or contact e-mail: no Reply-To, and it says replies are not read.
     expect(oost.from).toEqual({ email: 'noreply@akkoord.example.nl', name: 'Buurtwerk Oost' });
     expect(oost.replyTo).toBeUndefined();
@@ -113,11 +98,11 @@ describe('messages in the organisation\'s name', () => {
     await updateOrganisation(app.container, app.organisationId, { contactEmail: 'info@demo.example.nl' });
     const id = await create(app.apiKey, adultRequest());
     await work();
-    const link = linkIn(sendgrid.mails[0]!.text!);
+    const link = linkIn(fakes.sendgrid.mails[0]!.text!);
     const { cookie, csrf, path } = await answer(link, { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker', action: 'sign' });
     await work();
-    expect(sendgrid.mails).toHaveLength(2);
-    const confirmation = sendgrid.mails[1]!;
+    expect(fakes.sendgrid.mails).toHaveLength(2);
+    const confirmation = fakes.sendgrid.mails[1]!;
     expect(confirmation.to).toBe('noor.bakker@example.nl');
     expect(confirmation.subject).toBe('Demo: je keuzes zijn bewaard');
     const labels = labelsOf('inloop-16-plus');
@@ -134,8 +119,8 @@ describe('messages in the organisation\'s name', () => {
     const withdrawn = await app.http.post(`${path}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, action: 'all' });
     expect(withdrawn.status).toBe(303);
     await work();
-    expect(sendgrid.mails).toHaveLength(3);
-    const receipt = sendgrid.mails[2]!;
+    expect(fakes.sendgrid.mails).toHaveLength(3);
+    const receipt = fakes.sendgrid.mails[2]!;
     expect(receipt.subject).toBe('Demo: je intrekking is vastgelegd');
     expect(receipt.text).toContain(`- ${labels.registratie}: Nee\n- ${labels.contact}: Nee\n- ${labels['gegevens-delen']}: Nee`);
     expect(linkIn(receipt.text!)).toBe(link);
@@ -147,15 +132,15 @@ describe('messages in the organisation\'s name', () => {
     const signedId = await create(app.apiKey, childRequest());
     await create(app.apiKey, childRequest({ subject: { reference: 'REG-7', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
     await work();
-    const [first, second] = twilio.messages.map((m) => linkIn(m.body));
+    const [first, second] = fakes.twilio.messages.map((m) => linkIn(m.body));
     await answer(first!, { purpose_registratie: 'yes', 'purpose_contact-ouder': 'yes', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', authority: 'sole', signerName: 'Ans de Vries', action: 'sign' });
     await answer(second!, { action: 'decline' });
     await work();
-    expect(twilio.messages).toHaveLength(4);
-    const bodies = twilio.messages.slice(2).map((m) => m.body);
+    expect(fakes.twilio.messages).toHaveLength(4);
+    const bodies = fakes.twilio.messages.slice(2).map((m) => m.body);
     expect(bodies).toContain(`Demo: uw keuzes: 2 ja, 2 nee. Wijzigen:\n${first}`);
     expect(bodies).toContain(`Demo: wij hebben uw nee ontvangen. Bekijk:\n${second}`);
-    expect(twilio.messages.slice(2).map((m) => m.from)).toEqual(['Akkoord', 'Akkoord']);
+    expect(fakes.twilio.messages.slice(2).map((m) => m.from)).toEqual(['Akkoord', 'Akkoord']);
     expect((await app.http.get(new URL(first!).pathname)).status).toBe(200);
     expect((await events(signedId)).at(-1)).toBe('confirmation_sent');
   });
@@ -165,32 +150,32 @@ describe('messages in the organisation\'s name', () => {
     app.clock.set('2026-11-23T06:30:00Z'); // 07:30: the invite waits for 08:00
     await create(app.apiKey, childRequest());
     await work();
-    expect(twilio.messages).toHaveLength(0);
+    expect(fakes.twilio.messages).toHaveLength(0);
     app.clock.set('2026-11-23T07:00:00Z');
     await work();
-    const link = linkIn(twilio.messages[0]!.body);
+    const link = linkIn(fakes.twilio.messages[0]!.body);
     app.clock.set('2026-11-23T22:30:00Z'); // 23:30
     await answer(link, { action: 'decline' });
     await create(app.apiKey, childRequest({ subject: { reference: 'REG-8', firstName: 'Bo', dateOfBirth: '2015-01-01' } }));
     await work();
-    expect(twilio.messages.map((m) => m.body.split(':')[0])).toEqual(['Demo vraagt uw toestemming voor uw kind', 'Demo']);
+    expect(fakes.twilio.messages.map((m) => m.body.split(':')[0])).toEqual(['Demo vraagt uw toestemming voor uw kind', 'Demo']);
   });
 
   test('when the provider fails the confirmation once, then the outbox retries it and it is sent once', async () => {
     await start();
     await create(app.apiKey, adultRequest());
     await work();
-    await answer(linkIn(sendgrid.mails[0]!.text!), { action: 'decline' });
-    sendgrid.failNext(1, 500);
+    await answer(linkIn(fakes.sendgrid.mails[0]!.text!), { action: 'decline' });
+    fakes.sendgrid.failNext(1, 500);
     await work();
-    expect(sendgrid.mails).toHaveLength(1);
+    expect(fakes.sendgrid.mails).toHaveLength(1);
     app.clock.advance(10 * 60_000);
     await work();
-    expect(sendgrid.mails).toHaveLength(2);
-    expect(sendgrid.mails[1]!.subject).toBe('Demo: je gaf geen toestemming');
+    expect(fakes.sendgrid.mails).toHaveLength(2);
+    expect(fakes.sendgrid.mails[1]!.subject).toBe('Demo: je gaf geen toestemming');
     app.clock.advance(60 * 60_000);
     await work();
-    expect(sendgrid.mails).toHaveLength(2);
+    expect(fakes.sendgrid.mails).toHaveLength(2);
   });
 });
 
