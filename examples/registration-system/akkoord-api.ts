@@ -60,7 +60,7 @@ export class AkkoordApi {
   }
 
   async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
-    const page = await this.call<{ data: WebhookEndpoint[] }>('GET', '/api/v1/webhook-endpoints?limit=100');
+    const page = await this.call<{ data: WebhookEndpoint[] }>('GET', '/api/v1/webhook-endpoints');
     return page.data;
   }
 

@@ -123,6 +123,20 @@ describe('example registration system against the service', () => {
     expect(lines.all.filter((l) => l.startsWith('! '))).toEqual([]);
   });
 
+  test('when Akkoord sends the signed delivery again (a retry, same webhook-id), then the client answers 204 and prints nothing new', async () => {
+    const deliveries = () => app.http.get(`/api/v1/webhook-endpoints/${client!.endpointId}/deliveries`).set(auth(app.apiKey));
+    const signed = ((await deliveries()).body.data as { id: string; eventType: string; attempts: number; status: string }[]).find((d) => d.eventType === 'consent_request.signed')!;
+    expect(signed).toMatchObject({ status: 'succeeded', attempts: 1 });
+    const before = lines.all.length;
+    expect((await app.http.post(`/api/v1/webhook-endpoints/${client!.endpointId}/deliveries/${signed.id}/retry`).set(auth(app.apiKey))).status).toBe(202);
+    // Wait until the worker recorded the second attempt: the client answered it by then.
+    let again = signed;
+    while (again.attempts < 2 || again.status !== 'succeeded') again = ((await deliveries()).body.data as (typeof signed)[]).find((d) => d.id === signed.id)!;
+    expect(again).toMatchObject({ status: 'succeeded', attempts: 2, lastStatusCode: 204 });
+    await client!.idle();
+    expect(lines.all.slice(before)).toEqual([]);
+  });
+
   test('when a webhook is forged (wrong signature) or replayed with an old timestamp, then the client answers 400 and prints no change', async () => {
     const before = lines.all.length;
     const body = JSON.stringify({ type: 'consent_request.withdrawn', timestamp: new Date().toISOString(), data: { id: client!.requestId, formId: 'activiteit-onder-16', status: 'withdrawn', subject: { reference: REFERENCE } } });
