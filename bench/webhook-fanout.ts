@@ -8,9 +8,12 @@
  *    WORKER_ENABLED=false) and one outbox worker (src/worker-main.ts), on SQLite in a temp folder,
  *    dev outbox for the messages (no provider), WEBHOOK_ALLOW_PRIVATE_URLS=true.
  *  - The 3 endpoints are registered through the API (`events: ["consent_request.sent"]`).
- *  - BENCH_CHANGES consent requests are created through the API with no worker running. Then the
- *    worker starts: sending each invitation is one status change (`sent`), and each change is
- *    fanned out through the same outbox to every endpoint: BENCH_CHANGES × BENCH_ENDPOINTS deliveries.
+ *  - Burst: BENCH_CHANGES consent requests are created through the API with no worker running.
+ *    Then the worker starts: sending each invitation is one status change (`sent`), and each change
+ *    is fanned out through the same outbox to every endpoint: BENCH_CHANGES × BENCH_ENDPOINTS deliveries.
+ *  - Steady: with the worker running, BENCH_STEADY_CHANGES (default 500) more requests are created
+ *    at BENCH_STEADY_RATE per second (default 25), so the changes come at that rate: the delay when
+ *    the worker keeps up.
  *  - Measured: deliveries per second (all deliveries / from the first change's `timestamp` to the
  *    last arrival) and the delay per delivery from the change (the body's `timestamp`, the audit
  *    event's `at`) to its arrival at the receiver: p50, p95, p99, max. Every delivery is verified
@@ -23,7 +26,7 @@
  * Writes bench/results/webhook-fanout-latest.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -40,6 +43,8 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 3);
 const RECEIVER_MS = Number(process.env.BENCH_RECEIVER_MS ?? 20);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 25);
+const STEADY_CHANGES = Number(process.env.BENCH_STEADY_CHANGES ?? 500);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 300) * 1000;
 
 interface Arrival {
@@ -139,6 +144,48 @@ function postStraight(urls: string[], total: number, concurrency: number, body: 
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ": state is field 0, utime field 11, stime field 12, in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Summary {
+  count: number;
+  rate: number;
+  changeRate: number;
+  changeSeconds: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  duplicates: number;
+  invalid: number;
+}
+
+/** Deliveries per second (first change to last arrival), the changes' own rate, and the change-to-arrival delays. */
+function summarise(receivers: Receiver[]): Summary {
+  const arrivals = receivers.flatMap((r) => r.arrivals);
+  const firstChange = Math.min(...arrivals.map((a) => a.changedAt));
+  const lastChange = Math.max(...arrivals.map((a) => a.changedAt));
+  const lastArrival = Math.max(...arrivals.map((a) => a.arrivedAt));
+  const delays = arrivals.map((a) => a.arrivedAt - a.changedAt).sort((a, b) => a - b);
+  const changeSeconds = (lastChange - firstChange) / 1000;
+  return {
+    count: arrivals.length,
+    rate: arrivals.length / ((lastArrival - firstChange) / 1000),
+    changeRate: arrivals.length / ENDPOINTS / Math.max(0.001, changeSeconds),
+    changeSeconds,
+    p50: percentile(delays, 50),
+    p95: percentile(delays, 95),
+    p99: percentile(delays, 99),
+    max: delays[delays.length - 1]!,
+    duplicates: receivers.reduce((n, r) => n + r.duplicates, 0),
+    invalid: receivers.reduce((n, r) => n + r.invalid, 0),
+  };
+}
+
 async function main(): Promise<void> {
   const receivers = Array.from({ length: ENDPOINTS }, (_, i) => new Receiver(i));
   const urls = await Promise.all(receivers.map((r) => r.listen()));
@@ -198,45 +245,64 @@ async function main(): Promise<void> {
       const endpoint = await api('POST', '/api/v1/webhook-endpoints', { url: urls[i], events: ['consent_request.sent'] });
       r.verifier = new Webhook(String(endpoint.secret));
     }
-    for (let i = 0; i < CHANGES; i += 20) {
-      await Promise.all(
-        Array.from({ length: Math.min(20, CHANGES - i) }, (_, j) =>
-          api('POST', '/api/v1/consent-requests', { formId: 'inloop-16-plus', subject: { reference: `BENCH-${i + j}`, firstName: 'Test', dateOfBirth: '2000-01-01' }, recipient: { channel: 'email', email: `deelnemer${i + j}@example.nl` } }),
-        ),
-      );
-    }
+    const create = (i: number) =>
+      api('POST', '/api/v1/consent-requests', { formId: 'inloop-16-plus', subject: { reference: `BENCH-${i}`, firstName: 'Test', dateOfBirth: '2000-01-01' }, recipient: { channel: 'email', email: `deelnemer${i}@example.nl` } });
 
+    // Burst: all requests wait in the outbox, then one worker turns them into changes and deliveries.
+    for (let i = 0; i < CHANGES; i += 20) await Promise.all(Array.from({ length: Math.min(20, CHANGES - i) }, (_, j) => create(i + j)));
     const worker = start('worker-main.ts');
+    // CPU from the first arrival on: the worker's start-up (it compiles the TypeScript) is not counted.
+    await receivers[0]!.waitFor(1);
+    const cpuAtFirst = cpuSeconds(worker.pid!);
     await Promise.all(receivers.map((r) => r.waitFor(CHANGES)));
+    const burst = summarise(receivers);
+    const cpuAfterBurst = cpuSeconds(worker.pid!);
+    const burstCpu = cpuAfterBurst - cpuAtFirst;
+
+    // Steady: the same number of changes at STEADY_RATE per second (below the ceiling), the worker running.
+    for (const r of receivers) r.reset();
+    const t0 = performance.now();
+    const perTick = Math.max(1, Math.round(STEADY_RATE / 10));
+    const creates: Promise<unknown>[] = [];
+    for (let i = 0, tick = 0; i < STEADY_CHANGES; i += perTick, tick += 1) {
+      const wait = t0 + tick * 100 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      for (let j = i; j < Math.min(STEADY_CHANGES, i + perTick); j += 1) creates.push(create(CHANGES + j));
+    }
+    await Promise.all(creates);
+    await Promise.all(receivers.map((r) => r.waitFor(STEADY_CHANGES)));
+    const steady = summarise(receivers);
+    const steadyCpu = cpuSeconds(worker.pid!) - cpuAfterBurst;
     await stop(worker);
+    // The ceiling again: the machine is shared, its load moves during a run.
+    for (const r of receivers) {
+      r.reset();
+      r.verifier = null; // as in the first baseline: unsigned posts, parsed only
+    }
+    const baselineAfter = (CHANGES * ENDPOINTS) / (await postStraight(urls, CHANGES * ENDPOINTS, BATCH, sample));
 
-    const arrivals = receivers.flatMap((r) => r.arrivals);
-    const firstChange = Math.min(...arrivals.map((a) => a.changedAt));
-    const lastChange = Math.max(...arrivals.map((a) => a.changedAt));
-    const lastArrival = Math.max(...arrivals.map((a) => a.arrivedAt));
-    const rate = arrivals.length / ((lastArrival - firstChange) / 1000);
-    const messageRate = CHANGES / Math.max(0.001, (lastChange - firstChange) / 1000);
-    const delays = arrivals.map((a) => a.arrivedAt - a.changedAt).sort((a, b) => a - b);
-    const [p50, p95, p99] = [percentile(delays, 50), percentile(delays, 95), percentile(delays, 99)];
-    const duplicates = receivers.reduce((n, r) => n + r.duplicates, 0);
-    const invalid = receivers.reduce((n, r) => n + r.invalid, 0);
-
+    const ceiling = (baselineRate + baselineAfter) / 2;
+    const ms = (x: Summary) => `${x.p50} / ${x.p95} / **${x.p99}** / ${x.max} ms`;
     const table = [
       `Webhook fan-out bench, ${new Date().toISOString()}: node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
-      `${CHANGES.toLocaleString('en-US')} status changes (\`sent\`) × ${ENDPOINTS} endpoints = ${(CHANGES * ENDPOINTS).toLocaleString('en-US')} deliveries; receivers answer after ${RECEIVER_MS} ms; one worker process, batch ${BATCH}.`,
+      `${CHANGES.toLocaleString('en-US')} status changes (\`sent\`) × ${ENDPOINTS} endpoints = ${(CHANGES * ENDPOINTS).toLocaleString('en-US')} deliveries in the burst; receivers answer after ${RECEIVER_MS} ms; one worker process, batch ${BATCH}.`,
       '',
       '| what | value |',
       '|---|---|',
-      `| baseline: receivers' ceiling (${BATCH} POSTs in flight, one connection each) | ${baselineRate.toFixed(0)} deliveries/s |`,
-      `| baseline: status changes made by the outbox (invitations sent) | ${messageRate.toFixed(0)} changes/s (${((lastChange - firstChange) / 1000).toFixed(2)} s for ${CHANGES}) |`,
-      `| **webhook deliveries**, first change to last arrival | **${rate.toFixed(0)} deliveries/s** (${(rate / baselineRate * 100).toFixed(0)} % of the receivers' ceiling) |`,
-      `| delay from status change to arrival: p50 / p95 / **p99** / max | ${p50} / ${p95} / **${p99}** / ${delays[delays.length - 1]} ms |`,
-      `| deliveries verified with standardwebhooks / refused / duplicates | ${arrivals.length} / ${invalid} / ${duplicates} |`,
+      `| baseline: receivers' ceiling (${BATCH} POSTs in flight, one connection each), before / after the phases | ${baselineRate.toFixed(0)} / ${baselineAfter.toFixed(0)} deliveries/s |`,
+      `| burst: status changes made by the outbox (invitations sent) | ${burst.changeRate.toFixed(0)} changes/s (${burst.changeSeconds.toFixed(2)} s for ${CHANGES}) |`,
+      `| burst: **webhook deliveries**, first change to last arrival | **${burst.rate.toFixed(0)} deliveries/s** (${(burst.rate / ceiling * 100).toFixed(0)} % of the receivers' mean ceiling) |`,
+      `| burst: delay from change to arrival, p50 / p95 / **p99** / max | ${ms(burst)} |`,
+      `| burst: worker CPU from the first arrival on, per change with its ${ENDPOINTS} deliveries | ${(burstCpu * 1000 / CHANGES).toFixed(1)} ms (${burstCpu.toFixed(1)} s in all) |`,
+      `| steady: ${STEADY_CHANGES} changes at ${STEADY_RATE}/s (${(STEADY_RATE * ENDPOINTS).toFixed(0)} deliveries/s asked): delivered | ${steady.rate.toFixed(0)} deliveries/s |`,
+      `| steady: delay from change to arrival, p50 / p95 / **p99** / max | ${ms(steady)} |`,
+      `| steady: worker CPU per change with its ${ENDPOINTS} deliveries | ${(steadyCpu * 1000 / STEADY_CHANGES).toFixed(1)} ms |`,
+      `| deliveries verified with standardwebhooks / refused / duplicates (both phases) | ${burst.count + steady.count} / ${burst.invalid + steady.invalid} / ${burst.duplicates + steady.duplicates} |`,
     ].join('\n');
     process.stdout.write(`${table}\n`);
     mkdirSync(projectPath('bench', 'results'), { recursive: true });
     writeFileSync(projectPath('bench', 'results', 'webhook-fanout-latest.md'), `${table}\n`);
-    if (invalid > 0 || arrivals.length !== CHANGES * ENDPOINTS) process.exitCode = 1;
+    if (burst.invalid + steady.invalid > 0 || burst.count + steady.count !== (CHANGES + STEADY_CHANGES) * ENDPOINTS) process.exitCode = 1;
   } finally {
     for (const c of children) await stop(c);
     await Promise.all(receivers.map((r) => r.close()));
