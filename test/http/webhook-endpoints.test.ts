@@ -75,6 +75,11 @@ describe('webhook endpoints API (issue 13)', () => {
     expect((await create({ url: 'https://93.184.216.34/o', events: ['*'] }, app.other.apiKey)).status).toBe(201);
   });
 
+  test('when the URL points at Akkoord itself (PUBLIC_BASE_URL), then it is refused with 422 naming url', async () => {
+    const deps = { store: app.container.store, clock: app.clock, webhooks: { ...app.container.config.webhooks, ownOrigin: 'https://akkoord.example.nl', allowPrivateUrls: true } };
+    await expect(createWebhookEndpoint(deps, app.organisationId, { url: 'https://AKKOORD.example.nl/api/v1/consent-requests', events: ['*'] })).rejects.toMatchObject({ errors: [{ path: 'url', message: expect.stringContaining('Akkoord itself') }] });
+  });
+
   test('when a read-only API key manages webhooks, then it gets 403', async () => {
     const readOnly = await createApiKey(app.container, app.organisationId, 'status only', 'status-read');
     expect((await create({ url: 'https://93.184.216.34/', events: ['*'] }, readOnly.secret)).status).toBe(403);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebhookVerificationError } from 'standardwebhooks';
 
 import { newId } from '../../src/shared/ids';
@@ -187,6 +189,24 @@ describe('webhook delivery (issue 13)', () => {
     await app.container.worker.runOnce();
     release();
     expect((await deliveries(endpointId))[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null, lastError: 'no answer within 300 ms' });
+  });
+
+  test('when the receiver answers 200 and then streams its body forever, then the attempt succeeds without reading the body', async () => {
+    const streaming = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write(Buffer.alloc(1024 * 1024, 'x'));
+      // Never ended: the server closes the connection when the test closes it.
+    });
+    await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', resolve));
+    try {
+      const { id: endpointId } = await endpoint(['*'], `http://127.0.0.1:${(streaming.address() as AddressInfo).port}/hooks`);
+      await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest());
+      await app.container.worker.runOnce();
+      expect((await deliveries(endpointId))[0]).toMatchObject({ status: 'succeeded', lastStatusCode: 200 });
+    } finally {
+      streaming.closeAllConnections();
+      await new Promise((resolve) => streaming.close(resolve));
+    }
   });
 
   test('when a secret is rotated, then during the overlap both secrets verify, after it only the new one; a replayed old message is rejected by the verifier', async () => {
