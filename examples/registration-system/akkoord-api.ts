@@ -27,6 +27,8 @@ export interface WebhookEndpoint {
   id: string;
   url: string;
   events: string[];
+  /** `disabled` after every attempt failed for 3 days; it gets no deliveries until enabled again. */
+  status: 'enabled' | 'disabled';
 }
 
 /** The body to create a consent request: a form and a person, by your own reference. */
@@ -62,6 +64,11 @@ export class AkkoordApi {
   async listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
     const page = await this.call<{ data: WebhookEndpoint[] }>('GET', '/api/v1/webhook-endpoints');
     return page.data;
+  }
+
+  /** Switches a disabled endpoint back on (it was disabled after failing for 3 days). */
+  async enableWebhookEndpoint(id: string): Promise<void> {
+    await this.call('POST', `/api/v1/webhook-endpoints/${encodeURIComponent(id)}/enable`);
   }
 
   async deleteWebhookEndpoint(id: string): Promise<void> {

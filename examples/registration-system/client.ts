@@ -98,7 +98,7 @@ export async function runClient(options: ClientOptions): Promise<RunningClient> 
     const webhookUrl = options.publicWebhookUrl ?? `http://${options.listenHost}:${port}${defaultPath}`;
     const endpoint = await ensureEndpoint(api, webhookUrl, options.stateFile);
     receiver.setSecret(endpoint.secret);
-    options.print(`webhook endpoint ${endpoint.endpointId} ${endpoint.reused ? 'reused' : 'registered'}: ${webhookUrl}`);
+    options.print(`webhook endpoint ${endpoint.endpointId} ${endpoint.reenabled ? 'reused (it was disabled; enabled again)' : endpoint.reused ? 'reused' : 'registered'}: ${webhookUrl}`);
 
     let requestId: string | null = null;
     if (options.request) {
@@ -133,20 +133,25 @@ async function report(api: AkkoordApi, event: WebhookEvent, print: (line: string
 }
 
 /**
- * Reuses the endpoint saved in the state file when Akkoord still has it for the same URL;
- * otherwise registers a new one and saves its secret. An endpoint for this URL whose secret we
+ * Reuses the endpoint saved in the state file when Akkoord still has it for the same URL (and
+ * enables it again if Akkoord disabled it); otherwise registers a new one and saves its secret. An endpoint for this URL whose secret we
  * no longer have is deleted: its deliveries could never be verified.
  */
-async function ensureEndpoint(api: AkkoordApi, url: string, stateFile: string): Promise<SavedEndpoint & { reused: boolean }> {
+async function ensureEndpoint(api: AkkoordApi, url: string, stateFile: string): Promise<SavedEndpoint & { reused: boolean; reenabled: boolean }> {
   const saved = readSaved(stateFile);
   const existing = await api.listWebhookEndpoints();
-  if (saved && saved.url === url && existing.some((e) => e.id === saved.endpointId && e.url === url)) return { ...saved, reused: true };
+  const kept = saved && saved.url === url ? existing.find((e) => e.id === saved.endpointId && e.url === url) : undefined;
+  if (saved && kept) {
+    // Down for 3 days (every attempt failed)? Akkoord disabled it: switch it on again now that we listen.
+    if (kept.status === 'disabled') await api.enableWebhookEndpoint(kept.id);
+    return { ...saved, reused: true, reenabled: kept.status === 'disabled' };
+  }
   for (const stale of existing.filter((e) => e.url === url)) await api.deleteWebhookEndpoint(stale.id);
   const created = await api.createWebhookEndpoint(url, EVENTS);
   const fresh: SavedEndpoint = { endpointId: created.id, url: created.url, secret: created.secret };
   writeFileSync(stateFile, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
   chmodSync(stateFile, 0o600); // `mode` applies only when the file is new
-  return { ...fresh, reused: false };
+  return { ...fresh, reused: false, reenabled: false };
 }
 
 function readSaved(stateFile: string): SavedEndpoint | null {

@@ -176,6 +176,17 @@ describe('example registration system against the service', () => {
     }
   });
 
+  test('when the saved endpoint was disabled (failing for 3 days), then the next run enables it again', async () => {
+    const { store } = app.container;
+    expect(await store.disableWebhookEndpoint({ organisationId: app.organisationId, id: client!.endpointId, at: app.clock.now(), reason: 'failing_for_3_days' })).toBe(true);
+    const from = lines.all.length;
+    const again = await runClient(options({ publicWebhookUrl: client!.webhookUrl, request: null }));
+    await again.close();
+    expect(lines.all.slice(from)).toEqual([`webhook endpoint ${client!.endpointId} reused (it was disabled; enabled again): ${client!.webhookUrl}`]);
+    const endpoint = await app.http.get(`/api/v1/webhook-endpoints/${client!.endpointId}`).set(auth(app.apiKey));
+    expect(endpoint.body).toMatchObject({ status: 'enabled', disabledAt: null });
+  });
+
   test('when run from the command line, then it registers, creates the request, prints its id and stops cleanly on SIGTERM', async () => {
     child = spawn(process.execPath, ['-r', './test/helpers/ts-register.js', 'examples/registration-system/client.ts', '--reference', 'REG-7002', '--email', 'ouder.7002@example.nl'], {
       cwd: join(__dirname, '..', '..'),
