@@ -21,15 +21,12 @@ import { consentValidUntil } from '../src/consent/validity';
 import { newId } from '../src/shared/ids';
 import { projectPath } from '../src/shared/paths';
 import { createTestApp } from '../test/helpers/test-app';
+import { percentile } from './lib/percentile';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 5_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const WARMUP = 20;
 const BATCH = 500;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function main(): Promise<void> {
   const app = await createTestApp();

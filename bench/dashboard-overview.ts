@@ -25,6 +25,7 @@ import { projectPath } from '../src/shared/paths';
 import type { ConsentRequestRecord } from '../src/storage/store';
 import { signInStaff } from '../test/helpers/staff';
 import { createTestApp } from '../test/helpers/test-app';
+import { percentile } from './lib/percentile';
 
 const COUNT = Number(process.env.BENCH_REQUESTS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -32,10 +33,6 @@ const WARMUP = 30;
 const FIRST = ['Sam', 'Noor', 'Daan', 'Lotte', 'Milan', 'Fenna', 'Ayoub', 'Sara', 'Jesse', 'Zoë'];
 const LAST = ['de Vries', 'Bakker', 'Jansen', 'Visser', 'Smit', 'Meijer', 'de Boer', 'Mulder', 'El Amrani', 'Yılmaz', 'van den Berg', 'Dekker', 'Bos'];
 const RARE = { first: 'Wubbo', last: 'Zwaanswijk' };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function main(): Promise<void> {
   const app = await createTestApp();
