@@ -59,6 +59,8 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(30_000)),
   WEBHOOK_MAX_ENDPOINTS: positiveInt(10).pipe(z.number().max(100)),
+  WEBHOOK_CONCURRENCY: positiveInt(20).pipe(z.number().max(500)),
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: positiveInt(4).pipe(z.number().max(100)),
 });
 
 /** Measured in test/delivery/sms-messages.test.ts: longer base URLs do not fit one SMS segment. */
@@ -221,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     staffPasswordScryptLog2N: v.STAFF_PASSWORD_SCRYPT_LOG2N,
     webhooks: {
       requireHttps: v.NODE_ENV === 'production', allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS, timeoutMs: v.WEBHOOK_TIMEOUT_MS, maxEndpointsPerOrganisation: v.WEBHOOK_MAX_ENDPOINTS,
+      concurrency: v.WEBHOOK_CONCURRENCY, maxInFlightPerEndpoint: v.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
       ownOrigin: new URL(v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).origin,
     },
   };

@@ -10,8 +10,9 @@ import { lifecycleJob, runLifecycle } from './lifecycle';
 import { pruneRecords, pruneRecordsJob } from './prune-records';
 import { retryTimestamps, retryTimestampsJob } from './retry-timestamps';
 import { sendConsentMessage, type SendMessageDeps } from './send-consent-message';
-import { dispatchWebhookEvents, pruneWebhookDeliveries, sendDueWebhooks } from '../webhooks/deliver-webhooks';
+import { pruneWebhookDeliveries } from '../webhooks/deliver-webhooks';
 import type { WebhookSettings } from '../webhooks/webhook-endpoints';
+import { WebhookPool } from '../webhooks/webhook-pool';
 
 export interface WorkerOptions {
   /** How often records sealed without a time-stamp are retried. */
@@ -34,15 +35,29 @@ export class Worker {
   private lastTimestampRetry = 0;
   private lastPrune = 0;
   private lastLifecycle = 0;
+  /** Webhook sending (issue 13): its own bounded pool, never awaited by the message pass while the worker runs. */
+  readonly webhookPool: WebhookPool | null;
 
   constructor(
     /** `bulk`: what making a request needs, for the lists confirmed on the dashboard (absent: none are made). */
     private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer; bulk?: Omit<RequestConsentDeps, 'store' | 'clock'>; webhooks?: WebhookSettings },
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    const { webhooks } = deps;
+    this.webhookPool = webhooks ? new WebhookPool({ ...deps, webhooks }, { leaseMs: options.leaseMs, pollMs: options.pollMs }) : null;
+  }
 
-  /** One pass: returns the number of messages handled. */
+  /**
+   * One pass for tests and tools: the message pass, then one webhook round (new events become
+   * deliveries, due deliveries are sent), awaited, so its webhooks have arrived when it returns.
+   */
   async runOnce(): Promise<number> {
+    const handled = await this.runPass();
+    return handled + (this.webhookPool ? await this.webhookPool.runRound() : 0);
+  }
+
+  /** The message pass: returns the number of messages handled. Webhooks are the pool's. */
+  private async runPass(): Promise<number> {
     const { store, clock } = this.deps;
     await expireDueRequests({ store, clock });
     const now = clock.now();
@@ -60,34 +75,24 @@ export class Worker {
     const claimAt = bulkRows > 0 ? clock.now() : now;
     const batch = await store.claimMessages(claimAt, new Date(claimAt.getTime() + this.options.leaseMs), this.options.batchSize);
     await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));
-    const webhooks = await this.runWebhooks();
+    // Sending wrote `sent` events: the pool turns them into deliveries now, not at its next poll.
+    if (batch.length > 0) this.webhookPool?.nudge();
     // Turning 16, renewal and lapse (issue 12): at most once an hour; its invites go in the next pass.
     if (this.deps.bulk && now.getTime() - this.lastLifecycle >= lifecycleJob.everyMs) {
       this.lastLifecycle = now.getTime();
       await runLifecycle({ ...this.deps.bulk, store, clock, logger: this.deps.logger });
     }
-    return batch.length + bulkRows + webhooks;
-  }
-
-  /**
-   * Webhooks (issue 13), in the same pass as the messages: new audit events become deliveries
-   * (one transaction with the cursor), then due deliveries are claimed with a lease and sent.
-   */
-  private async runWebhooks(): Promise<number> {
-    const { webhooks } = this.deps;
-    if (!webhooks) return 0;
-    const deps = { ...this.deps, webhooks };
-    const dispatched = await dispatchWebhookEvents(deps);
-    return dispatched + (await sendDueWebhooks(deps, this.options.leaseMs, this.options.batchSize));
+    return batch.length + bulkRows;
   }
 
   start(): void {
     this.stopped = false;
+    this.webhookPool?.start();
     const tick = async (): Promise<void> => {
       this.timer = null;
       let handled = 0;
       try {
-        this.running = this.runOnce().then((n) => void (handled = n));
+        this.running = this.runPass().then((n) => void (handled = n));
         await this.running;
       } catch (error) {
         this.deps.logger.error({ err: error }, 'worker pass failed');
@@ -100,11 +105,15 @@ export class Worker {
     this.timer = setTimeout(() => void tick(), 0);
   }
 
-  /** Stops polling and waits for the pass in progress, so nothing is left half-sent at shutdown. */
+  /**
+   * Stops polling and waits for the pass in progress, so nothing is left half-sent at shutdown;
+   * webhook attempts in flight are cut off (each is due again at once) and their connections closed.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.running) await this.running.catch(() => undefined);
+    await this.webhookPool?.stop();
   }
 }

@@ -8,7 +8,7 @@ import { subscribes, webhookTypeOf } from './event-types';
 import { webhookHeaders } from './signing';
 import { checkWebhookTarget, UrlRefused, type HostResolver } from './url-guard';
 import { DISABLED_FAILING, type WebhookSettings } from './webhook-endpoints';
-import { postWebhook } from './webhook-sender';
+import { postWebhook, type PostOptions, type PostOutcome, type WebhookConnections } from './webhook-sender';
 import type { ClaimedWebhookDelivery, WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-store';
 
 /**
@@ -74,34 +74,45 @@ export async function dispatchWebhookEvents(deps: Pick<WebhookWorkerDeps, 'store
   return (await store.enqueueWebhookDeliveries({ fromSeq, toSeq, deliveries })) ? events.length : 0;
 }
 
-/** Claims due deliveries with a lease and sends them; returns how many it claimed. */
-export async function sendDueWebhooks(deps: WebhookWorkerDeps, leaseMs: number, limit: number): Promise<number> {
+/**
+ * Claims due deliveries with a lease (at most `maxPerEndpoint` in flight per endpoint, counting
+ * every worker's leases) and sends them; returns how many it claimed.
+ */
+export async function sendDueWebhooks(deps: WebhookWorkerDeps, leaseMs: number, limit: number, maxPerEndpoint?: number): Promise<number> {
   const now = deps.clock.now();
-  const claimed = await deps.store.claimWebhookDeliveries(now, new Date(now.getTime() + leaseMs), limit);
+  const claimed = await deps.store.claimWebhookDeliveries(now, new Date(now.getTime() + leaseMs), limit, maxPerEndpoint);
   await Promise.all(claimed.map((c) => attemptDelivery(deps, c)));
   return claimed.length;
 }
 
+/** What an attempt may use: kept-alive connections per endpoint, and a signal that cuts it off when the worker stops. */
+export interface AttemptIo {
+  connections?: WebhookConnections;
+  signal?: AbortSignal;
+}
+
 /** One attempt: check the address again, sign with the current secret (and the previous one during an overlap), post, record. */
-async function attemptDelivery(deps: WebhookWorkerDeps, { delivery, endpoint }: ClaimedWebhookDelivery): Promise<void> {
+export async function attemptDelivery(deps: WebhookWorkerDeps, { delivery, endpoint }: ClaimedWebhookDelivery, io: AttemptIo = {}): Promise<void> {
   const { store, clock, logger } = deps;
   const at = clock.now();
   const secrets = [endpoint.secret, ...(endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > at ? [endpoint.previousSecret] : [])];
-  let outcome: { ok: boolean; statusCode: number | null; error: string | null };
+  let outcome: PostOutcome;
   try {
     const target = await checkWebhookTarget(endpoint.url, { requireHttps: deps.webhooks.requireHttps, allowPrivateUrls: deps.webhooks.allowPrivateUrls }, deps.resolveHost);
-    outcome = await postWebhook(target, webhookHeaders(secrets, delivery.id, at, delivery.payload), delivery.payload, deps.webhooks.timeoutMs);
+    const post: PostOptions = { ...(io.connections ? { agent: io.connections.agentFor(endpoint.id, target) } : {}), ...(io.signal ? { signal: io.signal } : {}) };
+    outcome = await postWebhook(target, webhookHeaders(secrets, delivery.id, at, delivery.payload), delivery.payload, deps.webhooks.timeoutMs, post);
   } catch (error) {
     outcome = { ok: false, statusCode: null, error: error instanceof UrlRefused ? `refused: ${error.message}` : 'could not be sent' };
     if (!(error instanceof UrlRefused)) logger.error({ err: error, deliveryId: delivery.id, endpointId: endpoint.id }, 'webhook attempt failed unexpectedly');
   }
   const done = clock.now();
   // `attempts` was counted at claim: it includes this one.
-  const status: WebhookDeliveryStatus = outcome.ok ? 'succeeded' : delivery.attempts >= webhookDeliveryJob.maxAttempts ? 'failed' : 'pending';
+  const status: WebhookDeliveryStatus = outcome.ok ? 'succeeded' : delivery.attempts >= webhookDeliveryJob.maxAttempts && !outcome.aborted ? 'failed' : 'pending';
   const backoff = webhookDeliveryJob.backoffMs[Math.min(Math.max(delivery.attempts, 1), webhookDeliveryJob.backoffMs.length) - 1]!;
+  // Cut off by the worker stopping (not the receiver's fault): due again at once, for the next worker.
   const { failingSince } = await store.recordWebhookAttempt({
     organisationId: endpoint.organisationId, deliveryId: delivery.id, at: done, status, statusCode: outcome.statusCode, error: outcome.ok ? null : outcome.error,
-    nextAttemptAt: status === 'pending' ? new Date(done.getTime() + backoff) : null,
+    nextAttemptAt: status === 'pending' ? new Date(done.getTime() + (outcome.aborted ? 0 : backoff)) : null,
   });
   const log = { deliveryId: delivery.id, endpointId: endpoint.id, organisationId: endpoint.organisationId, attempt: delivery.attempts, statusCode: outcome.statusCode };
   if (outcome.ok) logger.info(log, 'webhook delivered');

@@ -17,6 +17,10 @@ export interface WebhookSettings {
   timeoutMs: number;
   /** WEBHOOK_MAX_ENDPOINTS: endpoints per organisation (10 unless set). */
   maxEndpointsPerOrganisation: number;
+  /** WEBHOOK_CONCURRENCY: attempts in flight at once per worker process (20 unless set). */
+  concurrency?: number;
+  /** WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: attempts in flight at once to one endpoint, over all workers (4 unless set). */
+  maxInFlightPerEndpoint?: number;
   /** PUBLIC_BASE_URL's origin (scheme, host, port): a webhook to Akkoord itself is refused (it could only make us call ourselves). */
   ownOrigin?: string;
 }

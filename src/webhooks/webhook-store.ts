@@ -123,8 +123,10 @@ export interface WebhookStore {
    * Due pending deliveries of enabled endpoints, leased to this worker until `leaseUntil`;
    * across organisations on purpose (one worker serves all): each delivery names its organisation.
    * `attempts` is counted at claim, so a crash mid-send still counts the attempt.
+   * `maxPerEndpoint`: an endpoint's deliveries under an unexpired lease (in flight at any worker)
+   * plus the ones claimed now never exceed it (checked in the same transaction); absent: no cap.
    */
-  claimWebhookDeliveries(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedWebhookDelivery[]>;
+  claimWebhookDeliveries(now: Date, leaseUntil: Date, limit: number, maxPerEndpoint?: number): Promise<ClaimedWebhookDelivery[]>;
   /**
    * Records an attempt's result and the endpoint's failing streak (`failingSince` set at the first
    * failure, cleared by a success), together. Returns the endpoint's `failingSince` after it

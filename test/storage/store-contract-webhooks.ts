@@ -153,5 +153,37 @@ export function webhookStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await store.pruneWebhookDeliveries(at(60))).toBe(1);
       expect((await store.listWebhookDeliveries(org, a.id, 10, null)).items.map((d) => d.id)).toEqual([ids[2], ids[1]]);
     });
+
+    test('when deliveries are claimed with a per-endpoint cap, then leased ones count against it (any worker), the other endpoints are not held back, and an ended lease frees the slot', async () => {
+      const a = endpoint();
+      const b = endpoint();
+      await store.createWebhookEndpoint(a, 10);
+      await store.createWebhookEndpoint(b, 10);
+      const forA: WebhookDeliveryRecord[] = [];
+      const forB: WebhookDeliveryRecord[] = [];
+      for (let i = 0; i < 4; i++) {
+        const e = await requestWithEvent();
+        forA.push(delivery(a, e.id));
+        forB.push(delivery(b, e.id));
+      }
+      const cursor = await store.webhookDispatchCursor();
+      await store.enqueueWebhookDeliveries({ fromSeq: cursor, toSeq: cursor, deliveries: [...forA, ...forB] });
+      const first = await store.claimWebhookDeliveries(at(0), at(1), 3, 2);
+      expect(first).toHaveLength(3);
+      const count = (claimed: { endpoint: { id: string } }[], id: string) => claimed.filter((c) => c.endpoint.id === id).length;
+      expect(count(first, a.id)).toBeLessThanOrEqual(2);
+      expect(count(first, b.id)).toBeLessThanOrEqual(2);
+      // Another worker: only what the cap leaves, 2 per endpoint in all while the leases last.
+      const second = await store.claimWebhookDeliveries(at(0), at(1), 10, 2);
+      expect(count([...first, ...second], a.id)).toBe(2);
+      expect(count([...first, ...second], b.id)).toBe(2);
+      expect(await store.claimWebhookDeliveries(at(0), at(1), 10, 2)).toEqual([]);
+      // One of A's attempts ends: one slot for A, none for B.
+      const doneA = [...first, ...second].find((c) => c.endpoint.id === a.id)!;
+      await store.recordWebhookAttempt({ organisationId: org, deliveryId: doneA.delivery.id, at: at(0), status: 'succeeded', statusCode: 204, error: null, nextAttemptAt: null });
+      expect((await store.claimWebhookDeliveries(at(0), at(1), 10, 2)).map((c) => c.endpoint.id)).toEqual([a.id]);
+      // Without a cap, everything due is claimed (here: after the leases ran out): all but the one that succeeded.
+      expect(await store.claimWebhookDeliveries(at(1), at(2), 10)).toHaveLength(7);
+    });
   });
 }

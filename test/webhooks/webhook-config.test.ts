@@ -6,7 +6,7 @@ import { projectPath } from '../../src/shared/paths';
 describe('webhook settings (issue 13)', () => {
   test('when nothing is set, then private URLs are refused, an attempt may take 10 s, 10 endpoints per organisation, and https only in production', () => {
     expect(loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).webhooks).toEqual({
-      requireHttps: false, allowPrivateUrls: false, timeoutMs: 10_000, maxEndpointsPerOrganisation: 10, ownOrigin: 'http://127.0.0.1:3000',
+      requireHttps: false, allowPrivateUrls: false, timeoutMs: 10_000, maxEndpointsPerOrganisation: 10, concurrency: 20, maxInFlightPerEndpoint: 4, ownOrigin: 'http://127.0.0.1:3000',
     });
     expect(loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_TIMEOUT_MS: '500', WEBHOOK_MAX_ENDPOINTS: '3' }).webhooks).toMatchObject({ allowPrivateUrls: true, timeoutMs: 500, maxEndpointsPerOrganisation: 3 });
   });
@@ -14,10 +14,12 @@ describe('webhook settings (issue 13)', () => {
   test('when a webhook setting is out of range, then the start is refused naming it', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', WEBHOOK_TIMEOUT_MS: '60000' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_URLS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', WEBHOOK_CONCURRENCY: '0' })).toThrow(/WEBHOOK_CONCURRENCY/);
+    expect(() => loadConfig({ NODE_ENV: 'test', WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '101' })).toThrow(/WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT/);
   });
 
   test('when .env.example is read, then it documents every webhook setting', () => {
     const example = readFileSync(projectPath('.env.example'), 'utf8');
-    for (const name of ['WEBHOOK_ALLOW_PRIVATE_URLS', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_MAX_ENDPOINTS']) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+    for (const name of ['WEBHOOK_ALLOW_PRIVATE_URLS', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_MAX_ENDPOINTS', 'WEBHOOK_CONCURRENCY', 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT']) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
   });
 });

@@ -1305,7 +1305,7 @@ export class SqliteStore implements Store {
   listEventsAfter: WebhookStore['listEventsAfter'] = (after, limit) => this.webhooks.listEventsAfter(after, limit);
   listEnabledWebhookEndpoints: WebhookStore['listEnabledWebhookEndpoints'] = (o) => this.webhooks.listEnabledWebhookEndpoints(o);
   enqueueWebhookDeliveries: WebhookStore['enqueueWebhookDeliveries'] = (input) => this.webhooks.enqueueWebhookDeliveries(input);
-  claimWebhookDeliveries: WebhookStore['claimWebhookDeliveries'] = (now, leaseUntil, limit) => this.webhooks.claimWebhookDeliveries(now, leaseUntil, limit);
+  claimWebhookDeliveries: WebhookStore['claimWebhookDeliveries'] = (now, leaseUntil, limit, maxPerEndpoint) => this.webhooks.claimWebhookDeliveries(now, leaseUntil, limit, maxPerEndpoint);
   recordWebhookAttempt: WebhookStore['recordWebhookAttempt'] = (result) => this.webhooks.recordWebhookAttempt(result);
   listWebhookDeliveries: WebhookStore['listWebhookDeliveries'] = (o, endpointId, limit, cursor) => this.webhooks.listWebhookDeliveries(o, endpointId, limit, cursor);
   getWebhookDelivery: WebhookStore['getWebhookDelivery'] = (o, endpointId, id) => this.webhooks.getWebhookDelivery(o, endpointId, id);

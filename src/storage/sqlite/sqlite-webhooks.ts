@@ -154,13 +154,21 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
     }).immediate();
   }
 
-  async claimWebhookDeliveries(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedWebhookDelivery[]> {
+  async claimWebhookDeliveries(now: Date, leaseUntil: Date, limit: number, maxPerEndpoint?: number): Promise<ClaimedWebhookDelivery[]> {
     return this.db.transaction(() => {
+      // Per endpoint: its due deliveries numbered in claim order; only as many as its cap leaves beside the ones leased now.
       const rows = this.sql(
-        `SELECT d.* FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND e.disabled_at IS NULL
-         ORDER BY d.next_attempt_at, d.id LIMIT ?`,
-      ).all(iso(now), iso(now), limit) as Row[];
+        `WITH busy AS (
+           SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending' AND lease_until > ? GROUP BY endpoint_id
+         ), due AS (
+           SELECT d.id, d.endpoint_id, d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn
+           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+           WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND e.disabled_at IS NULL
+         )
+         SELECT d.* FROM due JOIN webhook_deliveries d ON d.id = due.id LEFT JOIN busy b ON b.endpoint_id = due.endpoint_id
+         WHERE due.rn + COALESCE(b.n, 0) <= ?
+         ORDER BY due.next_attempt_at, due.id LIMIT ?`,
+      ).all(iso(now), iso(now), iso(now), maxPerEndpoint ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
       const lease = this.sql('UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
       const endpointOf = this.sql('SELECT * FROM webhook_endpoints WHERE id = ?');
       const endpoints = new Map<string, WebhookEndpointRecord>();
