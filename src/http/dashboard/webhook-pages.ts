@@ -4,7 +4,7 @@ import { requireRole, staffOf } from '../../dashboard/staff';
 import { disabledWebhookNotice } from '../../dashboard/webhook-notice';
 import { AppError, isAppError } from '../../errors';
 import { ALL_EVENTS, WEBHOOK_EVENT_TYPES } from '../../webhooks/event-types';
-import { urlShapeProblem } from '../../webhooks/url-guard';
+import { urlShapeProblem, type UrlRules } from '../../webhooks/url-guard';
 import {
   createWebhookEndpoint,
   DEFAULT_OVERLAP_HOURS,
@@ -89,9 +89,10 @@ function deliveryRow(d: WebhookDeliveryView, endpointEnabled: boolean) {
 }
 
 /** The form's values → the API's body, checked by the API's own schema; each problem named at its field in Dutch. */
-function checkNewEndpoint(values: { url: string; events: string[]; description: string }): { errors: PageError[]; body: ReturnType<typeof createWebhookEndpointBody.parse> | null } {
+function checkNewEndpoint(values: { url: string; events: string[]; description: string }, rules: UrlRules): { errors: PageError[]; body: ReturnType<typeof createWebhookEndpointBody.parse> | null } {
   const errors: PageError[] = [];
   if (!values.url.trim()) errors.push({ field: 'url', key: 'webhooksDash.errors.urlMissing' });
+  else if (urlShapeProblem(values.url.trim(), rules)) errors.push({ field: 'url', key: 'webhooksDash.errors.urlInvalid' });
   if (values.events.length === 0) errors.push({ field: 'events', key: 'webhooksDash.errors.events' });
   const body = { url: values.url.trim(), events: values.events.includes(ALL_EVENTS) ? [ALL_EVENTS] : values.events, ...(values.description.trim() ? { description: values.description.trim() } : {}) };
   const parsed = createWebhookEndpointBody.safeParse(body);
@@ -159,7 +160,8 @@ export function webhookPages(deps: DashboardDeps): Router {
     const staff = staffOf(res);
     const form = (req.body ?? {}) as Record<string, unknown>;
     const values = { url: text(form.url).slice(0, 4096), events: list(form.events).slice(0, EVENT_CHOICES.length), description: text(form.description).slice(0, 1000) };
-    const checked = checkNewEndpoint(values);
+    const rules = { requireHttps: deps.webhooks.requireHttps, allowPrivateUrls: deps.webhooks.allowPrivateUrls };
+    const checked = checkNewEndpoint(values, rules);
     let errors = checked.errors;
     if (checked.body) {
       try {
@@ -171,10 +173,9 @@ export function webhookPages(deps: DashboardDeps): Router {
         if (error.code === 'conflict') errors = [{ field: 'url', key: 'webhooksDash.errors.tooMany' }];
         else if (error.code !== 'validation_failed') throw error;
         else {
-          // A URL of the wrong shape, or one refused after DNS (internal address, or no such host).
-          const rules = { requireHttps: deps.webhooks.requireHttps, allowPrivateUrls: deps.webhooks.allowPrivateUrls };
+          // The shape was checked above: a URL refused now points inside a network or its host is not found (DNS).
           const onUrl = (error.errors ?? []).some((e) => e.path === 'url');
-          errors = onUrl ? [{ field: 'url', key: urlShapeProblem(checked.body.url, rules) ? 'webhooksDash.errors.urlInvalid' : 'webhooksDash.errors.urlRefused' }] : [{ field: 'events', key: 'webhooksDash.errors.events' }];
+          errors = [onUrl ? { field: 'url', key: 'webhooksDash.errors.urlRefused' } : { field: 'events', key: 'webhooksDash.errors.events' }];
         }
       }
     }
