@@ -219,7 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     tsa: v.TSA_URL ? { url: v.TSA_URL, timeoutMs: v.TSA_TIMEOUT_MS, attempts: 3 } : null,
     tsaTrustedCertsPath: v.TSA_TRUSTED_CERTS ? resolve(cwd, v.TSA_TRUSTED_CERTS) : null,
     staffPasswordScryptLog2N: v.STAFF_PASSWORD_SCRYPT_LOG2N,
-    webhooks: { requireHttps: v.NODE_ENV === 'production', allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS, timeoutMs: v.WEBHOOK_TIMEOUT_MS, maxEndpointsPerOrganisation: v.WEBHOOK_MAX_ENDPOINTS },
+    webhooks: {
+      requireHttps: v.NODE_ENV === 'production', allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS, timeoutMs: v.WEBHOOK_TIMEOUT_MS, maxEndpointsPerOrganisation: v.WEBHOOK_MAX_ENDPOINTS,
+      ownOrigin: new URL(v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).origin,
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export interface WebhookSettings {
   timeoutMs: number;
   /** WEBHOOK_MAX_ENDPOINTS: endpoints per organisation (10 unless set). */
   maxEndpointsPerOrganisation: number;
+  /** PUBLIC_BASE_URL's origin (scheme, host, port): a webhook to Akkoord itself is refused (it could only make us call ourselves). */
+  ownOrigin?: string;
 }
 
 export interface WebhookDeps {
@@ -125,6 +127,8 @@ function checkEvents(events: readonly string[]): string[] {
 }
 
 async function checkUrl(deps: WebhookDeps, url: string): Promise<void> {
+  const own = deps.webhooks.ownOrigin;
+  if (own && URL.canParse(url) && new URL(url).origin === own) throw AppError.validation('url', 'This URL points at Akkoord itself; give the address of your own system.');
   try {
     await checkWebhookTarget(url, { requireHttps: deps.webhooks.requireHttps, allowPrivateUrls: deps.webhooks.allowPrivateUrls }, deps.resolveHost);
   } catch (error) {
@@ -132,6 +136,8 @@ async function checkUrl(deps: WebhookDeps, url: string): Promise<void> {
     throw error;
   }
 }
+
+const tooMany = (max: number) => new AppError('conflict', `This organisation already has ${max} webhook endpoints, the most allowed. Delete one first.`);
 
 async function endpointOf(deps: WebhookDeps, organisationId: string, id: string): Promise<WebhookEndpointRecord> {
   const endpoint = await deps.store.getWebhookEndpoint(organisationId, id);
@@ -142,6 +148,9 @@ async function endpointOf(deps: WebhookDeps, organisationId: string, id: string)
 /** A new endpoint with a new secret (returned this once). 422 for a refused URL or unknown events; 409 past the limit. */
 export async function createWebhookEndpoint(deps: WebhookDeps, organisationId: string, input: CreateEndpointInput): Promise<WebhookEndpointWithSecret> {
   const events = checkEvents(input.events);
+  const max = deps.webhooks.maxEndpointsPerOrganisation;
+  // Before the DNS look-up: an organisation at its limit costs one read, not a resolution (the store checks again atomically).
+  if ((await deps.store.listWebhookEndpoints(organisationId)).length >= max) throw tooMany(max);
   await checkUrl(deps, input.url);
   const now = deps.clock.now();
   const record: WebhookEndpointRecord = {
@@ -159,10 +168,7 @@ export async function createWebhookEndpoint(deps: WebhookDeps, organisationId: s
     disabledReason: null,
     failingSince: null,
   };
-  const max = deps.webhooks.maxEndpointsPerOrganisation;
-  if (!(await deps.store.createWebhookEndpoint(record, max))) {
-    throw new AppError('conflict', `This organisation already has ${max} webhook endpoints, the most allowed. Delete one first.`);
-  }
+  if (!(await deps.store.createWebhookEndpoint(record, max))) throw tooMany(max);
   return { ...presentWebhookEndpoint(record, now), secret: record.secret };
 }
 

@@ -31,8 +31,12 @@ export interface WebhookReceiver {
   /** The next call is held without an answer until the returned function is called (it releases every held call) or the server closes. */
   holdNext(): () => void;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
-  /** Verifies one received webhook with the independent `standardwebhooks` library; throws when it does not verify. */
-  verify(secret: string, hook: ReceivedWebhook): unknown;
+  /**
+   * Verifies one received webhook with the independent `standardwebhooks` library; throws when it
+   * does not verify. `now`: the receiver's clock (the library reads Date.now, which is set to it
+   * for this call only); absent: the real time.
+   */
+  verify(secret: string, hook: ReceivedWebhook, now?: Date): unknown;
   close(): Promise<void>;
 }
 
@@ -74,8 +78,14 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       };
     },
     waitFor: (count, timeoutMs = 5_000) => waitForCount(() => received, count, timeoutMs, 'webhooks'),
-    verify(secret, hook) {
-      return new Webhook(secret).verify(hook.body, { 'webhook-id': hook.id, 'webhook-timestamp': hook.timestamp, 'webhook-signature': hook.signature });
+    verify(secret, hook, now) {
+      const realNow = Date.now;
+      if (now) Date.now = () => now.getTime();
+      try {
+        return new Webhook(secret).verify(hook.body, { 'webhook-id': hook.id, 'webhook-timestamp': hook.timestamp, 'webhook-signature': hook.signature });
+      } finally {
+        Date.now = realNow;
+      }
     },
     close: async () => {
       for (const release of held.splice(0)) release();
