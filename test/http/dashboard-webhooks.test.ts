@@ -102,6 +102,15 @@ describe('dashboard webhooks: adding and the list', () => {
     expect(tampered.text).toContain('Kies minstens één melding.');
     expect(await app.container.store.listWebhookEndpoints(app.organisationId)).toEqual([]);
   });
+
+  test('when the organisation already has the most endpoints allowed, then adding one more is refused with the reason (409)', async () => {
+    for (let i = 0; i < 10; i++) await app.http.post('/api/v1/webhook-endpoints').set(auth(app.apiKey)).send({ url: `${receiver.url}/${i}`, events: ['*'] }).expect(201);
+    const res = await post(admin, '/app/admin/webhooks', { url: `${receiver.url}/elf`, events: '*' });
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('Jullie hebben al het hoogste aantal webhooks. Verwijder er eerst één.');
+    expect(shownSecret(res.text)).toBeNull();
+    expect(await app.container.store.listWebhookEndpoints(app.organisationId)).toHaveLength(10);
+  });
 });
 
 describe('dashboard webhooks: addresses inside a network (SSRF)', () => {
