@@ -226,7 +226,7 @@ describe('dashboard webhooks: switched off', () => {
     expect(overview.text).toContain(`<a href="/app/admin/webhooks/${id}">Bekijk de webhook en zet hem weer aan</a>`);
     const list = await admin.agent.get('/app/admin/webhooks').expect(200);
     expect(list.text).toContain('Webhook uitgeschakeld:');
-    expect(list.text).toContain('Uitgeschakeld sinds 22 november 2026 om 11:00. Het adres gaf 3 dagen lang geen goed antwoord.');
+    expect(list.text).toContain('Uitgeschakeld</span> sinds 22 november 2026 om 11:00. Het adres gaf 3 dagen lang geen goed antwoord.');
     // A youth worker sees the notice too, and is told whom to ask (the page behind the link is for admins).
     const worker = await signInStaff(app, { role: 'youth-worker' });
     const theirs = await worker.agent.get('/app').expect(200);
