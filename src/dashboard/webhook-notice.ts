@@ -1,4 +1,4 @@
-import { listWebhookEndpoints, type WebhookDeps } from '../webhooks/webhook-endpoints';
+import { listWebhookEndpoints, type WebhookDeps, type WebhookEndpointView } from '../webhooks/webhook-endpoints';
 import type { StaffPrincipal } from './staff';
 
 /**
@@ -15,7 +15,12 @@ export interface WebhookNotice {
 }
 
 export async function disabledWebhookNotice(deps: Pick<WebhookDeps, 'store' | 'clock'>, staff: Pick<StaffPrincipal, 'organisationId'>): Promise<WebhookNotice | null> {
-  const disabled = (await listWebhookEndpoints(deps, staff.organisationId))
+  return webhookNoticeOf(await listWebhookEndpoints(deps, staff.organisationId));
+}
+
+/** The notice from endpoints already read (the webhooks page lists them anyway). */
+export function webhookNoticeOf(endpoints: readonly WebhookEndpointView[]): WebhookNotice | null {
+  const disabled = endpoints
     .filter((e) => e.status === 'disabled' && e.disabledAt !== null)
     .sort((a, b) => b.disabledAt!.localeCompare(a.disabledAt!));
   const newest = disabled[0];

@@ -277,6 +277,8 @@ describe('dashboard webhooks: new secret and deleting', () => {
     expect(fresh).toMatch(/^whsec_/);
     expect(fresh).not.toBe(old);
     expect(res.text).toContain('De oude sleutel werkt nog tot 23 november 2026 om 11:00.');
+    // The language switch on this answer to a POST reloads the endpoint's page, not the POST's address.
+    expect(res.text).toContain(`href="/app/admin/webhooks/${id}?lang&#x3D;en"`);
     expect((await admin.agent.get(`/app/admin/webhooks/${id}`).expect(200)).text).not.toContain(fresh);
     await cancelledRequest();
     await app.container.worker.runOnce();

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 
 import { requireRole, staffOf } from '../../dashboard/staff';
-import { disabledWebhookNotice } from '../../dashboard/webhook-notice';
+import { webhookNoticeOf } from '../../dashboard/webhook-notice';
 import { AppError, isAppError } from '../../errors';
 import { ALL_EVENTS, WEBHOOK_EVENT_TYPES } from '../../webhooks/event-types';
 import { urlShapeProblem, type UrlRules } from '../../webhooks/url-guard';
@@ -110,9 +110,12 @@ export function webhookPages(deps: DashboardDeps): Router {
   const router = Router({ caseSensitive: true });
   router.use('/admin/webhooks', requireRole('admin'));
 
-  const model = (req: Request, res: Response, extra: Record<string, unknown>): Record<string, unknown> => {
+  /** `page`: the address the language switch reloads (a POST's answer is shown at the POST's address, which GET does not serve). */
+  const model = (req: Request, res: Response, extra: Record<string, unknown>, page?: string): Record<string, unknown> => {
     const staff = staffOf(res);
-    return { layout: 'dashboard', lang: staff.language, ...langSwitch(req, staff.language), staff, organisationName: res.locals.organisationName, nav: 'admin', ...extra };
+    const other = staff.language === 'nl' ? 'en' : 'nl';
+    const switchTo = page ? { langSwitchUrl: `${page}?lang=${other}`, otherLang: other } : langSwitch(req, staff.language);
+    return { layout: 'dashboard', lang: staff.language, ...switchTo, staff, organisationName: res.locals.organisationName, nav: 'admin', ...extra };
   };
   const endpointIdOf = (req: Request): string => {
     const id = text(req.params.id);
@@ -131,9 +134,9 @@ export function webhookPages(deps: DashboardDeps): Router {
       form,
       secret: extra.secret,
       notice: req.query.done === 'deleted' ? 'webhooksDash.remove.done' : undefined,
-      webhookNotice: await disabledWebhookNotice(deps, staff),
+      webhookNotice: webhookNoticeOf(endpoints),
       errors: extra.errors && extra.errors.length > 0 ? extra.errors : undefined,
-    }), status);
+    }, '/app/admin/webhooks'), status);
   };
 
   const detailPage = async (req: Request, res: Response, id: string, extra: { notice?: string; problem?: string; secret?: object } = {}, status = 200) => {
@@ -151,7 +154,7 @@ export function webhookPages(deps: DashboardDeps): Router {
       canEnable: !enabled,
       rotateHours: DEFAULT_OVERLAP_HOURS,
       ...extra,
-    }), status);
+    }, req.method === 'GET' ? undefined : `/app/admin/webhooks/${id}`), status);
   };
 
   router.get('/admin/webhooks', async (req, res) => listPage(req, res));
