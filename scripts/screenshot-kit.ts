@@ -19,13 +19,14 @@ export interface ShotKit {
   save(page: Page, file: string): Promise<void>;
 }
 
-export function runScreenshots(shoot: (kit: ShotKit) => Promise<void>): void {
+/** `env`: settings for the app (e.g. WEBHOOK_ALLOW_PRIVATE_URLS for a local webhook receiver). */
+export function runScreenshots(shoot: (kit: ShotKit) => Promise<void>, env: Record<string, string> = {}): void {
   const run = async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is needed at ${CHROMIUM} (apt-get install -y chromium).`);
     const dir = projectPath('docs', 'screenshots');
     mkdirSync(dir, { recursive: true });
     const browser = await launchBrowser();
-    const target = await startBrowserApp();
+    const target = await startBrowserApp(env);
     const save = async (page: Page, file: string) => {
       await page.screenshot({ path: join(dir, file), fullPage: true, animations: 'disabled', caret: 'hide' });
       process.stdout.write(`docs/screenshots/${file}\n`);

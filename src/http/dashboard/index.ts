@@ -8,6 +8,7 @@ import { bulkPages } from './bulk-pages';
 import { familyPages } from './family-pages';
 import { lapsingPages } from './lapsing-pages';
 import { requestPages } from './request-pages';
+import { webhookPages } from './webhook-pages';
 
 /**
  * The youth workers' dashboard at /app (issue 11): server-rendered pages in
@@ -28,5 +29,6 @@ export function dashboardRouter(deps: DashboardDeps): Router {
   router.use(lapsingPages(deps));
   router.use(adminPages(deps));
   router.use(accessLogPages(deps));
+  router.use(webhookPages(deps));
   return router;
 }

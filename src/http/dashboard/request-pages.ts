@@ -12,6 +12,7 @@ import { requestConsent, signerRoleFor } from '../../consent/request-consent';
 import { startOfAmsterdamDay } from '../../consent/validity';
 import { downloadDocument, isStatus, requestDetail, requestOverview, type OverviewQuery, type RequestDetail } from '../../dashboard/request-views';
 import { staffCsrfOk, staffOf, type StaffPrincipal } from '../../dashboard/staff';
+import { disabledWebhookNotice } from '../../dashboard/webhook-notice';
 import { AppError, isAppError } from '../../errors';
 import type { StoredEvent } from '../../storage/store';
 import { readMultipart, UploadTooLarge } from '../middleware/multipart';
@@ -284,6 +285,7 @@ export function requestPages(deps: DashboardDeps): Router {
       nextUrl: nextCursor ? overviewUrl(input.raw, nextCursor) : null,
       firstUrl: input.query.after ? overviewUrl(input.raw) : null,
       errors: input.errors.length > 0 ? input.errors : undefined,
+      webhookNotice: await disabledWebhookNotice(deps, staff),
     }));
   });
 
