@@ -7,7 +7,7 @@ import type { Store } from '../storage/store';
 import { subscribes, webhookTypeOf } from './event-types';
 import { webhookHeaders } from './signing';
 import { checkWebhookTarget, UrlRefused, type HostResolver } from './url-guard';
-import { DISABLED_FAILING, type WebhookSettings } from './webhook-endpoints';
+import { DISABLED_FAILING, endpointEvent, type WebhookSettings } from './webhook-endpoints';
 import { postWebhook, type PostOptions, type PostOutcome, type WebhookConnections } from './webhook-sender';
 import type { ClaimedWebhookDelivery, WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-store';
 
@@ -118,10 +118,28 @@ export async function attemptDelivery(deps: WebhookWorkerDeps, { delivery, endpo
   if (outcome.ok) logger.info(log, 'webhook delivered');
   else logger.warn({ ...log, error: outcome.error, status }, 'webhook attempt failed');
   if (failingSince && done.getTime() - failingSince.getTime() >= webhookDeliveryJob.disableAfterMs) {
-    if (await store.disableWebhookEndpoint({ organisationId: endpoint.organisationId, id: endpoint.id, at: done, reason: DISABLED_FAILING })) {
+    if (await disableFailingEndpoint(deps, endpoint, done, failingSince)) {
       logger.warn({ endpointId: endpoint.id, organisationId: endpoint.organisationId, failingSince }, 'webhook endpoint disabled: every attempt failed for 3 days');
     }
   }
+}
+
+/**
+ * Disables an endpoint whose attempts all failed for 3 days: in one store transaction, the endpoint
+ * is disabled, its history gets a `disabled` entry (actor `system`), and the organisation's OTHER
+ * enabled endpoints that subscribe to `webhook_endpoint.disabled` (or "*") get a delivery
+ * `{type, timestamp, data: {id, url, disabledAt, reason}}`. False when it was disabled already.
+ */
+async function disableFailingEndpoint(deps: WebhookWorkerDeps, endpoint: ClaimedWebhookDelivery['endpoint'], at: Date, failingSince: Date): Promise<boolean> {
+  const type = 'webhook_endpoint.disabled' as const;
+  const event = endpointEvent(endpoint, 'disabled', at, 'system', { reason: DISABLED_FAILING, failingSince: failingSince.toISOString() });
+  const payload = JSON.stringify({ type, timestamp: at.toISOString(), data: { id: endpoint.id, url: endpoint.url, disabledAt: at.toISOString(), reason: DISABLED_FAILING } });
+  const others = (await deps.store.listEnabledWebhookEndpoints([endpoint.organisationId])).filter((e) => e.id !== endpoint.id && subscribes(e.events, type));
+  const deliveries: WebhookDeliveryRecord[] = others.map((other) => ({
+    id: newId('whd', at), endpointId: other.id, organisationId: other.organisationId, eventId: event.id, eventType: type, payload,
+    status: 'pending', attempts: 0, nextAttemptAt: at, lastAttemptAt: null, lastStatusCode: null, lastError: null, createdAt: at, updatedAt: at,
+  }));
+  return deps.store.disableWebhookEndpoint({ organisationId: endpoint.organisationId, id: endpoint.id, at, reason: DISABLED_FAILING, event, deliveries });
 }
 
 /** Retention: ended deliveries older than 30 days go (their bodies may hold personal data). */

@@ -19,6 +19,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'consent_request.reconfirmation_requested',
   'consent_request.lapsed',
   'subject.turning_16',
+  // Not from a request's audit log: an endpoint of the organisation was disabled (see deliver-webhooks.ts).
+  'webhook_endpoint.disabled',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

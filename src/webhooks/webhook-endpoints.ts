@@ -5,7 +5,7 @@ import type { Store } from '../storage/store';
 import { ALL_EVENTS, isWebhookEventType } from './event-types';
 import { newWebhookSecret } from './signing';
 import { checkWebhookTarget, UrlRefused, type HostResolver } from './url-guard';
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from './webhook-store';
+import type { WebhookDeliveryRecord, WebhookEndpointEventRecord, WebhookEndpointEventType, WebhookEndpointRecord } from './webhook-store';
 
 /** What the webhook use cases need to know from the configuration (config.ts). */
 export interface WebhookSettings {
@@ -76,6 +76,26 @@ export interface WebhookDeliveryView {
   lastAttemptAt: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** One entry of an endpoint's history (`GET …/{id}/events`, the dashboard's detail page). */
+export interface WebhookEndpointEventView {
+  id: string;
+  type: WebhookEndpointEventType;
+  at: string;
+  /** `api:<keyId>`, `staff:<userId>` or `system` (the worker, e.g. disabling after 3 days of failures). */
+  actor: string;
+  /** What changed, never a secret: `created` {url, events}, `secret_rotated` {previousSecretExpiresAt}, `disabled` {reason, failingSince}, `deleted` {url}, `enabled` {}. */
+  detail: Record<string, unknown>;
+}
+
+/** A history entry for a change, stored by the store in the same transaction as the change. */
+export function endpointEvent(endpoint: Pick<WebhookEndpointRecord, 'id' | 'organisationId'>, type: WebhookEndpointEventType, at: Date, actor: string, detail: Record<string, unknown> = {}): WebhookEndpointEventRecord {
+  return { id: newId('whev', at), organisationId: endpoint.organisationId, endpointId: endpoint.id, type, at, actor, detail };
+}
+
+export function presentWebhookEndpointEvent(e: WebhookEndpointEventRecord): WebhookEndpointEventView {
+  return { id: e.id, type: e.type, at: e.at.toISOString(), actor: e.actor, detail: e.detail };
 }
 
 export interface CreateEndpointInput {
@@ -149,8 +169,11 @@ async function endpointOf(deps: WebhookDeps, organisationId: string, id: string)
   return endpoint;
 }
 
-/** A new endpoint with a new secret (returned this once). 422 for a refused URL or unknown events; 409 past the limit. */
-export async function createWebhookEndpoint(deps: WebhookDeps, organisationId: string, input: CreateEndpointInput): Promise<WebhookEndpointWithSecret> {
+/**
+ * A new endpoint with a new secret (returned this once). 422 for a refused URL or unknown events; 409 past the limit.
+ * `actor` (here and below): who does it, for the endpoint's history: `api:<keyId>` or `staff:<userId>`.
+ */
+export async function createWebhookEndpoint(deps: WebhookDeps, organisationId: string, input: CreateEndpointInput, actor: string): Promise<WebhookEndpointWithSecret> {
   const events = checkEvents(input.events);
   const max = deps.webhooks.maxEndpointsPerOrganisation;
   // Before the DNS look-up: an organisation at its limit costs one read, not a resolution (the store checks again atomically).
@@ -172,7 +195,8 @@ export async function createWebhookEndpoint(deps: WebhookDeps, organisationId: s
     disabledReason: null,
     failingSince: null,
   };
-  if (!(await deps.store.createWebhookEndpoint(record, max))) throw tooMany(max);
+  const event = endpointEvent(record, 'created', now, actor, { url: record.url, events: record.events });
+  if (!(await deps.store.createWebhookEndpoint(record, max, event))) throw tooMany(max);
   return { ...presentWebhookEndpoint(record, now), secret: record.secret };
 }
 
@@ -187,30 +211,33 @@ export async function getWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'cloc
 }
 
 /** Deletes the endpoint and its deliveries (pending ones are not sent). 404 when not there. */
-export async function deleteWebhookEndpoint(deps: Pick<WebhookDeps, 'store'>, organisationId: string, id: string): Promise<void> {
-  if (!(await deps.store.deleteWebhookEndpoint(organisationId, id))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+export async function deleteWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string, actor: string): Promise<void> {
+  const endpoint = await endpointOf(deps as WebhookDeps, organisationId, id);
+  const event = endpointEvent(endpoint, 'deleted', deps.clock.now(), actor, { url: endpoint.url });
+  if (!(await deps.store.deleteWebhookEndpoint(organisationId, id, event))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
 }
 
 /**
  * A new secret (returned this once); the old one keeps signing, next to the new one, for
  * `overlapHours` (default 24, at most 168 = 7 days; 0: the old one stops at once).
  */
-export async function rotateWebhookSecret(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string, input: { overlapHours?: number | undefined } = {}): Promise<WebhookEndpointWithSecret> {
+export async function rotateWebhookSecret(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string, input: { overlapHours?: number | undefined }, actor: string): Promise<WebhookEndpointWithSecret> {
   const overlapHours = input.overlapHours ?? DEFAULT_OVERLAP_HOURS;
   if (!Number.isInteger(overlapHours) || overlapHours < 0 || overlapHours > MAX_OVERLAP_HOURS) throw AppError.validation('overlapHours', `Give a whole number of hours from 0 to ${MAX_OVERLAP_HOURS} (7 days).`);
   const now = deps.clock.now();
   const secret = newWebhookSecret();
   const previousExpiresAt = new Date(now.getTime() + overlapHours * 3_600_000);
-  if (!(await deps.store.rotateWebhookSecret({ organisationId, id, secret, previousExpiresAt, at: now }))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+  const event = endpointEvent({ id, organisationId }, 'secret_rotated', now, actor, { previousSecretExpiresAt: previousExpiresAt.toISOString() });
+  if (!(await deps.store.rotateWebhookSecret({ organisationId, id, secret, previousExpiresAt, at: now, event }))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
   const endpoint = await endpointOf(deps as WebhookDeps, organisationId, id);
   return { ...presentWebhookEndpoint(endpoint, now), secret };
 }
 
 /** Enables a disabled endpoint again (its failing streak starts anew); enabling an enabled one changes nothing. */
-export async function enableWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string): Promise<WebhookEndpointView> {
+export async function enableWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string, actor: string): Promise<WebhookEndpointView> {
   const now = deps.clock.now();
   await endpointOf(deps as WebhookDeps, organisationId, id);
-  await deps.store.enableWebhookEndpoint(organisationId, id, now);
+  await deps.store.enableWebhookEndpoint(organisationId, id, now, endpointEvent({ id, organisationId }, 'enabled', now, actor));
   return presentWebhookEndpoint(await endpointOf(deps as WebhookDeps, organisationId, id), now);
 }
 
@@ -219,6 +246,13 @@ export async function listWebhookDeliveries(deps: Pick<WebhookDeps, 'store'>, or
   if (!(await deps.store.getWebhookEndpoint(organisationId, endpointId))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
   const result = await deps.store.listWebhookDeliveries(organisationId, endpointId, page.limit, page.cursor);
   return { data: result.items.map(presentWebhookDelivery), nextCursor: result.nextCursor };
+}
+
+/** The endpoint's history, newest first; 404 when the endpoint is not the organisation's. */
+export async function listWebhookEndpointEvents(deps: Pick<WebhookDeps, 'store'>, organisationId: string, endpointId: string, page: { limit: number; cursor: string | null }): Promise<{ data: WebhookEndpointEventView[]; nextCursor: string | null }> {
+  if (!(await deps.store.getWebhookEndpoint(organisationId, endpointId))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+  const result = await deps.store.listWebhookEndpointEvents(organisationId, endpointId, page.limit, page.cursor);
+  return { data: result.items.map(presentWebhookEndpointEvent), nextCursor: result.nextCursor };
 }
 
 /**

@@ -1,6 +1,14 @@
+import { setMaxListeners } from 'node:events';
+
 import type { ClaimedWebhookDelivery } from './webhook-store';
 import { attemptDelivery, dispatchWebhookEvents, type WebhookWorkerDeps } from './deliver-webhooks';
 import { WebhookConnections } from './webhook-sender';
+
+/** Every attempt in flight listens on the pool's one abort signal. */
+function withoutListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** Attempts in flight at once per worker process, and to one endpoint over all workers, unless configured. */
 export const DEFAULT_WEBHOOK_CONCURRENCY = 20;
@@ -25,9 +33,11 @@ export interface WebhookPoolOptions {
 export class WebhookPool {
   private readonly concurrency: number;
   private readonly perEndpoint: number;
+  /** While attempts are in flight, claim only when at least this many slots are free (a quarter of the pool). */
+  private readonly minClaim: number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly connections: WebhookConnections;
-  private abort = new AbortController();
+  private abort = withoutListenerLimit(new AbortController());
   private started = false;
   private timer: NodeJS.Timeout | null = null;
   private pumping: Promise<void> | null = null;
@@ -41,6 +51,7 @@ export class WebhookPool {
     this.concurrency = deps.webhooks.concurrency ?? DEFAULT_WEBHOOK_CONCURRENCY;
     this.perEndpoint = deps.webhooks.maxInFlightPerEndpoint ?? DEFAULT_MAX_IN_FLIGHT_PER_ENDPOINT;
     this.connections = new WebhookConnections(this.perEndpoint);
+    this.minClaim = Math.max(1, Math.floor(this.concurrency / 4));
   }
 
   /** Attempts in flight in this process now. */
@@ -51,7 +62,7 @@ export class WebhookPool {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.abort = new AbortController();
+    this.abort = withoutListenerLimit(new AbortController());
     this.schedule(0);
   }
 
@@ -90,7 +101,7 @@ export class WebhookPool {
     await Promise.allSettled([...this.inFlight]);
     await this.dispatching?.catch(() => undefined);
     this.connections.close();
-    this.abort = new AbortController();
+    this.abort = withoutListenerLimit(new AbortController());
   }
 
   private schedule(ms: number): void {
@@ -115,7 +126,9 @@ export class WebhookPool {
         this.again = false;
         await this.dispatch();
         const free = this.concurrency - this.inFlight.size;
-        if (free <= 0 || !this.started) break;
+        // Claim in batches: a claim reads every due delivery's index entry, so not one per finished attempt.
+        if (free < this.minClaim && this.inFlight.size > 0) break;
+        if (!this.started) break;
         const claimed = await this.claim(free);
         for (const c of claimed) void this.launch(c);
       } while (this.again && this.started);

@@ -68,6 +68,23 @@ export interface SequencedEvent {
   event: StoredEvent;
 }
 
+export const WEBHOOK_ENDPOINT_EVENT_TYPES = ['created', 'secret_rotated', 'disabled', 'enabled', 'deleted'] as const;
+export type WebhookEndpointEventType = (typeof WEBHOOK_ENDPOINT_EVENT_TYPES)[number];
+
+/** One change in an endpoint's history (migration 021); written with the change, in one transaction. */
+export interface WebhookEndpointEventRecord {
+  /** `whev_…`. */
+  id: string;
+  organisationId: string;
+  endpointId: string;
+  type: WebhookEndpointEventType;
+  at: Date;
+  /** `api:<keyId>`, `staff:<userId>` or `system`. */
+  actor: string;
+  /** What changed, never a secret (e.g. the URL and events at creation, the reason when disabled). */
+  detail: Record<string, unknown>;
+}
+
 /** The result of one attempt, as the use case decided it. */
 export interface WebhookAttemptResult {
   organisationId: string;
@@ -85,22 +102,32 @@ export interface WebhookStore {
    * Stores a new endpoint when the organisation has fewer than `maxPerOrganisation` endpoints
    * (counted in the same transaction); false, and nothing stored, otherwise.
    */
-  createWebhookEndpoint(endpoint: WebhookEndpointRecord, maxPerOrganisation: number): Promise<boolean>;
+  createWebhookEndpoint(endpoint: WebhookEndpointRecord, maxPerOrganisation: number, event?: WebhookEndpointEventRecord): Promise<boolean>;
   /** One organisation's endpoints, oldest first. */
   listWebhookEndpoints(organisationId: string): Promise<WebhookEndpointRecord[]>;
   /** Null for an unknown id or another organisation's endpoint. */
   getWebhookEndpoint(organisationId: string, id: string): Promise<WebhookEndpointRecord | null>;
-  /** Deletes the endpoint and its deliveries; false when there was no such endpoint in that organisation. */
-  deleteWebhookEndpoint(organisationId: string, id: string): Promise<boolean>;
+  /**
+   * Deletes the endpoint and its deliveries; false when there was no such endpoint in that organisation.
+   * `event` (its history, migration 021), when given, is stored in the same transaction, only when something changed; so for the methods below.
+   */
+  deleteWebhookEndpoint(organisationId: string, id: string, event?: WebhookEndpointEventRecord): Promise<boolean>;
   /** Sets a new secret; the current one becomes `previousSecret` until `previousExpiresAt`. False when there is no such endpoint. */
-  rotateWebhookSecret(input: { organisationId: string; id: string; secret: string; previousExpiresAt: Date; at: Date }): Promise<boolean>;
+  rotateWebhookSecret(input: { organisationId: string; id: string; secret: string; previousExpiresAt: Date; at: Date; event?: WebhookEndpointEventRecord }): Promise<boolean>;
   /**
    * Disables an enabled endpoint and gives up its pending deliveries (status 'failed', `reason` as
-   * their last error); false when it is already disabled or not there.
+   * their last error); false when it is already disabled or not there. Only when it disabled it:
+   * stores `event` and inserts `deliveries` (the `webhook_endpoint.disabled` notices to the
+   * organisation's other endpoints; one for an endpoint disabled meanwhile is skipped), in the same transaction.
    */
-  disableWebhookEndpoint(input: { organisationId: string; id: string; at: Date; reason: string }): Promise<boolean>;
+  disableWebhookEndpoint(input: { organisationId: string; id: string; at: Date; reason: string; event?: WebhookEndpointEventRecord; deliveries?: WebhookDeliveryRecord[] }): Promise<boolean>;
   /** Enables a disabled endpoint and clears its failing streak; false when it was not disabled or not there. */
-  enableWebhookEndpoint(organisationId: string, id: string, at: Date): Promise<boolean>;
+  enableWebhookEndpoint(organisationId: string, id: string, at: Date, event?: WebhookEndpointEventRecord): Promise<boolean>;
+  /**
+   * An endpoint's history, newest first (in the order the changes were stored, also within one
+   * millisecond), keyset-paged (the cursor is opaque: digits only); also after the endpoint was deleted.
+   */
+  listWebhookEndpointEvents(organisationId: string, endpointId: string, limit: number, cursor: string | null): Promise<Page<WebhookEndpointEventRecord>>;
 
   /** The dispatch cursor: the `seq` of the last audit event turned into deliveries (starts at the newest event when migration 020 ran). */
   webhookDispatchCursor(): Promise<number>;

@@ -77,7 +77,7 @@ describe('webhook endpoints API (issue 13)', () => {
 
   test('when the URL points at Akkoord itself (PUBLIC_BASE_URL), then it is refused with 422 naming url', async () => {
     const deps = { store: app.container.store, clock: app.clock, webhooks: { ...app.container.config.webhooks, ownOrigin: 'https://akkoord.example.nl', allowPrivateUrls: true } };
-    await expect(createWebhookEndpoint(deps, app.organisationId, { url: 'https://AKKOORD.example.nl/api/v1/consent-requests', events: ['*'] })).rejects.toMatchObject({ errors: [{ path: 'url', message: expect.stringContaining('Akkoord itself') }] });
+    await expect(createWebhookEndpoint(deps, app.organisationId, { url: 'https://AKKOORD.example.nl/api/v1/consent-requests', events: ['*'] }, 'system')).rejects.toMatchObject({ errors: [{ path: 'url', message: expect.stringContaining('Akkoord itself') }] });
   });
 
   test('when a read-only API key manages webhooks, then it gets 403', async () => {
@@ -124,7 +124,7 @@ describe('webhook URLs at delivery time (SSRF, issue 13)', () => {
   test('when a host name resolved to a public address at creation now resolves to loopback (DNS rebinding), then the attempt is refused and nothing reaches the address', async () => {
     let answer = '93.184.216.34';
     const resolveHost: HostResolver = async () => [{ address: answer, family: 4 }];
-    const created = await createWebhookEndpoint({ store: app.container.store, clock: app.clock, webhooks: settings(false), resolveHost }, app.organisationId, { url: `http://hooks.example.nl:${port()}/in`, events: ['consent_request.cancelled'] });
+    const created = await createWebhookEndpoint({ store: app.container.store, clock: app.clock, webhooks: settings(false), resolveHost }, app.organisationId, { url: `http://hooks.example.nl:${port()}/in`, events: ['consent_request.cancelled'] }, 'system');
     answer = '127.0.0.1';
     await cancelAndDeliver(resolveHost, false);
     expect(receiver.received).toHaveLength(0);
@@ -134,14 +134,14 @@ describe('webhook URLs at delivery time (SSRF, issue 13)', () => {
 
   test('when private URLs are allowed, then the sender connects to the address it checked, not to a fresh DNS answer', async () => {
     const resolveHost: HostResolver = async (host) => (host === 'receiver.invalid' ? [{ address: '127.0.0.1', family: 4 }] : []);
-    await createWebhookEndpoint({ store: app.container.store, clock: app.clock, webhooks: settings(true), resolveHost }, app.organisationId, { url: `http://receiver.invalid:${port()}/in`, events: ['consent_request.cancelled'] });
+    await createWebhookEndpoint({ store: app.container.store, clock: app.clock, webhooks: settings(true), resolveHost }, app.organisationId, { url: `http://receiver.invalid:${port()}/in`, events: ['consent_request.cancelled'] }, 'system');
     await cancelAndDeliver(resolveHost, true);
     // .invalid never resolves in real DNS (RFC 6761): the webhook got here through the checked address, with the URL's host name.
     expect(receiver.received.map((h) => [h.json.type, h.headers.host])).toEqual([['consent_request.cancelled', `receiver.invalid:${port()}`]]);
   });
 
   test('when https is required (production), then an http URL is refused with 422 naming url', async () => {
-    await expect(createWebhookEndpoint({ store: app.container.store, clock: app.clock, webhooks: { ...settings(false), requireHttps: true }, resolveHost: async () => [{ address: '93.184.216.34', family: 4 }] }, app.organisationId, { url: 'http://hooks.example.nl/', events: ['*'] }))
+    await expect(createWebhookEndpoint({ store: app.container.store, clock: app.clock, webhooks: { ...settings(false), requireHttps: true }, resolveHost: async () => [{ address: '93.184.216.34', family: 4 }] }, app.organisationId, { url: 'http://hooks.example.nl/', events: ['*'] }, 'system'))
       .rejects.toMatchObject({ code: 'validation_failed', errors: [{ path: 'url', message: 'Only https URLs can receive webhooks.' }] });
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { newId } from '../../src/shared/ids';
 import type { ConsentRequestRecord, EventRecord, Store } from '../../src/storage/store';
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../../src/webhooks/webhook-store';
+import type { WebhookDeliveryRecord, WebhookEndpointEventRecord, WebhookEndpointRecord } from '../../src/webhooks/webhook-store';
 
 /**
  * Webhooks' part of the store contract (issue 13): endpoints per organisation with their secrets,
@@ -184,6 +184,47 @@ export function webhookStoreContract(name: string, makeStore: () => Promise<Stor
       expect((await store.claimWebhookDeliveries(at(0), at(1), 10, 2)).map((c) => c.endpoint.id)).toEqual([a.id]);
       // Without a cap, everything due is claimed (here: after the leases ran out): all but the one that succeeded.
       expect(await store.claimWebhookDeliveries(at(1), at(2), 10)).toHaveLength(7);
+    });
+
+    test('when endpoint changes carry a history entry, then it is stored with the change only when the change happened, listed newest first in storing order and paged, per organisation, and kept after a delete', async () => {
+      const a = endpoint();
+      const ev = (type: WebhookEndpointEventRecord['type'], minutes: number, detail: Record<string, unknown> = {}): WebhookEndpointEventRecord =>
+        ({ id: newId('whev', at(minutes)), organisationId: org, endpointId: a.id, type, at: at(minutes), actor: 'api:key_1', detail });
+      expect(await store.createWebhookEndpoint(a, 10, ev('created', 0, { url: a.url, events: ['*'] }))).toBe(true);
+      // Refused (over the limit): no history.
+      expect(await store.createWebhookEndpoint(endpoint(), 1, ev('created', 0))).toBe(false);
+      expect(await store.rotateWebhookSecret({ organisationId: org, id: a.id, secret: 'whsec_bmV3', previousExpiresAt: at(60), at: at(1), event: ev('secret_rotated', 1) })).toBe(true);
+      // Not changed (enabled already; another organisation's id): no history.
+      expect(await store.enableWebhookEndpoint(org, a.id, at(1), ev('enabled', 1))).toBe(false);
+      expect(await store.disableWebhookEndpoint({ organisationId: other, id: a.id, at: at(1), reason: 'x', event: ev('disabled', 1) })).toBe(false);
+      expect(await store.disableWebhookEndpoint({ organisationId: org, id: a.id, at: at(1), reason: 'failing_for_3_days', event: ev('disabled', 1, { reason: 'failing_for_3_days' }) })).toBe(true);
+      expect(await store.enableWebhookEndpoint(org, a.id, at(1), ev('enabled', 1))).toBe(true);
+      const all = await store.listWebhookEndpointEvents(org, a.id, 10, null);
+      expect(all.items.map((e) => e.type)).toEqual(['enabled', 'disabled', 'secret_rotated', 'created']);
+      expect(all.items[3]).toMatchObject({ organisationId: org, endpointId: a.id, type: 'created', at: at(0), actor: 'api:key_1', detail: { url: a.url, events: ['*'] } });
+      expect(all.nextCursor).toBeNull();
+      const first = await store.listWebhookEndpointEvents(org, a.id, 3, null);
+      expect(first.items.map((e) => e.type)).toEqual(['enabled', 'disabled', 'secret_rotated']);
+      expect((await store.listWebhookEndpointEvents(org, a.id, 3, first.nextCursor)).items.map((e) => e.type)).toEqual(['created']);
+      expect((await store.listWebhookEndpointEvents(other, a.id, 10, null)).items).toEqual([]);
+      expect(await store.deleteWebhookEndpoint(org, a.id, ev('deleted', 2))).toBe(true);
+      expect(await store.deleteWebhookEndpoint(org, a.id, ev('deleted', 3))).toBe(false);
+      expect((await store.listWebhookEndpointEvents(org, a.id, 10, null)).items.map((e) => e.type)).toEqual(['deleted', 'enabled', 'disabled', 'secret_rotated', 'created']);
+    });
+
+    test('when an endpoint is disabled with notices for other endpoints, then they are queued in the same step, only for endpoints still enabled', async () => {
+      const a = endpoint();
+      const b = endpoint();
+      const c = endpoint({ disabledAt: t0, disabledReason: 'failing_for_3_days' });
+      for (const e of [a, b, c]) await store.createWebhookEndpoint(e, 10);
+      const event: WebhookEndpointEventRecord = { id: newId('whev', at(1)), organisationId: org, endpointId: a.id, type: 'disabled', at: at(1), actor: 'system', detail: {} };
+      const notice = (to: WebhookEndpointRecord) => delivery(to, event.id, { eventType: 'webhook_endpoint.disabled', nextAttemptAt: at(1) });
+      expect(await store.disableWebhookEndpoint({ organisationId: org, id: a.id, at: at(1), reason: 'failing_for_3_days', event, deliveries: [notice(b), notice(c)] })).toBe(true);
+      expect((await store.listWebhookDeliveries(org, b.id, 10, null)).items.map((d) => [d.eventId, d.eventType])).toEqual([[event.id, 'webhook_endpoint.disabled']]);
+      expect((await store.listWebhookDeliveries(org, c.id, 10, null)).items).toEqual([]);
+      // Already disabled: nothing queued again.
+      expect(await store.disableWebhookEndpoint({ organisationId: org, id: a.id, at: at(2), reason: 'failing_for_3_days', event: { ...event, id: newId('whev', at(2)) }, deliveries: [notice(b)] })).toBe(false);
+      expect((await store.listWebhookDeliveries(org, b.id, 10, null)).items).toHaveLength(1);
     });
   });
 }

@@ -13,6 +13,7 @@ import {
   enableWebhookEndpoint,
   getWebhookEndpoint,
   listWebhookDeliveries,
+  listWebhookEndpointEvents,
   listWebhookEndpoints,
   retryWebhookDelivery,
   rotateWebhookSecret,
@@ -33,6 +34,8 @@ const ENDPOINT_ID = /^whe_[A-Za-z0-9_-]{1,64}$/;
 const DELIVERY_ID = /^whd_[A-Za-z0-9_-]{1,64}$/;
 const DELIVERIES_PAGE = 25;
 const EVENT_CHOICES = [ALL_EVENTS, ...WEBHOOK_EVENT_TYPES];
+/** The endpoint's history on its page: the newest 10 changes (the API pages through all). */
+const HISTORY_ON_PAGE = 10;
 
 interface PageError {
   field: string;
@@ -146,7 +149,10 @@ export function webhookPages(deps: DashboardDeps): Router {
     const cursor = after ? decodeCursor(after) : null;
     const page = await listWebhookDeliveries(deps, staff.organisationId, id, { limit: DELIVERIES_PAGE, cursor });
     const enabled = endpoint.status === 'enabled';
+    const history = await listWebhookEndpointEvents(deps, staff.organisationId, id, { limit: HISTORY_ON_PAGE, cursor: null });
     sendPage(deps, res, 'dash-webhook-detail', model(req, res, {
+      history: history.data.map((e) => ({ typeKey: `webhookPool.history.types.${e.type}`, at: new Date(e.at), atIso: e.at, actorKey: `webhookPool.history.actors.${e.actor.split(':')[0]}` })),
+      historyMore: history.nextCursor !== null,
       endpoint: endpointRow(endpoint, page.data[0]),
       deliveries: page.data.map((d) => deliveryRow(d, enabled)),
       nextUrl: page.nextCursor ? `/app/admin/webhooks/${id}?after=${encodeCursor(page.nextCursor)}` : null,
@@ -168,7 +174,7 @@ export function webhookPages(deps: DashboardDeps): Router {
     let errors = checked.errors;
     if (checked.body) {
       try {
-        const created = await createWebhookEndpoint(deps, staff.organisationId, checked.body);
+        const created = await createWebhookEndpoint(deps, staff.organisationId, checked.body, `staff:${staff.userId}`);
         const title = deps.views.translate(staff.language, 'webhooksDash.created.title', { url: created.url });
         return listPage(req, res, { secret: { title, value: created.secret } });
       } catch (error) {
@@ -194,14 +200,14 @@ export function webhookPages(deps: DashboardDeps): Router {
   router.post('/admin/webhooks/:id/rotate', async (req, res) => {
     const staff = staffOf(res);
     const id = endpointIdOf(req);
-    const rotated = await rotateWebhookSecret(deps, staff.organisationId, id);
+    const rotated = await rotateWebhookSecret(deps, staff.organisationId, id, {}, `staff:${staff.userId}`);
     const title = deps.views.translate(staff.language, 'webhooksDash.rotate.doneTitle');
     await detailPage(req, res, id, { secret: { title, value: rotated.secret, oldUntil: rotated.previousSecretExpiresAt ? new Date(rotated.previousSecretExpiresAt) : null } });
   });
 
   router.post('/admin/webhooks/:id/enable', async (req, res) => {
     const id = endpointIdOf(req);
-    await enableWebhookEndpoint(deps, staffOf(res).organisationId, id);
+    await enableWebhookEndpoint(deps, staffOf(res).organisationId, id, `staff:${staffOf(res).userId}`);
     res.redirect(303, `/app/admin/webhooks/${id}?done=enabled`);
   });
 
@@ -211,7 +217,7 @@ export function webhookPages(deps: DashboardDeps): Router {
   });
 
   router.post('/admin/webhooks/:id/delete', async (req, res) => {
-    await deleteWebhookEndpoint(deps, staffOf(res).organisationId, endpointIdOf(req));
+    await deleteWebhookEndpoint(deps, staffOf(res).organisationId, endpointIdOf(req), `staff:${staffOf(res).userId}`);
     res.redirect(303, '/app/admin/webhooks?done=deleted');
   });
 

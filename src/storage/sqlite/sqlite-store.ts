@@ -1294,13 +1294,14 @@ export class SqliteStore implements Store {
   private get webhooks(): SqliteWebhooks {
     return (this.webhookStore ??= new SqliteWebhooks(this.db, this.cipher, (event) => this.insertEvent(event)));
   }
-  createWebhookEndpoint: WebhookStore['createWebhookEndpoint'] = (endpoint, max) => this.webhooks.createWebhookEndpoint(endpoint, max);
+  createWebhookEndpoint: WebhookStore['createWebhookEndpoint'] = (endpoint, max, event) => this.webhooks.createWebhookEndpoint(endpoint, max, event);
   listWebhookEndpoints: WebhookStore['listWebhookEndpoints'] = (o) => this.webhooks.listWebhookEndpoints(o);
   getWebhookEndpoint: WebhookStore['getWebhookEndpoint'] = (o, id) => this.webhooks.getWebhookEndpoint(o, id);
-  deleteWebhookEndpoint: WebhookStore['deleteWebhookEndpoint'] = (o, id) => this.webhooks.deleteWebhookEndpoint(o, id);
+  deleteWebhookEndpoint: WebhookStore['deleteWebhookEndpoint'] = (o, id, event) => this.webhooks.deleteWebhookEndpoint(o, id, event);
   rotateWebhookSecret: WebhookStore['rotateWebhookSecret'] = (input) => this.webhooks.rotateWebhookSecret(input);
   disableWebhookEndpoint: WebhookStore['disableWebhookEndpoint'] = (input) => this.webhooks.disableWebhookEndpoint(input);
-  enableWebhookEndpoint: WebhookStore['enableWebhookEndpoint'] = (o, id, at) => this.webhooks.enableWebhookEndpoint(o, id, at);
+  enableWebhookEndpoint: WebhookStore['enableWebhookEndpoint'] = (o, id, at, event) => this.webhooks.enableWebhookEndpoint(o, id, at, event);
+  listWebhookEndpointEvents: WebhookStore['listWebhookEndpointEvents'] = (o, endpointId, limit, cursor) => this.webhooks.listWebhookEndpointEvents(o, endpointId, limit, cursor);
   webhookDispatchCursor: WebhookStore['webhookDispatchCursor'] = () => this.webhooks.webhookDispatchCursor();
   listEventsAfter: WebhookStore['listEventsAfter'] = (after, limit) => this.webhooks.listEventsAfter(after, limit);
   listEnabledWebhookEndpoints: WebhookStore['listEnabledWebhookEndpoints'] = (o) => this.webhooks.listEnabledWebhookEndpoints(o);

@@ -1,4 +1,6 @@
-import type { ClaimedWebhookDelivery, SequencedEvent, WebhookAttemptResult, WebhookDeliveryRecord, WebhookDeliveryStatus, WebhookEndpointRecord, WebhookStore } from '../../webhooks/webhook-store';
+import type {
+  ClaimedWebhookDelivery, SequencedEvent, WebhookAttemptResult, WebhookDeliveryRecord, WebhookDeliveryStatus, WebhookEndpointEventRecord, WebhookEndpointEventType, WebhookEndpointRecord, WebhookStore,
+} from '../../webhooks/webhook-store';
 import type { Page } from '../store';
 import { SqliteStorePart } from './statement-cache';
 
@@ -59,7 +61,26 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
     };
   }
 
-  async createWebhookEndpoint(e: WebhookEndpointRecord, maxPerOrganisation: number): Promise<boolean> {
+  /** Migration 021: one history row, inside the caller's transaction. */
+  private insertEndpointEvent(event: WebhookEndpointEventRecord | undefined): void {
+    if (!event) return;
+    this.sql('INSERT INTO webhook_endpoint_events (id, organisation_id, endpoint_id, type, at, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(event.id, event.organisationId, event.endpointId, event.type, iso(event.at), event.actor, JSON.stringify(event.detail));
+  }
+
+  async listWebhookEndpointEvents(organisationId: string, endpointId: string, limit: number, cursor: string | null): Promise<Page<WebhookEndpointEventRecord>> {
+    const rows = (cursor === null
+      ? this.sql('SELECT * FROM webhook_endpoint_events WHERE organisation_id = ? AND endpoint_id = ? ORDER BY seq DESC LIMIT ?').all(organisationId, endpointId, limit + 1)
+      : this.sql('SELECT * FROM webhook_endpoint_events WHERE organisation_id = ? AND endpoint_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(organisationId, endpointId, Number(cursor), limit + 1)) as Row[];
+    const items = rows.slice(0, limit).map((r) => ({
+      id: String(r.id), organisationId: String(r.organisation_id), endpointId: String(r.endpoint_id), type: String(r.type) as WebhookEndpointEventType,
+      at: new Date(String(r.at)), actor: String(r.actor), detail: JSON.parse(String(r.detail)) as Record<string, unknown>,
+    }));
+    // The cursor: the last row's place in the order of changes.
+    return { items, nextCursor: rows.length > limit ? String(rows[limit - 1]!.seq) : null };
+  }
+
+  async createWebhookEndpoint(e: WebhookEndpointRecord, maxPerOrganisation: number, event?: WebhookEndpointEventRecord): Promise<boolean> {
     return this.db.transaction(() => {
       const count = this.sql('SELECT COUNT(*) FROM webhook_endpoints WHERE organisation_id = ?').pluck().get(e.organisationId) as number;
       if (count >= maxPerOrganisation) return false;
@@ -71,6 +92,7 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
         this.cipher.encryptOptional(e.previousSecret, WEBHOOK_CONTEXTS.previousSecret), e.previousSecretExpiresAt ? iso(e.previousSecretExpiresAt) : null,
         iso(e.createdAt), iso(e.updatedAt), e.disabledAt ? iso(e.disabledAt) : null, e.disabledReason, e.failingSince ? iso(e.failingSince) : null,
       );
+      this.insertEndpointEvent(event);
       return true;
     }).immediate();
   }
@@ -84,14 +106,16 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
     return row ? this.toEndpoint(row) : null;
   }
 
-  async deleteWebhookEndpoint(organisationId: string, id: string): Promise<boolean> {
+  async deleteWebhookEndpoint(organisationId: string, id: string, event?: WebhookEndpointEventRecord): Promise<boolean> {
     return this.db.transaction(() => {
       this.sql('DELETE FROM webhook_deliveries WHERE organisation_id = ? AND endpoint_id = ?').run(organisationId, id);
-      return this.sql('DELETE FROM webhook_endpoints WHERE organisation_id = ? AND id = ?').run(organisationId, id).changes === 1;
+      const deleted = this.sql('DELETE FROM webhook_endpoints WHERE organisation_id = ? AND id = ?').run(organisationId, id).changes === 1;
+      if (deleted) this.insertEndpointEvent(event);
+      return deleted;
     }).immediate();
   }
 
-  async rotateWebhookSecret(input: { organisationId: string; id: string; secret: string; previousExpiresAt: Date; at: Date }): Promise<boolean> {
+  async rotateWebhookSecret(input: { organisationId: string; id: string; secret: string; previousExpiresAt: Date; at: Date; event?: WebhookEndpointEventRecord }): Promise<boolean> {
     return this.db.transaction(() => {
       const current = this.sql('SELECT secret_enc FROM webhook_endpoints WHERE organisation_id = ? AND id = ?').pluck().get(input.organisationId, input.id) as string | undefined;
       if (current === undefined) return false;
@@ -99,25 +123,34 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
       this.sql('UPDATE webhook_endpoints SET secret_enc = ?, previous_secret_enc = ?, previous_secret_expires_at = ?, updated_at = ? WHERE organisation_id = ? AND id = ?').run(
         this.cipher.encrypt(input.secret, WEBHOOK_CONTEXTS.secret), this.cipher.encrypt(previous, WEBHOOK_CONTEXTS.previousSecret), iso(input.previousExpiresAt), iso(input.at), input.organisationId, input.id,
       );
+      this.insertEndpointEvent(input.event);
       return true;
     }).immediate();
   }
 
-  async disableWebhookEndpoint(input: { organisationId: string; id: string; at: Date; reason: string }): Promise<boolean> {
+  async disableWebhookEndpoint(input: { organisationId: string; id: string; at: Date; reason: string; event?: WebhookEndpointEventRecord; deliveries?: WebhookDeliveryRecord[] }): Promise<boolean> {
     return this.db.transaction(() => {
       const changed = this.sql('UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND disabled_at IS NULL')
         .run(iso(input.at), input.reason, iso(input.at), input.organisationId, input.id).changes === 1;
       if (changed) {
         this.sql("UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL, last_error = ?, updated_at = ? WHERE organisation_id = ? AND endpoint_id = ? AND status = 'pending'")
           .run(`endpoint disabled (${input.reason})`, iso(input.at), input.organisationId, input.id);
+        this.insertEndpointEvent(input.event);
+        // The notices to the other endpoints: only to ones still enabled (the same rule as dispatch).
+        const insert = this.insertDelivery(true);
+        for (const d of input.deliveries ?? []) this.runInsertDelivery(insert, d);
       }
       return changed;
     }).immediate();
   }
 
-  async enableWebhookEndpoint(organisationId: string, id: string, at: Date): Promise<boolean> {
-    return this.sql('UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, updated_at = ? WHERE organisation_id = ? AND id = ? AND disabled_at IS NOT NULL')
-      .run(iso(at), organisationId, id).changes === 1;
+  async enableWebhookEndpoint(organisationId: string, id: string, at: Date, event?: WebhookEndpointEventRecord): Promise<boolean> {
+    return this.db.transaction(() => {
+      const changed = this.sql('UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, updated_at = ? WHERE organisation_id = ? AND id = ? AND disabled_at IS NOT NULL')
+        .run(iso(at), organisationId, id).changes === 1;
+      if (changed) this.insertEndpointEvent(event);
+      return changed;
+    }).immediate();
   }
 
   async webhookDispatchCursor(): Promise<number> {
@@ -140,16 +173,23 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
     return organisationIds.flatMap((o) => (one.all(o) as Row[]).map((r) => this.toEndpoint(r)));
   }
 
-  async enqueueWebhookDeliveries(input: { fromSeq: number; toSeq: number; deliveries: WebhookDeliveryRecord[] }): Promise<boolean> {
-    const insert = this.sql(
+  /** A delivery for an endpoint of its organisation (`enabledOnly`: and still enabled); an existing (endpoint, event) pair is skipped. */
+  private insertDelivery(enabledOnly: boolean) {
+    return this.sql(
       `INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, organisation_id, event_id, event_type, payload_enc, status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status_code, last_error, created_at, updated_at)
-       SELECT ?, id, organisation_id, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ? FROM webhook_endpoints WHERE id = ? AND organisation_id = ?`,
+       SELECT ?, id, organisation_id, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ? FROM webhook_endpoints WHERE id = ? AND organisation_id = ?${enabledOnly ? ' AND disabled_at IS NULL' : ''}`,
     );
+  }
+
+  private runInsertDelivery(insert: ReturnType<SqliteWebhooks['insertDelivery']>, d: WebhookDeliveryRecord): void {
+    insert.run(d.id, d.eventId, d.eventType, this.cipher.encrypt(d.payload, WEBHOOK_CONTEXTS.payload), d.status, d.attempts, d.nextAttemptAt ? iso(d.nextAttemptAt) : null, iso(d.createdAt), iso(d.updatedAt), d.endpointId, d.organisationId);
+  }
+
+  async enqueueWebhookDeliveries(input: { fromSeq: number; toSeq: number; deliveries: WebhookDeliveryRecord[] }): Promise<boolean> {
+    const insert = this.insertDelivery(false);
     return this.db.transaction(() => {
       if (this.sql('UPDATE webhook_dispatch SET last_seq = ? WHERE id = 1 AND last_seq = ?').run(input.toSeq, input.fromSeq).changes !== 1) return false;
-      for (const d of input.deliveries) {
-        insert.run(d.id, d.eventId, d.eventType, this.cipher.encrypt(d.payload, WEBHOOK_CONTEXTS.payload), d.status, d.attempts, d.nextAttemptAt ? iso(d.nextAttemptAt) : null, iso(d.createdAt), iso(d.updatedAt), d.endpointId, d.organisationId);
-      }
+      for (const d of input.deliveries) this.runInsertDelivery(insert, d);
       return true;
     }).immediate();
   }
@@ -161,12 +201,12 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
         `WITH busy AS (
            SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending' AND lease_until > ? GROUP BY endpoint_id
          ), due AS (
-           SELECT d.id, d.endpoint_id, d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rn
-           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-           WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND e.disabled_at IS NULL
+           SELECT id, endpoint_id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn
+           FROM webhook_deliveries INDEXED BY webhook_deliveries_endpoint_due
+           WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
          )
-         SELECT d.* FROM due JOIN webhook_deliveries d ON d.id = due.id LEFT JOIN busy b ON b.endpoint_id = due.endpoint_id
-         WHERE due.rn + COALESCE(b.n, 0) <= ?
+         SELECT d.* FROM due LEFT JOIN busy b ON b.endpoint_id = due.endpoint_id JOIN webhook_deliveries d ON d.id = due.id JOIN webhook_endpoints e ON e.id = due.endpoint_id
+         WHERE due.rn + COALESCE(b.n, 0) <= ? AND e.disabled_at IS NULL
          ORDER BY due.next_attempt_at, due.id LIMIT ?`,
       ).all(iso(now), iso(now), iso(now), maxPerEndpoint ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
       const lease = this.sql('UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');

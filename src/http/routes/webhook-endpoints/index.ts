@@ -8,6 +8,7 @@ import {
   enableWebhookEndpoint,
   getWebhookEndpoint,
   listWebhookDeliveries,
+  listWebhookEndpointEvents,
   listWebhookEndpoints,
   retryWebhookDelivery,
   rotateWebhookSecret,
@@ -15,12 +16,18 @@ import {
 } from '../../../webhooks/webhook-endpoints';
 import { authOf } from '../../middleware/auth';
 import { parsed, validate } from '../../middleware/validate';
-import { createWebhookEndpointBody, listWebhookDeliveriesQuery, rotateWebhookSecretBody, webhookDeliveryParams, webhookEndpointParams } from './schema';
+import { createWebhookEndpointBody, listWebhookDeliveriesQuery, listWebhookEndpointEventsQuery, rotateWebhookSecretBody, webhookDeliveryParams, webhookEndpointParams } from './schema';
 
 const decodeCursor = (cursor: string | undefined): string | null => {
   if (cursor === undefined) return null;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!/^whd_[A-Za-z0-9_-]+$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
+  return id;
+};
+const decodeEventCursor = (cursor: string | undefined): string | null => {
+  if (cursor === undefined) return null;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9]{1,15}$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
   return id;
 };
 const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
@@ -32,9 +39,11 @@ const encodeCursor = (id: string | null): string | null => (id === null ? null :
 export function webhookEndpointsRouter(deps: WebhookDeps): Router {
   const router = Router();
   const org = (locals: Record<string, unknown>) => authOf(locals).organisationId;
+  /** Who changes an endpoint, for its history: the API key (its id, never its secret). */
+  const actor = (locals: Record<string, unknown>) => `api:${authOf(locals).keyId}`;
 
   router.post('/', validate('body', createWebhookEndpointBody), async (_req, res) => {
-    const created = await createWebhookEndpoint(deps, org(res.locals), parsed(res.locals, 'body', createWebhookEndpointBody));
+    const created = await createWebhookEndpoint(deps, org(res.locals), parsed(res.locals, 'body', createWebhookEndpointBody), actor(res.locals));
     res.status(201).location(`/api/v1/webhook-endpoints/${created.id}`).setHeader('Cache-Control', 'no-store').json(created);
   });
   router.get('/', async (_req, res) => {
@@ -44,19 +53,24 @@ export function webhookEndpointsRouter(deps: WebhookDeps): Router {
     res.json(await getWebhookEndpoint(deps, org(res.locals), req.params.id as string));
   });
   router.delete('/:id', validate('params', webhookEndpointParams), async (req, res) => {
-    await deleteWebhookEndpoint(deps, org(res.locals), req.params.id as string);
+    await deleteWebhookEndpoint(deps, org(res.locals), req.params.id as string, actor(res.locals));
     res.status(204).end();
   });
   router.post('/:id/rotate-secret', validate('params', webhookEndpointParams), validate('body', rotateWebhookSecretBody), async (req, res) => {
-    const rotated = await rotateWebhookSecret(deps, org(res.locals), req.params.id as string, parsed(res.locals, 'body', rotateWebhookSecretBody));
+    const rotated = await rotateWebhookSecret(deps, org(res.locals), req.params.id as string, parsed(res.locals, 'body', rotateWebhookSecretBody), actor(res.locals));
     res.status(200).setHeader('Cache-Control', 'no-store').json(rotated);
   });
   router.post('/:id/enable', validate('params', webhookEndpointParams), async (req, res) => {
-    res.json(await enableWebhookEndpoint(deps, org(res.locals), req.params.id as string));
+    res.json(await enableWebhookEndpoint(deps, org(res.locals), req.params.id as string, actor(res.locals)));
   });
   router.get('/:id/deliveries', validate('params', webhookEndpointParams), validate('query', listWebhookDeliveriesQuery), async (req, res) => {
     const q = res.locals.query as z.infer<typeof listWebhookDeliveriesQuery>;
     const page = await listWebhookDeliveries(deps, org(res.locals), req.params.id as string, { limit: q.limit, cursor: decodeCursor(q.cursor) });
+    res.json({ data: page.data, nextCursor: encodeCursor(page.nextCursor) });
+  });
+  router.get('/:id/events', validate('params', webhookEndpointParams), validate('query', listWebhookEndpointEventsQuery), async (req, res) => {
+    const q = res.locals.query as z.infer<typeof listWebhookEndpointEventsQuery>;
+    const page = await listWebhookEndpointEvents(deps, org(res.locals), req.params.id as string, { limit: q.limit, cursor: decodeEventCursor(q.cursor) });
     res.json({ data: page.data, nextCursor: encodeCursor(page.nextCursor) });
   });
   router.post('/:id/deliveries/:deliveryId/retry', validate('params', webhookDeliveryParams), async (req, res) => {

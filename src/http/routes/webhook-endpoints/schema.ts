@@ -41,3 +41,9 @@ export const listWebhookDeliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional(),
 });
+
+/** `GET …/{id}/events`: the endpoint's history (created, secret_rotated, disabled, enabled), newest first. */
+export const listWebhookEndpointEventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe('Entries per page: 25 unless given, at most 100.'),
+  cursor: z.string().max(200).optional().describe('nextCursor from the previous page.'),
+});
