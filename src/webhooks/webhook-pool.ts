@@ -43,6 +43,11 @@ export class WebhookPool {
   private pumping: Promise<void> | null = null;
   private again = false;
   private dispatching: Promise<number> | null = null;
+  /** The next pump looks for events and due deliveries whatever the backlog (a poll or a nudge). */
+  private lookWanted = true;
+  /** The last claim got something: more may be due. */
+  private backlog = false;
+  private lastDispatch = 0;
 
   constructor(
     private readonly deps: WebhookWorkerDeps,
@@ -68,6 +73,7 @@ export class WebhookPool {
 
   /** New audit events may be there (the message pass just sent): look now instead of at the next poll. */
   nudge(): void {
+    this.lookWanted = true;
     this.schedule(0);
   }
 
@@ -120,25 +126,40 @@ export class WebhookPool {
     }, ms);
   }
 
+  /**
+   * Looks for events and due deliveries only when there can be some: at each poll, after a nudge,
+   * or while a backlog may be left (the last claim got something). A finished attempt with no
+   * backlog costs no query: nothing new became due by it (a retry is due minutes later).
+   */
   private async pump(): Promise<void> {
     try {
       do {
         this.again = false;
-        await this.dispatch();
+        const now = Date.now();
+        let dispatched = 0;
+        if (this.lookWanted || now - this.lastDispatch >= this.options.pollMs) {
+          this.lastDispatch = now;
+          dispatched = await this.dispatch();
+        }
         const free = this.concurrency - this.inFlight.size;
+        if (!this.started) break;
         // Claim in batches: a claim reads every due delivery's index entry, so not one per finished attempt.
         if (free < this.minClaim && this.inFlight.size > 0) break;
-        if (!this.started) break;
+        if (!this.backlog && !this.lookWanted && dispatched === 0) break;
+        this.lookWanted = false;
         const claimed = await this.claim(free);
+        // Anything claimed: more may be due (also behind an endpoint's cap), so finished attempts claim again; nothing: wait for a poll or a nudge.
+        this.backlog = claimed.length > 0;
         for (const c of claimed) void this.launch(c);
       } while (this.again && this.started);
     } catch (error) {
       this.deps.logger.error({ err: error }, 'webhook pool round failed');
     }
-    // Each finished attempt (or a nudge) calls again at once; otherwise look again after pollMs.
+    // A finished attempt (with a backlog) or a nudge calls again at once; otherwise look again after pollMs.
     this.pumping = null;
     const soon = this.again;
     this.again = false;
+    if (!soon) this.lookWanted = true;
     this.schedule(soon ? 0 : this.options.pollMs);
   }
 
@@ -157,7 +178,7 @@ export class WebhookPool {
       .catch((error: unknown) => this.deps.logger.error({ err: error, deliveryId: claimed.delivery.id, endpointId: claimed.endpoint.id }, 'webhook attempt failed unexpectedly'))
       .finally(() => {
         this.inFlight.delete(running);
-        this.schedule(0);
+        if (this.backlog) this.schedule(0);
       });
     this.inFlight.add(running);
     return running;

@@ -194,21 +194,46 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
     }).immediate();
   }
 
+  /**
+   * Due deliveries in claim order (next attempt, id), at most `cap` per endpoint counting the ones
+   * leased now (in flight at any worker). Reads the due index in pages and skips endpoints at their
+   * cap, so a slow endpoint's backlog does not hide the others' deliveries.
+   */
+  private dueDeliveries(now: string, limit: number, cap: number): Row[] {
+    const taken = new Map<string, number>();
+    for (const r of this.sql("SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending' AND lease_until > ? GROUP BY endpoint_id").all(now) as Row[]) {
+      taken.set(String(r.endpoint_id), Number(r.n));
+    }
+    const page = this.sql(
+      `SELECT d.* FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+       WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND e.disabled_at IS NULL
+         AND d.endpoint_id NOT IN (SELECT value FROM json_each(?))
+         AND (d.next_attempt_at, d.id) > (?, ?)
+       ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+    );
+    const chosen: Row[] = [];
+    let after: [string, string] = ['', ''];
+    for (let round = 0; round < 16 && chosen.length < limit; round++) {
+      const full = [...taken].filter(([, n]) => n >= cap).map(([id]) => id);
+      const want = limit - chosen.length;
+      const rows = page.all(now, now, JSON.stringify(full), after[0], after[1], want) as Row[];
+      for (const r of rows) {
+        const endpointId = String(r.endpoint_id);
+        const n = taken.get(endpointId) ?? 0;
+        if (n >= cap) continue;
+        taken.set(endpointId, n + 1);
+        chosen.push(r);
+      }
+      if (rows.length < want) break;
+      const last = rows[rows.length - 1]!;
+      after = [String(last.next_attempt_at), String(last.id)];
+    }
+    return chosen;
+  }
+
   async claimWebhookDeliveries(now: Date, leaseUntil: Date, limit: number, maxPerEndpoint?: number): Promise<ClaimedWebhookDelivery[]> {
     return this.db.transaction(() => {
-      // Per endpoint: its due deliveries numbered in claim order; only as many as its cap leaves beside the ones leased now.
-      const rows = this.sql(
-        `WITH busy AS (
-           SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending' AND lease_until > ? GROUP BY endpoint_id
-         ), due AS (
-           SELECT id, endpoint_id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn
-           FROM webhook_deliveries INDEXED BY webhook_deliveries_endpoint_due
-           WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-         )
-         SELECT d.* FROM due LEFT JOIN busy b ON b.endpoint_id = due.endpoint_id JOIN webhook_deliveries d ON d.id = due.id JOIN webhook_endpoints e ON e.id = due.endpoint_id
-         WHERE due.rn + COALESCE(b.n, 0) <= ? AND e.disabled_at IS NULL
-         ORDER BY due.next_attempt_at, due.id LIMIT ?`,
-      ).all(iso(now), iso(now), iso(now), maxPerEndpoint ?? Number.MAX_SAFE_INTEGER, limit) as Row[];
+      const rows = this.dueDeliveries(iso(now), limit, maxPerEndpoint ?? Number.MAX_SAFE_INTEGER);
       const lease = this.sql('UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
       const endpointOf = this.sql('SELECT * FROM webhook_endpoints WHERE id = ?');
       const endpoints = new Map<string, WebhookEndpointRecord>();

@@ -14,7 +14,5 @@ CREATE TABLE webhook_endpoint_events (
 );
 CREATE INDEX webhook_endpoint_events_endpoint ON webhook_endpoint_events (organisation_id, endpoint_id, seq);
 
--- The webhook pool claims with a cap per endpoint: due deliveries in claim order per endpoint, and
--- the ones under a lease (in flight), each read from an index instead of a sort of every pending row.
-CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries (status, endpoint_id, next_attempt_at, id);
+-- The webhook pool claims with a cap per endpoint: it counts the deliveries under a lease (in flight).
 CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (status, lease_until);
