@@ -94,7 +94,7 @@ function parametersOf(route: ApiRoute): OpenApiParameter[] {
     }));
   };
   const idempotency: OpenApiParameter[] = route.idempotent
-    ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key with the same body returns the first answer; with another body, 422. Kept 24 hours.', schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\x21-\x7e]+$' } }]
+    ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key with the same body returns the first answer; with another body, 422. Kept 24 hours.', schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' } }]
     : [];
   return [...fromSchema('path', route.params), ...fromSchema('query', route.query), ...idempotency];
 }
