@@ -7,6 +7,7 @@ import type { OpenApiDocument } from '../../src/http/openapi';
 import { binary } from '../helpers/http';
 import { documentedRoutes, expressRoutes, openApiMatcher } from '../helpers/openapi-match';
 import { greyPng } from '../helpers/png';
+import { createAndSign } from '../helpers/signing';
 import { ADULT_PAPER, adultRequest, auth, CHILD_DECISIONS, childRequest, createTestApp, type TestApp, uploadPaperConsent, uploadRequestPaper } from '../helpers/test-app';
 
 /**
@@ -141,6 +142,23 @@ describe('real answers against the OpenAPI document', () => {
     expectAnswer(await app.http.post(list).set(auth(readOnly.secret)).send(adultRequest()), 'post', list, 403);
 
     expect(match.successesNotSeen()).toEqual([]);
+  });
+
+  test('when consent is signed through the link and one purpose is withdrawn, then the request, its events, documents and the status still match their schemas', async () => {
+    const { id, link, csrf, cookie } = await createAndSign(app, adultRequest({ subject: { reference: 'REG-LINK-1', firstName: 'Noor', lastName: 'Bakker', dateOfBirth: '2008-01-15' } }), { purpose_registratie: 'yes', purpose_contact: 'yes', 'purpose_gegevens-delen': 'no', declaration: 'yes', signerName: 'Noor Bakker' });
+    expect((await app.http.post(`${link}/withdraw`).set('Cookie', cookie).type('form').send({ _csrf: csrf, purpose: 'contact', action: 'selected' })).status).toBe(303);
+    const one = '/api/v1/consent-requests/{id}';
+    const request = expectAnswer(await app.http.get(`/api/v1/consent-requests/${id}`).set(key()), 'get', one, 200);
+    expect(request.body).toMatchObject({ status: 'signed', signers: [{ requestId: id, role: 'participant' }] });
+    expect(request.body.validUntil).not.toBeNull();
+    const events = expectAnswer(await app.http.get(`/api/v1/consent-requests/${id}/events`).set(key()), 'get', `${one}/events`, 200);
+    expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['created', 'sent', 'opened', 'signed', 'withdrawn']);
+    const documents = expectAnswer(await app.http.get(`/api/v1/consent-requests/${id}/documents`).set(key()), 'get', `${one}/documents`, 200);
+    expect(documents.body.data.map((d: { kind: string }) => d.kind)).toEqual(['consent-pdf', 'withdrawal-receipt']);
+    const status = expectAnswer(await app.http.get('/api/v1/subjects/REG-LINK-1/consent').set(key()), 'get', '/api/v1/subjects/{reference}/consent', 200);
+    expect(status.body).toMatchObject({ mayRegister: true });
+    expect(status.body.purposes.find((p: { purposeId: string }) => p.purposeId === 'contact')).toMatchObject({ granted: false });
+    expectAnswer(await app.http.get('/api/v1/consent-requests?subjectReference=REG-LINK-1&limit=1').set(key()), 'get', '/api/v1/consent-requests', 200);
   });
 
   test('when an answer carries a field its schema does not list, then the check fails (drift is caught)', async () => {
