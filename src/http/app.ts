@@ -136,7 +136,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/static', deps.views.assets.handler);
   app.get('/', homePage(deps.views));
-  app.get('/docs', apiDocsPage(deps.views, buildOpenApi(deps.publicBaseUrl)));
+  app.get('/docs', apiDocsPage(deps.views, () => buildOpenApi(deps.publicBaseUrl)));
   app.use('/o', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), organisationLogos(deps));
 
   app.use('/hooks', limitPerMinute(deps.rateLimitHooksPerMinute), hooksRouter(deps));
