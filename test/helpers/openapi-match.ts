@@ -9,7 +9,7 @@ type Method = 'get' | 'post' | 'put' | 'delete';
 
 /**
  * Checks real answers against the OpenAPI document: the status is documented for the route, the
- * content type is the documented one, and a JSON body validates against its schema (JSON Schema
+ * content type is the documented one, every documented header is there, and a JSON body validates against its schema (JSON Schema
  * 2020-12, formats checked; response objects forbid unknown properties, so an undocumented field
  * fails). It remembers which route answered which status, so a test can ask what it never saw.
  */
@@ -41,6 +41,8 @@ export function openApiMatcher(doc: OpenApiDocument) {
       const documented = operation.responses[String(res.status)];
       if (!documented) throw new Error(`${where}: status not documented (documented: ${Object.keys(operation.responses).join(', ')}); body: ${res.text?.slice(0, 300)}`);
       seen.add(`${method} ${path} ${res.status}`);
+      const missingHeaders = Object.keys(documented.headers ?? {}).filter((name) => res.headers[name.toLowerCase()] === undefined);
+      if (missingHeaders.length > 0) throw new Error(`${where}: documented headers missing: ${missingHeaders.join(', ')}`);
       const content = documented.content;
       if (!content) {
         if (res.text) throw new Error(`${where}: documented without a body, but the answer has one`);
