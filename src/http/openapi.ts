@@ -116,7 +116,10 @@ function commonResponses(route: ApiRoute): Record<number, ApiResponse> {
   const problem = (description: string): ApiResponse => ({ description, schema: 'problem' });
   if (route.auth === 'none') return {};
   const answers: Record<number, ApiResponse> = {};
-  if (route.body?.content['application/json']) answers[400] = problem('The body is not valid JSON.');
+  if (route.body?.content['application/json']) {
+    answers[400] = problem('The body is not valid JSON.');
+    answers[413] = problem('The JSON body is larger than 100 KiB (102,400 bytes).');
+  }
   answers[401] = problem('Missing or invalid API key.');
   if (route.auth === 'apiKey') answers[403] = problem('A read-only API key may only read consent status.');
   answers[429] = { ...problem('Rate limited; see `Retry-After`.'), headers: { 'Retry-After': 'Seconds to wait.' } };

@@ -95,6 +95,7 @@ describe('real answers against the OpenAPI document', () => {
     expectAnswer(await app.http.post(list).set(key()).send({ ...childRequest(), surprise: true }), 'post', list, 422);
     expectAnswer(await app.http.post(list).set(key()).set('Content-Type', 'application/json').send('{"formId":'), 'post', list, 400);
     expectAnswer(await app.http.post(list).send(childRequest()), 'post', list, 401);
+    expectAnswer(await app.http.post(list).set(key()).send({ ...childRequest(), padding: 'x'.repeat(102_400) }), 'post', list, 413);
     expectAnswer(await app.http.get(list).set(key()), 'get', list, 200);
     expectAnswer(await app.http.get(`${list}?limit=0`).set(key()), 'get', list, 422);
 
