@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseKeyRing } from './privacy/field-cipher';
+import type { WebhookSettings } from './webhooks/webhook-endpoints';
 
 /**
  * The only reader of process.env. Every variable is documented in .env.example; an invalid or
@@ -55,6 +56,9 @@ const schema = z.object({
   TSA_TIMEOUT_MS: positiveInt(5_000),
   TSA_TRUSTED_CERTS: z.string().optional(),
   STAFF_PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(14).max(20).default(17),
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000).pipe(z.number().max(30_000)),
+  WEBHOOK_MAX_ENDPOINTS: positiveInt(10).pipe(z.number().max(100)),
 });
 
 /** Measured in test/delivery/sms-messages.test.ts: longer base URLs do not fit one SMS segment. */
@@ -122,6 +126,8 @@ export interface Config {
   tsaTrustedCertsPath: string | null;
   /** The dashboard's password hash cost: scrypt N = 2^this (14 to 20; 17 unless set, tests use 14). */
   staffPasswordScryptLog2N: number;
+  /** Issue 13: webhook URLs (https only in production; internal addresses only with WEBHOOK_ALLOW_PRIVATE_URLS), timeout and endpoints per organisation. */
+  webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -213,6 +219,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     tsa: v.TSA_URL ? { url: v.TSA_URL, timeoutMs: v.TSA_TIMEOUT_MS, attempts: 3 } : null,
     tsaTrustedCertsPath: v.TSA_TRUSTED_CERTS ? resolve(cwd, v.TSA_TRUSTED_CERTS) : null,
     staffPasswordScryptLog2N: v.STAFF_PASSWORD_SCRYPT_LOG2N,
+    webhooks: {
+      requireHttps: v.NODE_ENV === 'production', allowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS, timeoutMs: v.WEBHOOK_TIMEOUT_MS, maxEndpointsPerOrganisation: v.WEBHOOK_MAX_ENDPOINTS,
+      ownOrigin: new URL(v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).origin,
+    },
   };
 }
 

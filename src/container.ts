@@ -216,10 +216,11 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     rateLimitAuthFailuresPerMinute: config.rateLimitAuthFailuresPerMinute,
     rateLimitHooksPerMinute: config.rateLimitHooksPerMinute,
     staffAuth,
+    webhooks: config.webhooks,
   });
   const worker = new Worker(
     {
-      store, clock, logger, sms, email, messages, supportEmail: config.supportEmail, sealer,
+      store, clock, logger, sms, email, messages, supportEmail: config.supportEmail, sealer, webhooks: config.webhooks,
       bulk: { forms, tokens, publicBaseUrl: config.publicBaseUrl, defaultExpiryDays: config.defaultExpiryDays, reminderDefaults: config.reminders },
     },
     { pollMs: config.workerPollMs, leaseMs: config.workerLeaseMs, batchSize: config.workerBatchSize },

@@ -29,6 +29,8 @@ import { formsRouter } from './routes/forms';
 import { hooksRouter, type HooksDeps } from './routes/hooks';
 import { subjectConsentHandler, subjectsRouter } from './routes/subjects';
 import type { Views } from './views';
+import { webhookEndpointsRouter } from './routes/webhook-endpoints';
+import type { WebhookSettings } from '../webhooks/webhook-endpoints';
 
 export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps, PaperDeps, WithdrawDeps {
   forms: FormCatalog;
@@ -46,6 +48,8 @@ export interface AppDeps extends RequestConsentDeps, SignDeps, HooksDeps, PaperD
   rateLimitHooksPerMinute: number;
   /** The dashboard's staff sign-in: lookup key and password hash cost (dashboard/accounts.ts). */
   staffAuth: StaffAuthSettings;
+  /** Issue 13: webhook endpoints (src/webhooks). */
+  webhooks: WebhookSettings;
 }
 
 
@@ -80,6 +84,7 @@ function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
   api.use('/consent-requests', consentRequestsRouter(deps));
   api.use('/subjects', subjectsRouter(deps));
   api.use('/verify', verifyRouter(deps));
+  api.use('/webhook-endpoints', webhookEndpointsRouter(deps));
   api.use(notFoundHandler);
   return api;
 }

@@ -10,6 +10,8 @@ import { lifecycleJob, runLifecycle } from './lifecycle';
 import { pruneRecords, pruneRecordsJob } from './prune-records';
 import { retryTimestamps, retryTimestampsJob } from './retry-timestamps';
 import { sendConsentMessage, type SendMessageDeps } from './send-consent-message';
+import { dispatchWebhookEvents, pruneWebhookDeliveries, sendDueWebhooks } from '../webhooks/deliver-webhooks';
+import type { WebhookSettings } from '../webhooks/webhook-endpoints';
 
 export interface WorkerOptions {
   /** How often records sealed without a time-stamp are retried. */
@@ -35,7 +37,7 @@ export class Worker {
 
   constructor(
     /** `bulk`: what making a request needs, for the lists confirmed on the dashboard (absent: none are made). */
-    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer; bulk?: Omit<RequestConsentDeps, 'store' | 'clock'> },
+    private readonly deps: SendMessageDeps & { store: Store; clock: Clock; logger: Logger; sealer: Sealer; bulk?: Omit<RequestConsentDeps, 'store' | 'clock'>; webhooks?: WebhookSettings },
     private readonly options: WorkerOptions,
   ) {}
 
@@ -51,18 +53,32 @@ export class Worker {
     if (now.getTime() - this.lastPrune >= pruneRecordsJob.everyMs) {
       this.lastPrune = now.getTime();
       await pruneRecords({ store, clock });
+      if (this.deps.webhooks) await pruneWebhookDeliveries({ store, clock });
     }
     // Lists confirmed on the dashboard: a few rows per pass, so their invites go out in this same pass.
     const bulkRows = this.deps.bulk ? await sendBulkRows({ ...this.deps.bulk, store, clock }) : 0;
     const claimAt = bulkRows > 0 ? clock.now() : now;
     const batch = await store.claimMessages(claimAt, new Date(claimAt.getTime() + this.options.leaseMs), this.options.batchSize);
     await Promise.all(batch.map((m) => sendConsentMessage(this.deps, m)));
+    const webhooks = await this.runWebhooks();
     // Turning 16, renewal and lapse (issue 12): at most once an hour; its invites go in the next pass.
     if (this.deps.bulk && now.getTime() - this.lastLifecycle >= lifecycleJob.everyMs) {
       this.lastLifecycle = now.getTime();
       await runLifecycle({ ...this.deps.bulk, store, clock, logger: this.deps.logger });
     }
-    return batch.length + bulkRows;
+    return batch.length + bulkRows + webhooks;
+  }
+
+  /**
+   * Webhooks (issue 13), in the same pass as the messages: new audit events become deliveries
+   * (one transaction with the cursor), then due deliveries are claimed with a lease and sent.
+   */
+  private async runWebhooks(): Promise<number> {
+    const { webhooks } = this.deps;
+    if (!webhooks) return 0;
+    const deps = { ...this.deps, webhooks };
+    const dispatched = await dispatchWebhookEvents(deps);
+    return dispatched + (await sendDueWebhooks(deps, this.options.leaseMs, this.options.batchSize));
   }
 
   start(): void {

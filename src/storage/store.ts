@@ -4,6 +4,7 @@ import type { BulkBatchStore } from '../dashboard/bulk-store';
 import type { LifecycleStore } from '../consent/lifecycle-store';
 import type { StaffStore } from '../dashboard/staff-store';
 import type { SignerCodeStore } from '../consent/signer-code-store';
+import type { WebhookStore } from '../webhooks/webhook-store';
 
 /**
  * The storage port the features need. Adapters (SQLite, MongoDB) implement it; every method that
@@ -487,7 +488,7 @@ export interface SealedValue {
 }
 
 /** Staff accounts (dashboard/staff-store.ts) are a port of their own, which the adapters implement too. */
-export interface Store extends StaffStore, BulkBatchStore, SignerCodeStore, LifecycleStore {
+export interface Store extends StaffStore, BulkBatchStore, SignerCodeStore, LifecycleStore, WebhookStore {
   readonly kind: 'sqlite' | 'mongo';
   isReady(): Promise<boolean>;
   close(): Promise<void>;

@@ -60,6 +60,8 @@ import type { SignerCodeStore } from '../../consent/signer-code-store';
 import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffUserRecord } from '../../dashboard/staff-store';
 import type { StaffRole } from '../../dashboard/staff';
 import { StatementCache } from './statement-cache';
+import { SqliteWebhooks, WEBHOOK_SEALED_COLUMNS } from './sqlite-webhooks';
+import type { WebhookStore } from '../../webhooks/webhook-store';
 
 type Row = Record<string, unknown>;
 const iso = (d: Date): string => d.toISOString();
@@ -291,7 +293,7 @@ export class SqliteStore implements Store {
   }
 
   async *sealedValues(): AsyncIterable<SealedValue> {
-    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS, ...SIGNER_CODE_SEALED_COLUMNS, ...LIFECYCLE_SEALED_COLUMNS]) {
+    for (const column of [...SEALED_COLUMNS, ...STAFF_SEALED_COLUMNS, ...BULK_SEALED_COLUMNS, ...SIGNER_CODE_SEALED_COLUMNS, ...LIFECYCLE_SEALED_COLUMNS, ...WEBHOOK_SEALED_COLUMNS]) {
       let after = 0;
       for (;;) {
         const rows = this.sql(column.page).all(after) as { r: number; head: string | Buffer }[];
@@ -1286,6 +1288,29 @@ export class SqliteStore implements Store {
   appendEventOnce: LifecycleStore['appendEventOnce'] = (event, kind) => this.lifecycle.appendEventOnce(event, kind);
   listLapsingSoon: LifecycleStore['listLapsingSoon'] = (o, after, until, limit) => this.lifecycle.listLapsingSoon(o, after, until, limit);
   listTurningSixteenSoon: LifecycleStore['listTurningSixteenSoon'] = (o, from, until, limit) => this.lifecycle.listTurningSixteenSoon(o, from, until, limit);
+
+  // Webhooks (issue 13; migration 020): sqlite-webhooks.ts does the work.
+  private webhookStore: SqliteWebhooks | null = null;
+  private get webhooks(): SqliteWebhooks {
+    return (this.webhookStore ??= new SqliteWebhooks(this.db, this.cipher, (event) => this.insertEvent(event)));
+  }
+  createWebhookEndpoint: WebhookStore['createWebhookEndpoint'] = (endpoint, max) => this.webhooks.createWebhookEndpoint(endpoint, max);
+  listWebhookEndpoints: WebhookStore['listWebhookEndpoints'] = (o) => this.webhooks.listWebhookEndpoints(o);
+  getWebhookEndpoint: WebhookStore['getWebhookEndpoint'] = (o, id) => this.webhooks.getWebhookEndpoint(o, id);
+  deleteWebhookEndpoint: WebhookStore['deleteWebhookEndpoint'] = (o, id) => this.webhooks.deleteWebhookEndpoint(o, id);
+  rotateWebhookSecret: WebhookStore['rotateWebhookSecret'] = (input) => this.webhooks.rotateWebhookSecret(input);
+  disableWebhookEndpoint: WebhookStore['disableWebhookEndpoint'] = (input) => this.webhooks.disableWebhookEndpoint(input);
+  enableWebhookEndpoint: WebhookStore['enableWebhookEndpoint'] = (o, id, at) => this.webhooks.enableWebhookEndpoint(o, id, at);
+  webhookDispatchCursor: WebhookStore['webhookDispatchCursor'] = () => this.webhooks.webhookDispatchCursor();
+  listEventsAfter: WebhookStore['listEventsAfter'] = (after, limit) => this.webhooks.listEventsAfter(after, limit);
+  listEnabledWebhookEndpoints: WebhookStore['listEnabledWebhookEndpoints'] = (o) => this.webhooks.listEnabledWebhookEndpoints(o);
+  enqueueWebhookDeliveries: WebhookStore['enqueueWebhookDeliveries'] = (input) => this.webhooks.enqueueWebhookDeliveries(input);
+  claimWebhookDeliveries: WebhookStore['claimWebhookDeliveries'] = (now, leaseUntil, limit) => this.webhooks.claimWebhookDeliveries(now, leaseUntil, limit);
+  recordWebhookAttempt: WebhookStore['recordWebhookAttempt'] = (result) => this.webhooks.recordWebhookAttempt(result);
+  listWebhookDeliveries: WebhookStore['listWebhookDeliveries'] = (o, endpointId, limit, cursor) => this.webhooks.listWebhookDeliveries(o, endpointId, limit, cursor);
+  getWebhookDelivery: WebhookStore['getWebhookDelivery'] = (o, endpointId, id) => this.webhooks.getWebhookDelivery(o, endpointId, id);
+  retryWebhookDelivery: WebhookStore['retryWebhookDelivery'] = (input) => this.webhooks.retryWebhookDelivery(input);
+  pruneWebhookDeliveries: WebhookStore['pruneWebhookDeliveries'] = (before) => this.webhooks.pruneWebhookDeliveries(before);
 
   // Staff accounts (issue 11): the SQL is in sqlite-staff-store.ts.
   createStaffUser(user: StaffUserRecord, invite: StaffInviteRecord): Promise<boolean> {
