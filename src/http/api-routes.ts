@@ -15,9 +15,15 @@ import {
   subjectConsentSchema,
   subjectContactSchema,
   verifyForm,
+  webhookDeliveryListSchema,
+  webhookDeliverySchema,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  webhookEndpointWithSecretSchema,
 } from './api-schemas';
 import { createConsentRequestBody, documentParams, idParams, listQuery, secondGuardianBody } from './routes/consent-requests/schema';
 import { batchStatusBody, params as subjectParams, subjectContactBody } from './routes/subjects';
+import { createWebhookEndpointBody, listWebhookDeliveriesQuery, rotateWebhookSecretBody, webhookDeliveryParams, webhookEndpointParams } from './routes/webhook-endpoints/schema';
 
 /**
  * The API's routes as the reference describes them: one entry per route. openapi.ts builds
@@ -61,6 +67,7 @@ export const API_TAGS = {
   documents: 'Documents and evidence',
   forms: 'Forms',
   subjects: 'Subjects',
+  webhooks: 'Webhooks',
   reference: 'Reference',
 } as const;
 export type ApiTag = keyof typeof API_TAGS;
@@ -75,6 +82,9 @@ const pdf = (description: string): ApiResponse => ({
   headers: { Digest: '`sha-256=<base64>`: the SHA-256 of the file (the same value as `sha256` in the document list, hex there).', 'Content-Disposition': 'attachment; filename="…"' },
 });
 const tooLarge = problem('The upload is larger than allowed.');
+
+const noEndpoint = problem('No such webhook endpoint (or another organisation’s).');
+const secretOnce = { 'Cache-Control': '`no-store`: the answer holds the secret.' };
 
 const formParams = z.object({ formId: z.string().describe('The form id, e.g. `activiteit-onder-16`.') });
 
@@ -296,6 +306,92 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: 'apiKey',
     params: subjectParams,
     responses: { 204: { description: 'Gone (also when there was none).' }, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints',
+    operationId: 'createWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Add a webhook endpoint; its secret is in this answer only',
+    description: 'Deliveries are signed per the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Only https URLs in production; URLs that resolve to loopback, private or link-local addresses are refused unless allowed by a setting. Not replayed by `Idempotency-Key`: a replay would have to keep the secret.',
+    auth: 'apiKey',
+    body: { id: 'CreateWebhookEndpoint', content: { 'application/json': createWebhookEndpointBody }, example: { url: 'https://registratie.example.nl/akkoord/webhooks', events: ['consent_request.signed', 'consent_request.withdrawn'], description: 'Registratie' } },
+    responses: {
+      201: { description: 'Created.', schema: webhookEndpointWithSecretSchema, headers: { Location: 'The new endpoint: /api/v1/webhook-endpoints/{id}', ...secretOnce } },
+      409: problem('The organisation has the most endpoints allowed.'),
+      422: problem('Invalid fields, an unknown event type (`events.<i>`), or a URL that may not receive webhooks (`url`).'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints',
+    operationId: 'listWebhookEndpoints',
+    tag: 'webhooks',
+    summary: 'The organisation’s webhook endpoints (never their secrets)',
+    auth: 'apiKey',
+    responses: { 200: { description: 'Every endpoint.', schema: webhookEndpointListSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints/{id}',
+    operationId: 'getWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Get a webhook endpoint (never its secret)',
+    auth: 'apiKey',
+    params: webhookEndpointParams,
+    responses: { 200: { description: 'The endpoint.', schema: webhookEndpointSchema }, 404: noEndpoint, 422: invalid },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/webhook-endpoints/{id}',
+    operationId: 'deleteWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Delete a webhook endpoint and its deliveries (pending ones are not sent)',
+    auth: 'apiKey',
+    params: webhookEndpointParams,
+    responses: { 204: { description: 'Deleted.' }, 404: noEndpoint, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints/{id}/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    tag: 'webhooks',
+    summary: 'A new secret (in this answer only); the old one keeps signing beside it for `overlapHours`',
+    auth: 'apiKey',
+    params: webhookEndpointParams,
+    body: { id: 'RotateWebhookSecret', content: { 'application/json': rotateWebhookSecretBody }, example: { overlapHours: 24 } },
+    responses: { 200: { description: 'Rotated.', schema: webhookEndpointWithSecretSchema, headers: secretOnce }, 404: noEndpoint, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints/{id}/enable',
+    operationId: 'enableWebhookEndpoint',
+    tag: 'webhooks',
+    summary: 'Enable a disabled endpoint again (its failing streak starts anew)',
+    auth: 'apiKey',
+    params: webhookEndpointParams,
+    responses: { 200: { description: 'Enabled (also when it was).', schema: webhookEndpointSchema }, 404: noEndpoint, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints/{id}/deliveries',
+    operationId: 'listWebhookDeliveries',
+    tag: 'webhooks',
+    summary: 'Recent deliveries to the endpoint, newest first, with their attempts and status codes',
+    auth: 'apiKey',
+    params: webhookEndpointParams,
+    query: listWebhookDeliveriesQuery,
+    responses: { 200: { description: 'A page.', schema: webhookDeliveryListSchema }, 404: noEndpoint, 422: invalid },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
+    operationId: 'retryWebhookDelivery',
+    tag: 'webhooks',
+    summary: 'Send one delivery again now, with the same `webhook-id` and body',
+    auth: 'apiKey',
+    params: webhookDeliveryParams,
+    responses: { 202: { description: 'Due now; the worker’s next pass sends it.', schema: webhookDeliverySchema }, 404: problem('No such endpoint or delivery.'), 409: problem('The endpoint is disabled; enable it first.'), 422: invalid },
   },
   {
     method: 'get',

@@ -5,6 +5,7 @@ import { STATUSES } from '../consent/lifecycle';
 import type { ConsentRequestView } from '../consent/present-consent-request';
 import type { SubjectContactView } from '../consent/subject-contact';
 import type { RecordVerification } from '../evidence/verify-record';
+import type { WebhookDeliveryView, WebhookEndpointView, WebhookEndpointWithSecret } from '../webhooks/webhook-endpoints';
 import type { ConsentDocumentView } from './routes/consent-requests';
 import type { FormView } from './routes/forms';
 
@@ -185,6 +186,44 @@ export const recordVerificationSchema = component(
   }),
 );
 
+export const webhookEndpointSchema = component(
+  'WebhookEndpoint',
+  z.strictObject({
+    id: z.string().describe('`whe_…`'),
+    url: z.string(),
+    description: z.string().nullable(),
+    events: z.array(z.string()).describe('Event types it receives, or `["*"]` for every type (also types added later).'),
+    status: z.enum(['enabled', 'disabled']).describe('`disabled` after 3 days of failed deliveries, until enabled again.'),
+    createdAt: instant,
+    updatedAt: instant,
+    disabledAt: instant.nullable(),
+    disabledReason: z.string().nullable().describe('`failing_for_3_days`; null while enabled.'),
+    failingSince: instant.nullable().describe('The first failed attempt since the last success; null when not failing.'),
+    previousSecretExpiresAt: instant.nullable().describe('After a rotation: until when the previous secret still signs too; null otherwise.'),
+  }),
+);
+export const webhookEndpointWithSecretSchema = component('WebhookEndpointWithSecret', webhookEndpointSchema.extend({ secret: z.string().describe('`whsec_…`: shown this once; reads and lists never show it.') }));
+export const webhookEndpointListSchema = component('WebhookEndpointList', z.strictObject({ data: z.array(webhookEndpointSchema), nextCursor: z.string().nullable().describe('Always null: every endpoint fits on one page.') }));
+
+export const webhookDeliverySchema = component(
+  'WebhookDelivery',
+  z.strictObject({
+    id: z.string().describe('`whd_…`'),
+    endpointId: z.string(),
+    eventId: z.string().describe('The `webhook-id` of every attempt.'),
+    eventType: z.string(),
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    attempts: z.number().int().min(0),
+    lastStatusCode: z.number().int().nullable().describe('The receiver’s HTTP status of the last attempt; null when it did not answer (or no attempt yet).'),
+    lastError: z.string().nullable(),
+    nextAttemptAt: instant.nullable(),
+    lastAttemptAt: instant.nullable(),
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+);
+export const webhookDeliveryListSchema = component('WebhookDeliveryList', z.strictObject({ data: z.array(webhookDeliverySchema).describe('Newest first.'), nextCursor: z.string().nullable() }));
+
 /** An uploaded file in a multipart body (OpenAPI 3.1: a string with a media type). */
 const file = (types: string) => z.string().meta({ contentMediaType: 'application/octet-stream', description: types });
 
@@ -218,4 +257,7 @@ export type ResponseSchemasMatchPresenters = [
   Holds<Same<z.output<typeof subjectConsentSchema>, SubjectConsent>>,
   Holds<Same<z.output<typeof subjectContactSchema>, SubjectContactView>>,
   Holds<Same<z.output<typeof recordVerificationSchema>, RecordVerification>>,
+  Holds<Same<z.output<typeof webhookEndpointSchema>, WebhookEndpointView>>,
+  Holds<Same<z.output<typeof webhookEndpointWithSecretSchema>, WebhookEndpointWithSecret>>,
+  Holds<Same<z.output<typeof webhookDeliverySchema>, WebhookDeliveryView>>,
 ];

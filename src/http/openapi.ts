@@ -53,7 +53,8 @@ const COMPONENTS = '#/components/schemas/';
 const ref = (id: string): JsonSchema => ({ $ref: COMPONENTS + id });
 
 /** Example values for path parameters, used in `/docs`' curl lines. */
-const PARAM_EXAMPLES: Record<string, string> = { id: 'cr_…', reference: 'REG-1042', formId: 'activiteit-onder-16', documentId: 'doc_…' };
+const PARAM_EXAMPLES: Record<string, string> = { id: 'cr_…', reference: 'REG-1042', formId: 'activiteit-onder-16', documentId: 'doc_…', deliveryId: 'whd_…' };
+const paramExample = (path: string, name: string): string | undefined => (name === 'id' && path.startsWith('/api/v1/webhook-endpoints/') ? 'whe_…' : PARAM_EXAMPLES[name]);
 
 const INFO_DESCRIPTION = [
   'Digital consent forms for youth and community work. The readable reference is /docs on the same host; README.md has the full guide.',
@@ -90,7 +91,7 @@ function parametersOf(route: ApiRoute): OpenApiParameter[] {
       required: where === 'path' || (json.required ?? []).includes(name),
       ...(typeof description === 'string' ? { description } : {}),
       schema: property,
-      ...(where === 'path' && PARAM_EXAMPLES[name] ? { example: PARAM_EXAMPLES[name] } : {}),
+      ...(where === 'path' && paramExample(route.path, name) ? { example: paramExample(route.path, name) } : {}),
     }));
   };
   const idempotency: OpenApiParameter[] = route.idempotent
