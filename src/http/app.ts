@@ -16,6 +16,7 @@ import { limitPerMinute } from './middleware/rate-limit';
 import { apiHeaders, deferredApiHeaders } from './middleware/api-headers';
 import { compressResponses } from './middleware/compress';
 import { requestId } from './middleware/request-id';
+import { apiDocsPage } from './docs-page';
 import { buildOpenApi } from './openapi';
 import { homePage } from './public/error-pages';
 import { organisationLogos } from './public/organisation-view';
@@ -140,6 +141,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/static', deps.views.assets.handler);
   app.get('/', homePage(deps.views));
+  app.get('/docs', apiDocsPage(deps.views, () => buildOpenApi(deps.publicBaseUrl)));
   app.use('/o', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), organisationLogos(deps));
 
   app.use('/hooks', limitPerMinute(deps.rateLimitHooksPerMinute), hooksRouter(deps));

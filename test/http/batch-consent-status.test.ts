@@ -71,8 +71,10 @@ describe('batch consent status in the OpenAPI document', () => {
     try {
       const doc = (await app.http.get('/api/v1/openapi.json').expect(200)).body;
       const post = doc.paths['/api/v1/subjects/consent-status'].post;
-      expect(post.requestBody.content['application/json'].schema.properties.references).toMatchObject({ type: 'array', minItems: 1, maxItems: 500 });
-      expect(post.responses['200'].content['application/json'].schema.properties.data.items).toEqual({ $ref: '#/components/schemas/SubjectConsent' });
+      expect(post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SubjectsConsentQuery' });
+      expect(doc.components.schemas.SubjectsConsentQuery.properties.references).toMatchObject({ type: 'array', minItems: 1, maxItems: 500 });
+      expect(post.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SubjectConsentList' });
+      expect(doc.components.schemas.SubjectConsentList.properties.data.items).toEqual({ $ref: '#/components/schemas/SubjectConsent' });
     } finally {
       await app.close();
     }

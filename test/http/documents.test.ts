@@ -117,6 +117,6 @@ describe('every stored document of a request', () => {
     const res = await app.http.get('/api/v1/openapi.json');
     expect(res.body.paths['/api/v1/consent-requests/{id}/documents/{documentId}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'documentId']);
     expect(res.body.paths['/api/v1/consent-requests/{id}/documents'].get.responses['200']).toBeDefined();
-    expect(Object.keys(res.body.components.schemas.ConsentDocument.properties)).toEqual(['id', 'kind', 'version', 'supersedes', 'timestamped', 'contentType', 'sha256', 'createdAt']);
+    expect(Object.keys(res.body.components.schemas.ConsentDocument.properties)).toEqual(['id', 'kind', 'version', 'supersedes', 'timestamped', 'contentType', 'sha256', 'createdAt', 'sealState']);
   });
 });

@@ -73,7 +73,8 @@ describe('OpenAPI document', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/forms', '/api/v1/consent-requests', '/api/v1/consent-requests/{id}/events', '/api/v1/subjects/{reference}/consent']));
-    const body = res.body.paths['/api/v1/consent-requests'].post.requestBody.content['application/json'].schema;
+    expect(res.body.paths['/api/v1/consent-requests'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateConsentRequest' });
+    const body = res.body.components.schemas.CreateConsentRequest;
     expect(body.required).toEqual(expect.arrayContaining(['formId', 'subject', 'recipient']));
     expect(body.properties.recipient.properties.channel.enum).toEqual(['sms', 'email']);
     await app.close();

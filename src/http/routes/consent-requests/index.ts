@@ -23,6 +23,7 @@ const decodeCursor = (cursor: string | undefined): string | null => {
   return id;
 };
 const presentConsentDocument = (d: ConsentDocument) => ({ id: d.id, kind: d.kind, version: d.version, supersedes: d.supersedes, timestamped: d.timestamped, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString(), sealState: presentDocumentSealState(d.sealState) });
+export type ConsentDocumentView = ReturnType<typeof presentConsentDocument>;
 // Ids and kinds are ours, but a header value is no place to trust that: anything else becomes `_`.
 const documentFileName = (d: ConsentDocument, requestId: string) =>
   `akkoord-${requestId}-${d.kind}-v${d.version}${d.contentType === 'application/pdf' ? '.pdf' : ''}`.replace(/[^A-Za-z0-9._-]/g, '_');

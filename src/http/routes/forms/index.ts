@@ -19,6 +19,8 @@ export function presentForm(form: ConsentForm) {
   };
 }
 
+export type FormView = ReturnType<typeof presentForm>;
+
 /** The forms of the key's organisation only: shared ones it uses and its own copies. */
 export function formsRouter(deps: OrganisationFormsDeps): Router {
   const router = Router();

@@ -17,7 +17,7 @@ import { removeSubjectContact, setSubjectContact } from '../../../consent/subjec
 import { personName, subjectReference } from '../consent-requests/schema';
 import { z } from 'zod';
 
-const params = z.object({ reference: subjectReference });
+export const params = z.object({ reference: subjectReference });
 
 /** `PUT /subjects/{reference}/contact`: the young person's own phone (sms) or e-mail address. */
 export const subjectContactBody = z
