@@ -16,6 +16,7 @@ import {
   subjectContactSchema,
   verifyForm,
   webhookDeliveryListSchema,
+  webhookEndpointEventListSchema,
   webhookDeliverySchema,
   webhookEndpointListSchema,
   webhookEndpointSchema,
@@ -23,7 +24,7 @@ import {
 } from './api-schemas';
 import { createConsentRequestBody, documentParams, idParams, listQuery, secondGuardianBody } from './routes/consent-requests/schema';
 import { batchStatusBody, params as subjectParams, subjectContactBody } from './routes/subjects';
-import { createWebhookEndpointBody, listWebhookDeliveriesQuery, rotateWebhookSecretBody, webhookDeliveryParams, webhookEndpointParams } from './routes/webhook-endpoints/schema';
+import { createWebhookEndpointBody, listWebhookDeliveriesQuery, listWebhookEndpointEventsQuery, rotateWebhookSecretBody, webhookDeliveryParams, webhookEndpointParams } from './routes/webhook-endpoints/schema';
 
 /**
  * The API's routes as the reference describes them: one entry per route. openapi.ts builds
@@ -382,6 +383,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
     params: webhookEndpointParams,
     query: listWebhookDeliveriesQuery,
     responses: { 200: { description: 'A page.', schema: webhookDeliveryListSchema }, 404: noEndpoint, 422: invalid },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/webhook-endpoints/{id}/events',
+    operationId: 'listWebhookEndpointEvents',
+    tag: 'webhooks',
+    summary: 'The endpoint’s history, newest first: created, secret_rotated, disabled, enabled, with who did it',
+    auth: 'apiKey',
+    params: webhookEndpointParams,
+    query: listWebhookEndpointEventsQuery,
+    responses: { 200: { description: 'A page.', schema: webhookEndpointEventListSchema }, 404: noEndpoint, 422: invalid },
   },
   {
     method: 'post',

@@ -5,7 +5,8 @@ import { STATUSES } from '../consent/lifecycle';
 import type { ConsentRequestView } from '../consent/present-consent-request';
 import type { SubjectContactView } from '../consent/subject-contact';
 import type { RecordVerification } from '../evidence/verify-record';
-import type { WebhookDeliveryView, WebhookEndpointView, WebhookEndpointWithSecret } from '../webhooks/webhook-endpoints';
+import type { WebhookDeliveryView, WebhookEndpointEventView, WebhookEndpointView, WebhookEndpointWithSecret } from '../webhooks/webhook-endpoints';
+import { WEBHOOK_ENDPOINT_EVENT_TYPES } from '../webhooks/webhook-store';
 import type { ConsentDocumentView } from './routes/consent-requests';
 import type { FormView } from './routes/forms';
 
@@ -224,6 +225,18 @@ export const webhookDeliverySchema = component(
 );
 export const webhookDeliveryListSchema = component('WebhookDeliveryList', z.strictObject({ data: z.array(webhookDeliverySchema).describe('Newest first.'), nextCursor: z.string().nullable() }));
 
+export const webhookEndpointEventSchema = component(
+  'WebhookEndpointEvent',
+  z.strictObject({
+    id: z.string().describe('`whev_…`'),
+    type: z.enum(WEBHOOK_ENDPOINT_EVENT_TYPES),
+    at: instant,
+    actor: z.string().describe('`api:<keyId>`, `staff:<userId>` or `system` (the worker: disabling after 3 days of failures).'),
+    detail: z.record(z.string(), z.unknown()).describe('Never a secret: `created` {url, events}, `secret_rotated` {previousSecretExpiresAt}, `disabled` {reason, failingSince}, `deleted` {url}, `enabled` {}.'),
+  }),
+);
+export const webhookEndpointEventListSchema = component('WebhookEndpointEventList', z.strictObject({ data: z.array(webhookEndpointEventSchema).describe('Newest first.'), nextCursor: z.string().nullable() }));
+
 /** An uploaded file in a multipart body (OpenAPI 3.1: a string with a media type). */
 const file = (types: string) => z.string().meta({ contentMediaType: 'application/octet-stream', description: types });
 
@@ -260,4 +273,5 @@ export type ResponseSchemasMatchPresenters = [
   Holds<Same<z.output<typeof webhookEndpointSchema>, WebhookEndpointView>>,
   Holds<Same<z.output<typeof webhookEndpointWithSecretSchema>, WebhookEndpointWithSecret>>,
   Holds<Same<z.output<typeof webhookDeliverySchema>, WebhookDeliveryView>>,
+  Holds<Same<z.output<typeof webhookEndpointEventSchema>, WebhookEndpointEventView>>,
 ];

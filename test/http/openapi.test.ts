@@ -208,6 +208,11 @@ describe('webhook endpoint answers against the OpenAPI document', () => {
     const retry = `${one}/deliveries/{deliveryId}/retry`;
     check(await app.http.post(`${list}/${id}/deliveries/${deliveries.body.data[0].id as string}/retry`).set(key), 'post', retry, 202);
     check(await app.http.post(`${list}/${id}/deliveries/whd_unknown/retry`).set(key), 'post', retry, 404);
+    const history = check(await app.http.get(`${list}/${id}/events?limit=1`).set(key), 'get', `${one}/events`, 200);
+    expect(history.body.data[0]).toMatchObject({ type: 'secret_rotated' });
+    check(await app.http.get(`${list}/${id}/events?cursor=${history.body.nextCursor as string}`).set(key), 'get', `${one}/events`, 200);
+    check(await app.http.get(`${list}/${id}/events?limit=0`).set(key), 'get', `${one}/events`, 422);
+    check(await app.http.get(`${list}/whe_unknown/events`).set(key), 'get', `${one}/events`, 404);
     check(await app.http.delete(`${list}/${id}`).set(key), 'delete', one, 204);
     check(await app.http.delete(`${list}/${id}`).set(key), 'delete', one, 404);
 
