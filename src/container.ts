@@ -13,6 +13,7 @@ import { renderConsentPdf } from './evidence/render-consent-pdf';
 import { renderPaperRecordPdf } from './evidence/render-paper-cover-pdf';
 import { renderWithdrawalReceiptPdf } from './evidence/render-receipt-pdf';
 import { buildApp } from './http/app';
+import { flushAccessLog } from './http/access-log';
 import type { StaffAuthSettings } from './dashboard/accounts';
 import { StaffLookupKey } from './dashboard/lookup-key';
 import { createViews, type Views } from './http/views';
@@ -247,6 +248,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     close: async () => {
       await worker.stop();
       await store.close();
+      flushAccessLog(logger);
     },
   };
 }

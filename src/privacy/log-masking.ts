@@ -26,10 +26,17 @@ export function maskCredentials(text: string): string {
 }
 
 /**
+ * A path with none of these is written as it is (maskedPath would not change it): no escape, query,
+ * fragment, backslash or repeated slash, no `c/` segment and no credential-shaped run.
+ */
+const NEEDS_MASKING = /[%?#\\]|\/\/|(?:^|\/)[cC]\/|[A-Za-z0-9_-]{32}/;
+
+/**
  * The path as the access log writes it: decoded, repeated slashes collapsed, without the query
  * string, the `/c/<anything>` segment masked (any case) and credential-shaped runs masked.
  */
 export function maskedPath(originalUrl: string): string {
+  if (!NEEDS_MASKING.test(originalUrl)) return originalUrl;
   const decoded = decodeAscii(originalUrl).split(/[?#]/)[0]!.replace(/[\\/]+/g, '/');
   return decoded.replace(/(^|\/)([cC])\/[^/]+/g, `$1$2/${MASK}`).replace(CREDENTIAL_SHAPE, MASK);
 }
