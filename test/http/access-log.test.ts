@@ -192,6 +192,74 @@ describe('access log', () => {
   }, 120_000);
 });
 
+describe('the log output does not keep up', () => {
+  /**
+   * A child process writes a burst of access-log lines through buildLogger (stdout, 16 MiB buffer)
+   * while this test does not read its stdout, so the pipe fills; then it reads everything.
+   */
+  const CHILD = `
+    const { buildLogger } = require('./src/container');
+    const { AccessLog } = require('./src/http/access-log');
+    const logger = buildLogger('info');
+    const log = new AccessLog(logger);
+    const total = Number(process.env.LINES);
+    for (let i = 0; i < total; i += 1) {
+      let listener = null;
+      const res = { locals: { requestId: 'burst-' + String(i).padStart(8, '0') }, req: { method: 'GET', originalUrl: '/api/v1/subjects/REF-' + i + '/consent' }, statusCode: 200, on(e, l) { listener = l; } };
+      log.begin(res);
+      listener.call(res);
+    }
+    log.flush();
+    process.stderr.write('written\\n');
+    process.stdin.resume();
+    process.stdin.on('end', () => process.exit(0));
+  `;
+
+  test('when more than 16 MiB of lines wait for stdout, then new lines are dropped, never blocking, and one warn line counts them exactly once the output caught up', async () => {
+    const total = 150_000; // about 27 MB of lines
+    const proc = spawn(process.execPath, ['-r', projectPath('test', 'helpers', 'ts-register.js'), '-e', CHILD], { cwd: projectPath(), env: { PATH: process.env.PATH, LINES: String(total) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    try {
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        proc.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('written')) resolve();
+        });
+        proc.once('exit', () => reject(new Error(`the child exited early: ${stderr}`)));
+      });
+      // Only now is stdout read; the child exits when its stdin ends.
+      let pending = '';
+      let accessLines = 0;
+      const notices: Line[] = [];
+      await new Promise<void>((resolve) => {
+        proc.stdout.on('data', (d: Buffer) => {
+          pending += d.toString();
+          const parts = pending.split('\n');
+          pending = parts.pop()!;
+          for (const part of parts) {
+            const line = JSON.parse(part) as Line;
+            if (line.msg === 'request') accessLines += 1;
+            else if (line.msg === 'log lines dropped: the log output did not keep up') notices.push(line);
+            // The notice is the last line (written once the rest is out); without drops, the last access line is.
+            if (notices.length > 0 || accessLines === total) proc.stdin.end();
+          }
+        });
+        proc.stdout.once('end', () => resolve());
+      });
+      expect(await exited).toBe(0);
+      expect(notices).toEqual([expect.objectContaining({ level: 40, service: 'akkoord', droppedLines: expect.any(Number) })]);
+      const dropped = notices[0]!.droppedLines as number;
+      expect(dropped).toBeGreaterThan(0);
+      expect(accessLines).toBeGreaterThan(0);
+      expect(accessLines + dropped).toBe(total);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    }
+  }, 120_000);
+});
+
 describe('maskedPath: a path with nothing to mask is returned as it is', () => {
   /** maskedPath as it was before the early return, for comparison. */
   function fullMasking(originalUrl: string): string {
