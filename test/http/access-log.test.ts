@@ -280,7 +280,7 @@ describe('maskedPath: a path with nothing to mask is returned as it is', () => {
         const url = parts.join('');
         expect(maskedPath(url)).toBe(fullMasking(url));
       }),
-      { numRuns: 5000 },
+      { numRuns: 20000 },
     );
   });
 });
