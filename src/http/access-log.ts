@@ -17,8 +17,8 @@ interface PinoInternals {
  * of who read what. It is written in the same JSON lines as pino's, to the logger's own destination,
  * but off the request path: an answer only stores a few references and two numbers in a fixed
  * table; a flush (after the current turn of the event loop, when the table is full, or at close)
- * masks the paths, serialises the lines and hands them over in one write. No object, closure,
- * BigInt or pino call per request.
+ * masks the paths, serialises the lines and hands them over in one write. Per request: one number
+ * in `res.locals` and one shared `finish` listener; no log object, closure, BigInt or pino call.
  */
 export class AccessLog {
   private readonly ids: (string | undefined)[] = new Array<string | undefined>(ACCESS_LOG_CAPACITY).fill(undefined);
