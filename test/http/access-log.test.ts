@@ -176,8 +176,9 @@ describe('access log', () => {
         try {
           answered = (await fetch(`http://127.0.0.1:${port}/api/v1/subjects/REG-TERM-1/consent`, { headers: { 'X-Request-Id': 'trace-sigterm-01' } })).status === 401;
         } catch {
-          await new Promise((r) => setTimeout(r, 100));
+          // not listening yet
         }
+        if (!answered) await new Promise((r) => setTimeout(r, 100));
       }
       expect({ answered, stderr }).toEqual({ answered: true, stderr: '' });
       proc.kill('SIGTERM');
