@@ -27,7 +27,7 @@ const S = {
   subjects: Math.max(1, Math.round(num('BENCH_SUBJECTS', 10_000))),
   createDuration: num('BENCH_CREATE_DURATION', 5),
   createConnections: Math.max(1, Math.round(num('BENCH_CREATE_CONNECTIONS', 20))),
-  infoLog: num('BENCH_INFO_LOG', 1) !== 0,
+  warnLog: num('BENCH_WARN_LOG', 1) !== 0,
   cpuProf: num('BENCH_CPU_PROF', 0) !== 0,
   quietWait: num('BENCH_QUIET_WAIT', 120),
 };
@@ -42,15 +42,16 @@ const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /**
- * The service's environment in the bench: a fresh data folder, per-request info logging off,
- * no background worker, and an API rate limit so high it never answers 429 (the limiter still runs).
+ * The service's environment in the bench: a fresh data folder, the default LOG_LEVEL=info (one
+ * access-log line per request, to stdout, which the bench sends to /dev/null), no background
+ * worker, and an API rate limit so high it never answers 429 (the limiter still runs).
  */
 function serviceEnv(dataDir) {
   return {
     ...process.env,
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     WORKER_ENABLED: 'false',
     RATE_LIMIT_API_PER_MINUTE: '1000000000',
     PUBLIC_BASE_URL: 'http://127.0.0.1:3000',

@@ -16,7 +16,7 @@
  *   BENCH_SUBJECTS=10000     subjects seeded before the service listens
  *   BENCH_CREATE_DURATION=5  seconds of POST /api/v1/consent-requests
  *   BENCH_CREATE_CONNECTIONS=20
- *   BENCH_INFO_LOG=1         one extra service run with LOG_LEVEL=info (0: skip)
+ *   BENCH_WARN_LOG=1         per round, one more service run with LOG_LEVEL=warn (no access log), for comparison (0: skip)
  *   BENCH_CPU_PROF=0         1: one extra, profiled service lookup run; summary in bench/results/profile-lookups.md
  *   BENCH_QUIET_WAIT=120     seconds to wait, before each run, for other processes to use < 0.5 core
  */
@@ -106,7 +106,7 @@ function markdown(r) {
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memory} RAM, ${r.machine.os}; Node ${r.machine.node}; ${r.machine.versions}.`,
     `Code: ${r.machine.code}.`,
-    `Settings: ${S.subjects} subjects seeded (${f(r.seedMs / 1000, 1)} s), ${S.connections} connections, ${S.duration} s per run after ${S.warmup} s warm-up, ${S.rounds} rounds (bare → service alternating), LOG_LEVEL=warn, worker off.`,
+    `Settings: ${S.subjects} subjects seeded (${f(r.seedMs / 1000, 1)} s), ${S.connections} connections, ${S.duration} s per run after ${S.warmup} s warm-up, ${S.rounds} rounds (bare → service alternating${S.warnLog ? ' → service with LOG_LEVEL=warn' : ''}), LOG_LEVEL=info (the default: one access-log line per request, stdout to /dev/null), worker off.`,
     '',
     '## Status lookups: `GET /api/v1/subjects/{ref}/consent`',
     '',
@@ -119,7 +119,8 @@ function markdown(r) {
     '| median of the rounds | req/s | p99 ms | server CPU µs/request |',
     '|---|---:|---:|---:|',
     `| bare Express handler (same JSON) | ${f(r.bare.rps)} | ${f(r.bare.p99, 1)} | ${f(r.bare.cpu)} |`,
-    `| Akkoord service | ${f(r.service.rps)} | ${f(r.service.p99, 1)} | ${f(r.service.cpu)} |`,
+    `| Akkoord service (LOG_LEVEL=info, the default) | ${f(r.service.rps)} | ${f(r.service.p99, 1)} | ${f(r.service.cpu)} |`,
+    ...(r.serviceWarn ? [`| (comparison, not in the verdict) Akkoord service with LOG_LEVEL=warn, no access log | ${f(r.serviceWarn.rps)} | ${f(r.serviceWarn.p99, 1)} | ${f(r.serviceWarn.cpu)} |`] : []),
     '',
     '| target | measured | verdict |',
     '|---|---:|---|',
@@ -128,9 +129,10 @@ function markdown(r) {
     `| (no target) server CPU per request, bare ÷ service | ${f(r.bare.cpu / r.service.cpu, 2)} | the capacity ratio, steadier than req/s on a shared machine |`,
     '',
   ];
-  if (r.infoRun) {
+  if (r.serviceWarn) {
+    const cost = ((r.service.cpu - r.serviceWarn.cpu) / r.serviceWarn.cpu) * 100;
     lines.push(
-      `With LOG_LEVEL=info (one access-log line per request, to /dev/null), one extra service run: ${f(r.infoRun.rps)} req/s, p99 ${r.infoRun.p99} ms, server CPU ${f(r.infoRun.cpuPerRequestUs)} µs/request against ${f(r.service.cpu)} with warn (${r.infoRun.cpuPerRequestUs >= r.service.cpu ? '+' : ''}${f(((r.infoRun.cpuPerRequestUs - r.service.cpu) / r.service.cpu) * 100)} %).`,
+      `The access log's cost (medians of the rounds): server CPU ${f(r.service.cpu)} µs/request with LOG_LEVEL=info against ${f(r.serviceWarn.cpu)} with warn (${cost >= 0 ? '+' : ''}${f(cost)} %); req/s ratio to the bare handler ${f(r.rpsRatio, 2)} with info, ${f(r.serviceWarn.rps / r.bare.rps, 2)} with warn.`,
       '',
     );
   }
@@ -182,6 +184,7 @@ async function main() {
     const runs = [];
     const bareRuns = [];
     const serviceRuns = [];
+    const warnRuns = [];
     for (let round = 1; round <= S.rounds; round += 1) {
       const b = await lookupRun(`round ${round}: bare`, bare, bareReady.port, ready.apiKey);
       runs.push({ label: `${round}. bare Express`, ...b });
@@ -189,19 +192,19 @@ async function main() {
       const s = await lookupRun(`round ${round}: service`, service, ready.port, ready.apiKey);
       runs.push({ label: `${round}. Akkoord service`, ...s });
       serviceRuns.push(s);
+      if (S.warnLog) {
+        await service.ask({ type: 'log-level', level: 'warn' });
+        const w = await lookupRun(`round ${round}: service, warn`, service, ready.port, ready.apiKey);
+        await service.ask({ type: 'log-level', level: 'info' });
+        runs.push({ label: `${round}. Akkoord service, LOG_LEVEL=warn (comparison)`, ...w });
+        warnRuns.push(w);
+      }
     }
     const med = (xs) => ({ rps: median(xs.map((x) => x.rps)), p99: median(xs.map((x) => x.p99)), cpu: median(xs.map((x) => x.cpuPerRequestUs)) });
     const bareMed = med(bareRuns);
     const serviceMed = med(serviceRuns);
     const afterLookups = (await service.ask({ type: 'rss' })).rss;
     const bareRss = (await bare.ask({ type: 'rss' })).rss;
-
-    let infoRun = null;
-    if (S.infoLog) {
-      await service.ask({ type: 'log-level', level: 'info' });
-      infoRun = await lookupRun('service, LOG_LEVEL=info', service, ready.port, ready.apiKey);
-      await service.ask({ type: 'log-level', level: 'warn' });
-    }
 
     let profileFile = null;
     if (S.cpuProf) {
@@ -232,7 +235,7 @@ async function main() {
       p99Ratio,
       rpsPass: rpsRatio >= TARGET.rpsRatio,
       p99Pass: p99Ratio <= TARGET.p99Ratio,
-      infoRun,
+      serviceWarn: warnRuns.length > 0 ? med(warnRuns) : null,
       creates,
       rss: { seeded, afterLookups, afterCreates, bare: bareRss },
       profileFile,

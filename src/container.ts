@@ -13,6 +13,7 @@ import { renderConsentPdf } from './evidence/render-consent-pdf';
 import { renderPaperRecordPdf } from './evidence/render-paper-cover-pdf';
 import { renderWithdrawalReceiptPdf } from './evidence/render-receipt-pdf';
 import { buildApp } from './http/app';
+import { flushAccessLog } from './http/access-log';
 import type { StaffAuthSettings } from './dashboard/accounts';
 import { StaffLookupKey } from './dashboard/lookup-key';
 import { createViews, type Views } from './http/views';
@@ -147,14 +148,32 @@ export async function openContainer(config: Config, overrides: ContainerOverride
   return container;
 }
 
+/** Log lines waiting for stdout are held up to this many bytes (16 MiB); beyond it new lines are dropped and counted. */
+export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
  * JSON lines on stdout, written in batches: a synchronous write per line costs a system call on
  * every request (the access log), which is most of a status lookup's budget. Lines are buffered up
  * to 4 KB and flushed at least every 250 ms, and synchronously when the process exits; a hard
- * crash (kill -9, power loss) can lose at most that last quarter second of lines.
+ * crash (kill -9, power loss) can lose at most that last quarter second of lines. Memory is
+ * bounded: when stdout does not keep up and LOG_BUFFER_MAX_BYTES are waiting, new lines are
+ * dropped (a request never waits for the log); once the output has caught up, one warn line says
+ * how many (`droppedLines`).
  */
 export function buildLogger(level: string): Logger {
-  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  const destination = pino.destination({ dest: 1, minLength: 4096, maxLength: LOG_BUFFER_MAX_BYTES, sync: false });
+  let dropped = 0;
+  destination.on('drop', (data: unknown) => {
+    const text = String(data);
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) dropped += 1;
+  });
+  // 'drain': what was waiting has been written (at most 4 KB is left), so the notice has room.
+  destination.on('drain', () => {
+    if (dropped === 0) return;
+    const droppedLines = dropped;
+    dropped = 0;
+    logger.warn({ droppedLines }, 'log lines dropped: the log output did not keep up');
+  });
   const timer = setInterval(() => {
     try {
       destination.flush();
@@ -164,7 +183,8 @@ export function buildLogger(level: string): Logger {
   }, 250);
   timer.unref();
   // Error texts can quote a URL or a parameter: credentials in them are masked (privacy/log-masking.ts).
-  return pino({ level, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { err: maskedError } }, destination);
+  const logger = pino({ level, base: { service: 'akkoord' }, redact: ['req.headers.authorization', 'req.headers.cookie'], serializers: { err: maskedError } }, destination);
+  return logger;
 }
 
 export function buildContainer(config: Config, overrides: ContainerOverrides = {}): Container {
@@ -248,6 +268,7 @@ export function buildContainer(config: Config, overrides: ContainerOverrides = {
     close: async () => {
       await worker.stop();
       await store.close();
+      flushAccessLog(logger);
     },
   };
 }

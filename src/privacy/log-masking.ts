@@ -26,10 +26,40 @@ export function maskCredentials(text: string): string {
 }
 
 /**
+ * False for a path that maskedPath would return as it is: no escape, query, fragment, backslash or
+ * repeated slash, no `c/` segment and no run of 32 credential characters. One pass over the
+ * characters (the access log asks this for every answer; a regular expression with these
+ * alternatives cost about 1 µs a path).
+ */
+function needsMasking(path: string): boolean {
+  let run = 0;
+  for (let i = 0; i < path.length; i += 1) {
+    const c = path.charCodeAt(i);
+    // % ? # \
+    if (c === 37 || c === 63 || c === 35 || c === 92) return true;
+    if (c === 47) {
+      // '//', or 'c/' / 'C/' at the start of the path or of a segment
+      const before = i > 0 ? path.charCodeAt(i - 1) : -1;
+      if (before === 47) return true;
+      if ((before === 99 || before === 67) && (i === 1 || path.charCodeAt(i - 2) === 47)) return true;
+    }
+    // A-Z a-z 0-9 _ -
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45) {
+      run += 1;
+      if (run >= 32) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
+
+/**
  * The path as the access log writes it: decoded, repeated slashes collapsed, without the query
  * string, the `/c/<anything>` segment masked (any case) and credential-shaped runs masked.
  */
 export function maskedPath(originalUrl: string): string {
+  if (!needsMasking(originalUrl)) return originalUrl;
   const decoded = decodeAscii(originalUrl).split(/[?#]/)[0]!.replace(/[\\/]+/g, '/');
   return decoded.replace(/(^|\/)([cC])\/[^/]+/g, `$1$2/${MASK}`).replace(CREDENTIAL_SHAPE, MASK);
 }

@@ -141,6 +141,13 @@ describe('dashboard administration: API keys', () => {
     expect((await admin.agent.get('/app/admin/api-keys?done=revoked')).text).toContain('Ingetrokken op');
   });
 
+  test('when an admin opens the API keys page, then it links to the API reference at /docs, which the service serves', async () => {
+    const page = await admin.agent.get('/app/admin/api-keys').expect(200);
+    expect(page.text).toContain('<a href="/docs">API-documentatie (in het Engels)</a>');
+    const docs = await app.http.get('/docs').expect(200);
+    expect(docs.text).toContain('/api/v1/webhook-endpoints');
+  });
+
   test('when an admin makes a read-only key, then it looks up consent status, is refused elsewhere (403), and the list marks it', async () => {
     const res = await post(admin, '/app/admin/api-keys', { name: 'Alleen controle', readOnly: 'yes' }).expect(200);
     const secret = /<code id="api-key-secret">([^<]+)<\/code>/.exec(res.text)![1]!;

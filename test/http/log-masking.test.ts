@@ -37,7 +37,7 @@ describe('link tokens in logs, however the path is spelled', () => {
   });
 
   test('when a link is requested as /C/, //c/, /%63/, with .., percent-encoded or in the query string, then no log line holds the token or any 20 characters of it, and only the exact /c/ spelling reaches the store', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines, flush } = captureLogs();
     app = await createTestApp({}, undefined, logger);
     server = app.container.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -60,6 +60,7 @@ describe('link tokens in logs, however the path is spelled', () => {
     await rawGet(server, `/nope/${token}`, browser);
     await rawGet(server, `/api/v1/consent-requests/${token}`, { Authorization: `Bearer ${app.apiKey}` });
 
+    flush();
     const access = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
     expect(access.map((l) => l.path)).toEqual(expect.arrayContaining(['/C/:token', '/c/:token', '/c/:token/../c/:token', '/nope/:token', '/api/v1/consent-requests/:token']));
     const all = lines.join('\n');

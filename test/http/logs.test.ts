@@ -8,7 +8,7 @@ describe('logs', () => {
   });
 
   test('when a request is created, delivered, opened, signed and looked up, then every step is logged and no log line holds a name, a number, an address or the link token', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines, flush } = captureLogs();
     app = await createTestApp({}, undefined, logger);
     const body = childRequest({
       subject: { reference: 'REG-LOG-1', firstName: 'Fleurtje', lastName: 'Zonneveld', dateOfBirth: '2014-04-02' },
@@ -27,6 +27,7 @@ describe('logs', () => {
     expect(status.body.mayRegister).toBe(true);
     await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send({ ...body, recipient: { ...body.recipient, phone: '020 123 4567' } });
 
+    flush();
     const all = lines.join('\n');
     const access = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
     expect(access.map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual(

@@ -146,7 +146,8 @@ describe('/verify refuses before it reads the upload', () => {
     // The server answers 422 and closes the connection while the client still writes. Which the
     // client sees first depends on scheduling: the answer, or its next write failing (EPIPE or a
     // reset) because the server has closed — which it does only after the answer went out, and the
-    // server logs every answer when it has gone out (same process, so that line is written first).
+    // server records every answer in the access log when it has gone out (same process, so the line
+    // is held by then; flush() writes it).
     const result = await new Promise<{ status: number; body: string } | { closedByServer: true }>((resolve, reject) => {
       let sent = 0;
       let answered = false;
@@ -176,6 +177,7 @@ describe('/verify refuses before it reads the upload', () => {
       req.write(head);
       pump();
     });
+    logs.flush();
     const answers = logs.lines.map((l) => JSON.parse(l) as { msg?: string; method?: string; path?: string; status?: number }).filter((l) => l.msg === 'request' && l.method === 'POST' && l.path === '/verify');
     expect(answers.map((a) => a.status)).toEqual([422]);
     if (!('closedByServer' in result)) {

@@ -181,7 +181,7 @@ describe('messages in the organisation\'s name', () => {
 
 describe('confirmation logs', () => {
   test('when a confirmation is queued and sent, then no log line holds the name, the address or the link token', async () => {
-    const { logger, lines } = captureLogs();
+    const { logger, lines, flush } = captureLogs();
     const app = await createTestApp({}, undefined, logger);
     try {
       const { signed, link } = await createAndSign(app, childRequest(), { purpose_registratie: 'yes', 'purpose_contact-ouder': 'no', 'purpose_gegevens-delen': 'no', 'purpose_medische-gegevens': 'no', declaration: 'yes', signerName: 'Ans de Vries', action: 'sign' });
@@ -190,6 +190,7 @@ describe('confirmation logs', () => {
       const outbox = await app.container.store.listDevOutbox(10);
       expect(outbox.map((e) => e.body.split(':')[0])).toContain('Demo');
       const token = link.split('/').pop()!;
+      flush();
       const logged = lines.join('\n');
       expect(logged).toContain('"kind":"confirmation"');
       for (const secret of ['Ans de Vries', '612345678', token]) expect(logged).not.toContain(secret);

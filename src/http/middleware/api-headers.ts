@@ -1,7 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 
-import { logAccess, requestIdOf } from './request-id';
+import { accessLogOf } from '../access-log';
+import { requestIdOf } from './request-id';
 
 /** What every JSON API answer carries; helmet's page headers are for the HTML pages. */
 const API_HEADERS: readonly (readonly [string, string])[] = [
@@ -28,11 +29,12 @@ export const apiHeaders: RequestHandler = (_req, res, next) => {
  * error answer on the way (401, 422, 429, 5xx) goes through sendProblem, which sets them first.
  */
 export function deferredApiHeaders(logger: Logger): RequestHandler {
+  const accessLog = accessLogOf(logger);
   return (req, res, next) => {
     const id = requestIdOf(req);
     res.locals.requestId = id;
     res.locals.apiHeadersDeferred = true;
-    logAccess(logger, req, res, id);
+    accessLog.begin(res);
     next();
   };
 }
