@@ -59,11 +59,16 @@ export async function prepareWebhookPages(main: BrowserApp): Promise<WebhookSetu
     // An older system's endpoint, switched off by the worker after 3 days of failures (stored as the worker leaves it).
     const now = app.clock.now();
     const offId = newId('whe', now);
+    const madeAt = new Date(now.getTime() - 40 * 86_400_000);
     await app.container.store.createWebhookEndpoint({
       id: offId, organisationId: app.organisationId, url: 'https://oud-systeem.example.nl/hooks/akkoord', description: null, events: ['*'], secret: newWebhookSecret(),
-      previousSecret: null, previousSecretExpiresAt: null, createdAt: now, updatedAt: now, disabledAt: null, disabledReason: null, failingSince: null,
-    }, 10);
-    await app.container.store.disableWebhookEndpoint({ organisationId: app.organisationId, id: offId, at: now, reason: DISABLED_FAILING });
+      previousSecret: null, previousSecretExpiresAt: null, createdAt: madeAt, updatedAt: madeAt, disabledAt: null, disabledReason: null, failingSince: null,
+    }, 10, { id: newId('whev', madeAt), organisationId: app.organisationId, endpointId: offId, type: 'created', at: madeAt, actor: 'api:setup', detail: { url: 'https://oud-systeem.example.nl/hooks/akkoord', events: ['*'] } });
+    const failingSince = new Date(now.getTime() - 3 * 86_400_000);
+    await app.container.store.disableWebhookEndpoint({
+      organisationId: app.organisationId, id: offId, at: now, reason: DISABLED_FAILING,
+      event: { id: newId('whev', now), organisationId: app.organisationId, endpointId: offId, type: 'disabled', at: now, actor: 'system', detail: { reason: DISABLED_FAILING, failingSince: failingSince.toISOString() } },
+    });
     return { staff, cookie: agentCookies(staff), receiver, workingId, offId };
   } catch (error) {
     await receiver.close();
