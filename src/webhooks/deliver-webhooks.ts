@@ -4,12 +4,12 @@ import { presentConsentRequest } from '../consent/present-consent-request';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { Store } from '../storage/store';
-import { subscribes, webhookTypeOf } from './event-types';
+import { subscribes, webhookTypeOf, type WebhookEventType } from './event-types';
 import { webhookHeaders } from './signing';
 import { checkWebhookTarget, UrlRefused, type HostResolver } from './url-guard';
-import { DISABLED_FAILING, endpointEvent, type WebhookSettings } from './webhook-endpoints';
+import { DISABLED_FAILING, endpointEvent, signingSecrets, type WebhookSettings } from './webhook-endpoints';
 import { postWebhook, type PostOptions, type PostOutcome, type WebhookConnections } from './webhook-sender';
-import type { ClaimedWebhookDelivery, WebhookDeliveryRecord, WebhookDeliveryStatus } from './webhook-store';
+import type { ClaimedWebhookDelivery, WebhookDeliveryRecord, WebhookDeliveryStatus, WebhookEndpointRecord } from './webhook-store';
 
 /**
  * The webhook job (house style 7): its retries and backoff beside its handler. An attempt that
@@ -56,33 +56,34 @@ export async function dispatchWebhookEvents(deps: Pick<WebhookWorkerDeps, 'store
   const endpoints = organisations.length > 0 ? await store.listEnabledWebhookEndpoints(organisations) : [];
   const now = deps.clock.now();
   const deliveries: WebhookDeliveryRecord[] = [];
+  // The request as the API shows it, read once per request in this batch (e.g. `sent` and `delivered` of one request).
+  const shown = new Map<string, ReturnType<typeof presentConsentRequest> | null>();
   for (const { event, type } of typed) {
     const targets = endpoints.filter((e) => e.organisationId === event.organisationId && subscribes(e.events, type));
     if (targets.length === 0) continue;
-    const request = await store.getConsentRequest(event.organisationId, event.requestId);
-    if (!request) continue;
-    const family = await store.listFamilySigners(event.organisationId, [request.primaryRequestId ?? request.id]);
-    const payload = JSON.stringify({ type, timestamp: event.at.toISOString(), data: presentConsentRequest(request, family) });
-    for (const endpoint of targets) {
-      deliveries.push({
-        id: newId('whd', now), endpointId: endpoint.id, organisationId: event.organisationId, eventId: event.id, eventType: type, payload,
-        status: 'pending', attempts: 0, nextAttemptAt: now, lastAttemptAt: null, lastStatusCode: null, lastError: null, createdAt: now, updatedAt: now,
-      });
-    }
+    if (!shown.has(event.requestId)) shown.set(event.requestId, await presentedRequest(store, event.organisationId, event.requestId));
+    const data = shown.get(event.requestId);
+    if (!data) continue;
+    const payload = JSON.stringify({ type, timestamp: event.at.toISOString(), data });
+    for (const endpoint of targets) deliveries.push(pendingDelivery(endpoint, event.id, type, payload, now));
   }
   const toSeq = events[events.length - 1]!.seq;
   return (await store.enqueueWebhookDeliveries({ fromSeq, toSeq, deliveries })) ? events.length : 0;
 }
 
-/**
- * Claims due deliveries with a lease (at most `maxPerEndpoint` in flight per endpoint, counting
- * every worker's leases) and sends them; returns how many it claimed.
- */
-export async function sendDueWebhooks(deps: WebhookWorkerDeps, leaseMs: number, limit: number, maxPerEndpoint?: number): Promise<number> {
-  const now = deps.clock.now();
-  const claimed = await deps.store.claimWebhookDeliveries(now, new Date(now.getTime() + leaseMs), limit, maxPerEndpoint);
-  await Promise.all(claimed.map((c) => attemptDelivery(deps, c)));
-  return claimed.length;
+/** The request as `GET /api/v1/consent-requests/{id}` shows it now (with its family's signers); null when it is gone. */
+async function presentedRequest(store: Store, organisationId: string, requestId: string): Promise<ReturnType<typeof presentConsentRequest> | null> {
+  const request = await store.getConsentRequest(organisationId, requestId);
+  if (!request) return null;
+  return presentConsentRequest(request, await store.listFamilySigners(organisationId, [request.primaryRequestId ?? request.id]));
+}
+
+/** A new delivery of one event to one endpoint, due at once. */
+function pendingDelivery(endpoint: Pick<WebhookEndpointRecord, 'id' | 'organisationId'>, eventId: string, eventType: WebhookEventType, payload: string, at: Date): WebhookDeliveryRecord {
+  return {
+    id: newId('whd', at), endpointId: endpoint.id, organisationId: endpoint.organisationId, eventId, eventType, payload,
+    status: 'pending', attempts: 0, nextAttemptAt: at, lastAttemptAt: null, lastStatusCode: null, lastError: null, createdAt: at, updatedAt: at,
+  };
 }
 
 /** What an attempt may use: kept-alive connections per endpoint, and a signal that cuts it off when the worker stops. */
@@ -95,7 +96,7 @@ export interface AttemptIo {
 export async function attemptDelivery(deps: WebhookWorkerDeps, { delivery, endpoint }: ClaimedWebhookDelivery, io: AttemptIo = {}): Promise<void> {
   const { store, clock, logger } = deps;
   const at = clock.now();
-  const secrets = [endpoint.secret, ...(endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > at ? [endpoint.previousSecret] : [])];
+  const secrets = signingSecrets(endpoint, at);
   let outcome: PostOutcome;
   try {
     const target = await checkWebhookTarget(endpoint.url, { requireHttps: deps.webhooks.requireHttps, allowPrivateUrls: deps.webhooks.allowPrivateUrls }, deps.resolveHost);
@@ -135,10 +136,7 @@ async function disableFailingEndpoint(deps: WebhookWorkerDeps, endpoint: Claimed
   const event = endpointEvent(endpoint, 'disabled', at, 'system', { reason: DISABLED_FAILING, failingSince: failingSince.toISOString() });
   const payload = JSON.stringify({ type, timestamp: at.toISOString(), data: { id: endpoint.id, url: endpoint.url, disabledAt: at.toISOString(), reason: DISABLED_FAILING } });
   const others = (await deps.store.listEnabledWebhookEndpoints([endpoint.organisationId])).filter((e) => e.id !== endpoint.id && subscribes(e.events, type));
-  const deliveries: WebhookDeliveryRecord[] = others.map((other) => ({
-    id: newId('whd', at), endpointId: other.id, organisationId: other.organisationId, eventId: event.id, eventType: type, payload,
-    status: 'pending', attempts: 0, nextAttemptAt: at, lastAttemptAt: null, lastStatusCode: null, lastError: null, createdAt: at, updatedAt: at,
-  }));
+  const deliveries = others.map((other) => pendingDelivery(other, event.id, type, payload, at));
   return deps.store.disableWebhookEndpoint({ organisationId: endpoint.organisationId, id: endpoint.id, at, reason: DISABLED_FAILING, event, deliveries });
 }
 

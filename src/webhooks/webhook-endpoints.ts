@@ -106,8 +106,18 @@ export interface CreateEndpointInput {
 
 const isoOrNull = (d: Date | null): string | null => d?.toISOString() ?? null;
 
+/** Whether the previous secret still signs, next to the current one, after a rotation. */
+function inOverlap(e: Pick<WebhookEndpointRecord, 'previousSecret' | 'previousSecretExpiresAt'>, at: Date): boolean {
+  return e.previousSecret !== null && e.previousSecretExpiresAt !== null && e.previousSecretExpiresAt > at;
+}
+
+/** The secrets that sign a message at `at`: the current one, and during an overlap the previous one after it. */
+export function signingSecrets(e: Pick<WebhookEndpointRecord, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, at: Date): string[] {
+  return inOverlap(e, at) ? [e.secret, e.previousSecret!] : [e.secret];
+}
+
 export function presentWebhookEndpoint(e: WebhookEndpointRecord, now: Date): WebhookEndpointView {
-  const overlap = e.previousSecret !== null && e.previousSecretExpiresAt !== null && e.previousSecretExpiresAt > now;
+  const overlap = inOverlap(e, now);
   return {
     id: e.id,
     url: e.url,
@@ -163,9 +173,11 @@ async function checkUrl(deps: WebhookDeps, url: string): Promise<void> {
 
 const tooMany = (max: number) => new AppError('conflict', `This organisation already has ${max} webhook endpoints, the most allowed. Delete one first.`);
 
-async function endpointOf(deps: WebhookDeps, organisationId: string, id: string): Promise<WebhookEndpointRecord> {
+const noEndpoint = () => new AppError('not_found', 'There is no webhook endpoint with this id.');
+
+async function endpointOf(deps: Pick<WebhookDeps, 'store'>, organisationId: string, id: string): Promise<WebhookEndpointRecord> {
   const endpoint = await deps.store.getWebhookEndpoint(organisationId, id);
-  if (!endpoint) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+  if (!endpoint) throw noEndpoint();
   return endpoint;
 }
 
@@ -207,14 +219,14 @@ export async function listWebhookEndpoints(deps: Pick<WebhookDeps, 'store' | 'cl
 
 /** 404 for an unknown id or another organisation's endpoint. */
 export async function getWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string): Promise<WebhookEndpointView> {
-  return presentWebhookEndpoint(await endpointOf(deps as WebhookDeps, organisationId, id), deps.clock.now());
+  return presentWebhookEndpoint(await endpointOf(deps, organisationId, id), deps.clock.now());
 }
 
 /** Deletes the endpoint and its deliveries (pending ones are not sent). 404 when not there. */
 export async function deleteWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string, actor: string): Promise<void> {
-  const endpoint = await endpointOf(deps as WebhookDeps, organisationId, id);
+  const endpoint = await endpointOf(deps, organisationId, id);
   const event = endpointEvent(endpoint, 'deleted', deps.clock.now(), actor, { url: endpoint.url });
-  if (!(await deps.store.deleteWebhookEndpoint(organisationId, id, event))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+  if (!(await deps.store.deleteWebhookEndpoint(organisationId, id, event))) throw noEndpoint();
 }
 
 /**
@@ -228,29 +240,29 @@ export async function rotateWebhookSecret(deps: Pick<WebhookDeps, 'store' | 'clo
   const secret = newWebhookSecret();
   const previousExpiresAt = new Date(now.getTime() + overlapHours * 3_600_000);
   const event = endpointEvent({ id, organisationId }, 'secret_rotated', now, actor, { previousSecretExpiresAt: previousExpiresAt.toISOString() });
-  if (!(await deps.store.rotateWebhookSecret({ organisationId, id, secret, previousExpiresAt, at: now, event }))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
-  const endpoint = await endpointOf(deps as WebhookDeps, organisationId, id);
+  if (!(await deps.store.rotateWebhookSecret({ organisationId, id, secret, previousExpiresAt, at: now, event }))) throw noEndpoint();
+  const endpoint = await endpointOf(deps, organisationId, id);
   return { ...presentWebhookEndpoint(endpoint, now), secret };
 }
 
 /** Enables a disabled endpoint again (its failing streak starts anew); enabling an enabled one changes nothing. */
 export async function enableWebhookEndpoint(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, id: string, actor: string): Promise<WebhookEndpointView> {
   const now = deps.clock.now();
-  await endpointOf(deps as WebhookDeps, organisationId, id);
+  await endpointOf(deps, organisationId, id);
   await deps.store.enableWebhookEndpoint(organisationId, id, now, endpointEvent({ id, organisationId }, 'enabled', now, actor));
-  return presentWebhookEndpoint(await endpointOf(deps as WebhookDeps, organisationId, id), now);
+  return presentWebhookEndpoint(await endpointOf(deps, organisationId, id), now);
 }
 
 /** Newest first; 404 when the endpoint is not the organisation's. */
 export async function listWebhookDeliveries(deps: Pick<WebhookDeps, 'store'>, organisationId: string, endpointId: string, page: { limit: number; cursor: string | null }): Promise<{ data: WebhookDeliveryView[]; nextCursor: string | null }> {
-  if (!(await deps.store.getWebhookEndpoint(organisationId, endpointId))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+  await endpointOf(deps, organisationId, endpointId);
   const result = await deps.store.listWebhookDeliveries(organisationId, endpointId, page.limit, page.cursor);
   return { data: result.items.map(presentWebhookDelivery), nextCursor: result.nextCursor };
 }
 
 /** The endpoint's history, newest first; 404 when the endpoint is not the organisation's. */
 export async function listWebhookEndpointEvents(deps: Pick<WebhookDeps, 'store'>, organisationId: string, endpointId: string, page: { limit: number; cursor: string | null }): Promise<{ data: WebhookEndpointEventView[]; nextCursor: string | null }> {
-  if (!(await deps.store.getWebhookEndpoint(organisationId, endpointId))) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+  await endpointOf(deps, organisationId, endpointId);
   const result = await deps.store.listWebhookEndpointEvents(organisationId, endpointId, page.limit, page.cursor);
   return { data: result.items.map(presentWebhookEndpointEvent), nextCursor: result.nextCursor };
 }
@@ -260,7 +272,7 @@ export async function listWebhookEndpointEvents(deps: Pick<WebhookDeps, 'store'>
  * the same `webhook-id` and body. 404 when not there; 409 when the endpoint is disabled (enable it first).
  */
 export async function retryWebhookDelivery(deps: Pick<WebhookDeps, 'store' | 'clock'>, organisationId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveryView> {
-  const endpoint = await endpointOf(deps as WebhookDeps, organisationId, endpointId);
+  const endpoint = await endpointOf(deps, organisationId, endpointId);
   if (!(await deps.store.getWebhookDelivery(organisationId, endpointId, deliveryId))) throw new AppError('not_found', 'There is no delivery with this id for this endpoint.');
   if (endpoint.disabledAt) throw new AppError('conflict', 'This webhook endpoint is disabled; enable it before sending deliveries again.');
   await deps.store.retryWebhookDelivery({ organisationId, endpointId, deliveryId, at: deps.clock.now() });

@@ -1,5 +1,5 @@
 import { createApiKey } from '../../src/organisations/api-keys';
-import { dispatchWebhookEvents, sendDueWebhooks } from '../../src/webhooks/deliver-webhooks';
+import { WebhookPool } from '../../src/webhooks/webhook-pool';
 import { createWebhookEndpoint, type WebhookSettings } from '../../src/webhooks/webhook-endpoints';
 import type { HostResolver } from '../../src/webhooks/url-guard';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver';
@@ -112,13 +112,17 @@ describe('webhook URLs at delivery time (SSRF, issue 13)', () => {
   const settings = (allowPrivateUrls: boolean): WebhookSettings => ({ requireHttps: false, allowPrivateUrls, timeoutMs: 2_000, maxEndpointsPerOrganisation: 10 });
   const port = () => new URL(receiver.url).port;
 
-  /** A request cancelled through the API (its `cancelled` event), dispatched and sent with these settings and this DNS; the app's own worker does not run. */
+  /** A request cancelled through the API (its `cancelled` event), dispatched and sent by one round of a pool with these settings and this DNS; the app's own worker does not run. */
   async function cancelAndDeliver(resolveHost: HostResolver, allowPrivateUrls: boolean): Promise<void> {
     const id = (await app.http.post('/api/v1/consent-requests').set(auth(app.apiKey)).send(adultRequest())).body.id as string;
     expect((await app.http.post(`/api/v1/consent-requests/${id}/cancel`).set(auth(app.apiKey))).status).toBe(200);
     const deps = { store: app.container.store, clock: app.clock, logger: app.container.logger, webhooks: settings(allowPrivateUrls), resolveHost };
-    await dispatchWebhookEvents(deps);
-    await sendDueWebhooks(deps, 60_000, 10);
+    const pool = new WebhookPool(deps, { leaseMs: 60_000, pollMs: 1_000 });
+    try {
+      await pool.runRound();
+    } finally {
+      await pool.stop();
+    }
   }
 
   test('when a host name resolved to a public address at creation now resolves to loopback (DNS rebinding), then the attempt is refused and nothing reaches the address', async () => {
