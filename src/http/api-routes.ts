@@ -73,7 +73,8 @@ export const API_TAGS = {
 } as const;
 export type ApiTag = keyof typeof API_TAGS;
 
-const problem = (description: string): ApiResponse => ({ description, schema: 'problem' });
+/** A problem+json answer with this description. */
+export const problem = (description: string): ApiResponse => ({ description, schema: 'problem' });
 const notFound = problem('No such consent request (or another organisation’s id).');
 const invalid = problem('Invalid fields; `errors` names each one.');
 const created = (description: string): ApiResponse => ({ description, schema: consentRequestSchema, headers: { Location: 'The new consent request: /api/v1/consent-requests/{id}' } });

@@ -17,7 +17,7 @@ import { apiHeaders, deferredApiHeaders } from './middleware/api-headers';
 import { compressResponses } from './middleware/compress';
 import { requestId } from './middleware/request-id';
 import { apiDocsPage } from './docs-page';
-import { buildOpenApi } from './openapi';
+import { buildOpenApi, type OpenApiDocument } from './openapi';
 import { homePage } from './public/error-pages';
 import { organisationLogos } from './public/organisation-view';
 import { signingPages } from './public/signing-pages';
@@ -70,8 +70,8 @@ const jsonBody = express.json({ limit: '100kb' });
 /** GET and HEAD have no body: skip the parser's content-type checks on the hot path. */
 const jsonUnlessRead: RequestHandler = (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : jsonBody(req, res, next));
 
-function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
-  const openApi = JSON.stringify(buildOpenApi(deps.publicBaseUrl));
+function apiRouter(deps: AppDeps, guards: ApiGuards, document: OpenApiDocument): Router {
+  const openApi = JSON.stringify(document);
   const api = Router();
   api.get('/openapi.json', (_req, res) => {
     res.type('json').send(openApi);
@@ -92,6 +92,8 @@ function apiRouter(deps: AppDeps, guards: ApiGuards): Router {
 /** Builds the Express app without listening (tests start it on port 0). */
 export function buildApp(deps: AppDeps): Express {
   const app = express();
+  // Built once: served as JSON under /api/v1 and rendered as the /docs page on its first request.
+  const openApi = buildOpenApi(deps.publicBaseUrl);
   app.disable('x-powered-by');
   // `/C/<token>` must not reach the signing pages: a link has exactly one spelling (see also
   // signing-pages.ts, strict too), and every other spelling is a plain 404 (README, logging).
@@ -110,7 +112,7 @@ export function buildApp(deps: AppDeps): Express {
   // After the status lookup above (its answers are a few hundred bytes, below the threshold).
   app.use(compressResponses());
   // The JSON API first, with the headers an API needs; helmet's page headers are for the HTML below.
-  app.use('/api/v1', apiHeaders, apiRouter(deps, guards));
+  app.use('/api/v1', apiHeaders, apiRouter(deps, guards, openApi));
 
   app.use(
     helmet({
@@ -141,7 +143,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use('/static', deps.views.assets.handler);
   app.get('/', homePage(deps.views));
-  app.get('/docs', apiDocsPage(deps.views, () => buildOpenApi(deps.publicBaseUrl)));
+  app.get('/docs', apiDocsPage(deps.views, () => openApi));
   app.use('/o', limitPerMinute(deps.rateLimitPublicPerMinute, undefined, undefined, limitedToErrorHandler), organisationLogos(deps));
 
   app.use('/hooks', limitPerMinute(deps.rateLimitHooksPerMinute), hooksRouter(deps));

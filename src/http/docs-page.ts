@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 
-import type { JsonSchema, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi';
+import { COMPONENTS, type JsonSchema, type OpenApiDocument, type OpenApiOperation, type OpenApiParameter } from './openapi';
 import type { Views } from './views';
 
 /**
@@ -48,7 +48,6 @@ export interface DocsModel {
   schemas: { name: string; anchor: string; description: DocText; fields: DocField[] }[];
 }
 
-const COMPONENTS = '#/components/schemas/';
 // zod writes the safe-integer range on every integer; it says nothing to a reader.
 const SAFE = Number.MAX_SAFE_INTEGER;
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { API_ROUTES, API_TAGS, type ApiResponse, type ApiRoute } from './api-routes';
+import { API_ROUTES, API_TAGS, problem, type ApiResponse, type ApiRoute } from './api-routes';
 import { apiComponents } from './api-schemas';
 
 /**
@@ -49,7 +49,8 @@ export interface OpenApiDocument {
   components: { securitySchemes: Record<string, object>; schemas: Record<string, JsonSchema> };
 }
 
-const COMPONENTS = '#/components/schemas/';
+/** Where the named schemas live in the document. */
+export const COMPONENTS = '#/components/schemas/';
 const ref = (id: string): JsonSchema => ({ $ref: COMPONENTS + id });
 
 /** Example values for path parameters, used in `/docs`' curl lines. */
@@ -114,7 +115,6 @@ function responseOf(response: ApiResponse): OpenApiResponse {
 
 /** The answers any route can give besides its own: auth, the read-only key, rate limits, a busy store. */
 function commonResponses(route: ApiRoute): Record<number, ApiResponse> {
-  const problem = (description: string): ApiResponse => ({ description, schema: 'problem' });
   if (route.auth === 'none') return {};
   const answers: Record<number, ApiResponse> = {};
   if (route.body?.content['application/json']) {

@@ -3,9 +3,10 @@ import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import type { Response } from 'supertest';
 
+import type { ApiRoute } from '../../src/http/api-routes';
 import type { JsonSchema, OpenApiDocument } from '../../src/http/openapi';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = ApiRoute['method'];
 
 /**
  * Checks real answers against the OpenAPI document: the status is documented for the route, the
