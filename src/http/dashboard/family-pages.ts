@@ -8,7 +8,7 @@ import { staffOf } from '../../dashboard/staff';
 import { AppError, isAppError } from '../../errors';
 import type { ConsentRequestRecord } from '../../storage/store';
 import type { DashboardDeps } from './index';
-import { detailModel, sendPage } from './request-pages';
+import { actorOf, detailModel, sendPage } from './request-pages';
 
 /**
  * Both parents on the dashboard's request detail (issue 12): the family's signers, and on a first
@@ -92,7 +92,7 @@ export function familyPages(deps: DashboardDeps): Router {
       const address = values.address.trim();
       const recipient = { name: values.name, channel: values.channel as 'sms' | 'email', ...(values.channel === 'email' ? { email: address } : { phone: address }) };
       try {
-        await inviteSecondGuardian(deps, staff.organisationId, id, `staff:${staff.userId}`, { recipient }, { origin: 'caller' });
+        await inviteSecondGuardian(deps, staff.organisationId, id, actorOf(staff), { recipient }, { origin: 'caller' });
         res.redirect(303, `/app/requests/${id}?done=secondGuardian`);
         return;
       } catch (error) {

@@ -35,7 +35,8 @@ const MAX_SEARCH = 100;
 
 const urlencoded = express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50 });
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const actorOf = (staff: StaffPrincipal) => `staff:${staff.userId}`;
+/** Who did it, in the audit log and an endpoint's history: `staff:<userId>`. */
+export const actorOf = (staff: StaffPrincipal) => `staff:${staff.userId}`;
 const dayAfter = (d: CalendarDate): CalendarDate => {
   const next = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
@@ -199,7 +200,7 @@ const KNOWN_EVENTS = new Set(['created', 'sent', 'reminder_requested', 'reminder
   'signer_code_sent', 'signer_code_not_delivered', 'signer_code_failed', 'signer_verified', 'subject_turning_16', 'reconfirmation_requested', 'renewal_due', 'renewal_requested', 'lapsed']);
 
 function actorKey(actor: string, staff: StaffPrincipal): string {
-  if (actor === `staff:${staff.userId}`) return 'dash.requests.actors.you';
+  if (actor === actorOf(staff)) return 'dash.requests.actors.you';
   const kind = actor.split(':')[0] ?? '';
   return ['api', 'recipient', 'system', 'provider', 'staff'].includes(kind) ? `dash.requests.actors.${kind}` : 'dash.requests.actors.system';
 }

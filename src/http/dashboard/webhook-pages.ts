@@ -20,9 +20,10 @@ import {
   type WebhookDeliveryView,
   type WebhookEndpointView,
 } from '../../webhooks/webhook-endpoints';
-import { createWebhookEndpointBody } from '../routes/webhook-endpoints/schema';
+import { cursorValue, encodeCursor } from '../cursor';
+import { createWebhookEndpointBody, WEBHOOK_DELIVERY_ID, WEBHOOK_ENDPOINT_ID } from '../routes/webhook-endpoints/schema';
 import type { DashboardDeps } from './index';
-import { langSwitch, sendPage } from './request-pages';
+import { actorOf, langSwitch, sendPage } from './request-pages';
 
 /**
  * Dashboard: webhooks (/app/admin/webhooks, issue 13), for the people who manage API keys
@@ -30,8 +31,6 @@ import { langSwitch, sendPage } from './request-pages';
  * scoped to the administrator's own organisation: another organisation's endpoint is not found.
  * A secret is shown once, in the answer to adding an endpoint or rotating its secret.
  */
-const ENDPOINT_ID = /^whe_[A-Za-z0-9_-]{1,64}$/;
-const DELIVERY_ID = /^whd_[A-Za-z0-9_-]{1,64}$/;
 const DELIVERIES_PAGE = 25;
 const EVENT_CHOICES = [ALL_EVENTS, ...WEBHOOK_EVENT_TYPES];
 /** The endpoint's history on its page: the newest 10 changes (the API pages through all). */
@@ -47,17 +46,14 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : []);
 const labelKeyOf = (type: string): string => `webhooksDash.eventNames.${type === ALL_EVENTS ? 'all' : type.replace(/\./g, '_')}`;
 const knownLabel = (type: string): string | null => (type === ALL_EVENTS || (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type) ? labelKeyOf(type) : null);
-const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-const decodeCursor = (raw: string): string | null => {
-  const id = Buffer.from(raw, 'base64url').toString('utf8');
-  return DELIVERY_ID.test(id) ? id : null;
-};
+
+/** A delivery's state as the pages name it: a pending one that was tried already is being retried. */
+const displayStatus = (d: WebhookDeliveryView): string => (d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status);
 
 /** The newest delivery's outcome, for "laatste melding". */
 function lastOutcome(d: WebhookDeliveryView | undefined): { status: string; at: Date; httpStatus: number | null } | null {
   if (!d) return null;
-  const status = d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status;
-  return { status, at: new Date(d.lastAttemptAt ?? d.createdAt), httpStatus: d.lastStatusCode };
+  return { status: displayStatus(d), at: new Date(d.lastAttemptAt ?? d.createdAt), httpStatus: d.lastStatusCode };
 }
 
 function endpointRow(e: WebhookEndpointView, last: WebhookDeliveryView | undefined) {
@@ -76,7 +72,7 @@ function endpointRow(e: WebhookEndpointView, last: WebhookDeliveryView | undefin
 }
 
 function deliveryRow(d: WebhookDeliveryView, endpointEnabled: boolean) {
-  const status = d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status;
+  const status = displayStatus(d);
   return {
     id: d.id,
     eventType: d.eventType,
@@ -122,7 +118,7 @@ export function webhookPages(deps: DashboardDeps): Router {
   };
   const endpointIdOf = (req: Request): string => {
     const id = text(req.params.id);
-    if (!ENDPOINT_ID.test(id)) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
+    if (!WEBHOOK_ENDPOINT_ID.test(id)) throw new AppError('not_found', 'There is no webhook endpoint with this id.');
     return id;
   };
 
@@ -146,7 +142,7 @@ export function webhookPages(deps: DashboardDeps): Router {
     const staff = staffOf(res);
     const endpoint = await getWebhookEndpoint(deps, staff.organisationId, id);
     const after = text(req.query.after);
-    const cursor = after ? decodeCursor(after) : null;
+    const cursor = after ? cursorValue(after, WEBHOOK_DELIVERY_ID) : null;
     const page = await listWebhookDeliveries(deps, staff.organisationId, id, { limit: DELIVERIES_PAGE, cursor });
     const enabled = endpoint.status === 'enabled';
     const history = await listWebhookEndpointEvents(deps, staff.organisationId, id, { limit: HISTORY_ON_PAGE, cursor: null });
@@ -174,7 +170,7 @@ export function webhookPages(deps: DashboardDeps): Router {
     let errors = checked.errors;
     if (checked.body) {
       try {
-        const created = await createWebhookEndpoint(deps, staff.organisationId, checked.body, `staff:${staff.userId}`);
+        const created = await createWebhookEndpoint(deps, staff.organisationId, checked.body, actorOf(staff));
         const title = deps.views.translate(staff.language, 'webhooksDash.created.title', { url: created.url });
         return listPage(req, res, { secret: { title, value: created.secret } });
       } catch (error) {
@@ -200,14 +196,14 @@ export function webhookPages(deps: DashboardDeps): Router {
   router.post('/admin/webhooks/:id/rotate', async (req, res) => {
     const staff = staffOf(res);
     const id = endpointIdOf(req);
-    const rotated = await rotateWebhookSecret(deps, staff.organisationId, id, {}, `staff:${staff.userId}`);
+    const rotated = await rotateWebhookSecret(deps, staff.organisationId, id, {}, actorOf(staff));
     const title = deps.views.translate(staff.language, 'webhooksDash.rotate.doneTitle');
     await detailPage(req, res, id, { secret: { title, value: rotated.secret, oldUntil: rotated.previousSecretExpiresAt ? new Date(rotated.previousSecretExpiresAt) : null } });
   });
 
   router.post('/admin/webhooks/:id/enable', async (req, res) => {
     const id = endpointIdOf(req);
-    await enableWebhookEndpoint(deps, staffOf(res).organisationId, id, `staff:${staffOf(res).userId}`);
+    await enableWebhookEndpoint(deps, staffOf(res).organisationId, id, actorOf(staffOf(res)));
     res.redirect(303, `/app/admin/webhooks/${id}?done=enabled`);
   });
 
@@ -217,7 +213,7 @@ export function webhookPages(deps: DashboardDeps): Router {
   });
 
   router.post('/admin/webhooks/:id/delete', async (req, res) => {
-    await deleteWebhookEndpoint(deps, staffOf(res).organisationId, endpointIdOf(req), `staff:${staffOf(res).userId}`);
+    await deleteWebhookEndpoint(deps, staffOf(res).organisationId, endpointIdOf(req), actorOf(staffOf(res)));
     res.redirect(303, '/app/admin/webhooks?done=deleted');
   });
 
@@ -225,7 +221,7 @@ export function webhookPages(deps: DashboardDeps): Router {
     const staff = staffOf(res);
     const id = endpointIdOf(req);
     const deliveryId = text(req.params.deliveryId);
-    if (!DELIVERY_ID.test(deliveryId)) throw new AppError('not_found', 'There is no delivery with this id for this endpoint.');
+    if (!WEBHOOK_DELIVERY_ID.test(deliveryId)) throw new AppError('not_found', 'There is no delivery with this id for this endpoint.');
     try {
       await retryWebhookDelivery(deps, staff.organisationId, id, deliveryId);
     } catch (error) {

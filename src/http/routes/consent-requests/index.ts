@@ -12,22 +12,18 @@ import { AppError } from '../../../errors';
 import type { ConsentRequestRecord, DocumentRecord } from '../../../storage/store';
 import { authOf } from '../../middleware/auth';
 import { idempotency } from '../../middleware/idempotency';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import { validate } from '../../middleware/validate';
 import { createConsentRequestBody, documentParams, idParams, listQuery, secondGuardianBody, type CreateConsentRequestBody, type SecondGuardianBody } from './schema';
 import type { z } from 'zod';
 
-const decodeCursor = (cursor: string | undefined): string | null => {
-  if (cursor === undefined) return null;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^cr_[A-Za-z0-9_-]+$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
-  return id;
-};
+/** A request id in a list cursor. */
+const REQUEST_CURSOR = /^cr_[A-Za-z0-9_-]+$/;
 const presentConsentDocument = (d: ConsentDocument) => ({ id: d.id, kind: d.kind, version: d.version, supersedes: d.supersedes, timestamped: d.timestamped, contentType: d.contentType, sha256: d.sha256, createdAt: d.createdAt.toISOString(), sealState: presentDocumentSealState(d.sealState) });
 export type ConsentDocumentView = ReturnType<typeof presentConsentDocument>;
 // Ids and kinds are ours, but a header value is no place to trust that: anything else becomes `_`.
 const documentFileName = (d: ConsentDocument, requestId: string) =>
   `akkoord-${requestId}-${d.kind}-v${d.version}${d.contentType === 'application/pdf' ? '.pdf' : ''}`.replace(/[^A-Za-z0-9._-]/g, '_');
-const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
 /** A stored document as a download: its SHA-256 in `Digest`, never cached. */
 const sendDocument = (res: Response, doc: Pick<DocumentRecord, 'contentType' | 'sha256' | 'content'>, fileName: string): void => {
   res
@@ -60,7 +56,7 @@ export function consentRequestsRouter(deps: RequestConsentDeps & PaperDeps): Rou
   router.get('/', validate('query', listQuery), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof listQuery>;
     const { organisationId } = authOf(res.locals);
-    const page = await store.listConsentRequests(organisationId, q, q.limit, decodeCursor(q.cursor));
+    const page = await store.listConsentRequests(organisationId, q, q.limit, decodeCursor(q.cursor, REQUEST_CURSOR));
     const signers = await familySignersOf(deps, organisationId, page.items);
     res.json({ data: page.items.map((r) => presentConsentRequest(r, signers)), nextCursor: encodeCursor(page.nextCursor) });
   });

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { z } from 'zod';
 
-import { AppError } from '../../../errors';
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -14,23 +13,14 @@ import {
   rotateWebhookSecret,
   type WebhookDeps,
 } from '../../../webhooks/webhook-endpoints';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import { authOf } from '../../middleware/auth';
 import { parsed, validate } from '../../middleware/validate';
 import { createWebhookEndpointBody, listWebhookDeliveriesQuery, listWebhookEndpointEventsQuery, rotateWebhookSecretBody, webhookDeliveryParams, webhookEndpointParams } from './schema';
 
-const decodeCursor = (cursor: string | undefined): string | null => {
-  if (cursor === undefined) return null;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^whd_[A-Za-z0-9_-]+$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
-  return id;
-};
-const decodeEventCursor = (cursor: string | undefined): string | null => {
-  if (cursor === undefined) return null;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[0-9]{1,15}$/.test(id)) throw AppError.validation('query.cursor', 'This cursor is not valid; use nextCursor from a previous page.');
-  return id;
-};
-const encodeCursor = (id: string | null): string | null => (id === null ? null : Buffer.from(id, 'utf8').toString('base64url'));
+/** Cursors: a delivery id, and a place in an endpoint's history. */
+const DELIVERY_CURSOR = /^whd_[A-Za-z0-9_-]+$/;
+const HISTORY_CURSOR = /^[0-9]{1,15}$/;
 
 /**
  * `/api/v1/webhook-endpoints` (issue 13). Create and rotate answer the secret once and are not
@@ -65,12 +55,12 @@ export function webhookEndpointsRouter(deps: WebhookDeps): Router {
   });
   router.get('/:id/deliveries', validate('params', webhookEndpointParams), validate('query', listWebhookDeliveriesQuery), async (req, res) => {
     const q = res.locals.query as z.infer<typeof listWebhookDeliveriesQuery>;
-    const page = await listWebhookDeliveries(deps, org(res.locals), req.params.id as string, { limit: q.limit, cursor: decodeCursor(q.cursor) });
+    const page = await listWebhookDeliveries(deps, org(res.locals), req.params.id as string, { limit: q.limit, cursor: decodeCursor(q.cursor, DELIVERY_CURSOR) });
     res.json({ data: page.data, nextCursor: encodeCursor(page.nextCursor) });
   });
   router.get('/:id/events', validate('params', webhookEndpointParams), validate('query', listWebhookEndpointEventsQuery), async (req, res) => {
     const q = res.locals.query as z.infer<typeof listWebhookEndpointEventsQuery>;
-    const page = await listWebhookEndpointEvents(deps, org(res.locals), req.params.id as string, { limit: q.limit, cursor: decodeEventCursor(q.cursor) });
+    const page = await listWebhookEndpointEvents(deps, org(res.locals), req.params.id as string, { limit: q.limit, cursor: decodeCursor(q.cursor, HISTORY_CURSOR) });
     res.json({ data: page.data, nextCursor: encodeCursor(page.nextCursor) });
   });
   router.post('/:id/deliveries/:deliveryId/retry', validate('params', webhookDeliveryParams), async (req, res) => {

@@ -30,8 +30,11 @@ export const rotateWebhookSecretBody = z.strictObject({
     .describe('Hours in which the old secret still signs next to the new one: 24 unless given, at most 168 (7 days); 0 stops the old one at once.'),
 });
 
-const endpointId = z.string().regex(/^whe_[A-Za-z0-9_-]{1,64}$/, 'Not a webhook endpoint id.');
-const deliveryId = z.string().regex(/^whd_[A-Za-z0-9_-]{1,64}$/, 'Not a delivery id.');
+/** The shapes of our webhook ids (the API's path parameters and the dashboard's addresses). */
+export const WEBHOOK_ENDPOINT_ID = /^whe_[A-Za-z0-9_-]{1,64}$/;
+export const WEBHOOK_DELIVERY_ID = /^whd_[A-Za-z0-9_-]{1,64}$/;
+const endpointId = z.string().regex(WEBHOOK_ENDPOINT_ID, 'Not a webhook endpoint id.');
+const deliveryId = z.string().regex(WEBHOOK_DELIVERY_ID, 'Not a delivery id.');
 
 export const webhookEndpointParams = z.object({ id: endpointId });
 export const webhookDeliveryParams = z.object({ id: endpointId, deliveryId });
