@@ -3,8 +3,7 @@ import type Database from 'better-sqlite3';
 import type { BulkBatchRecord, BulkBatchState, BulkBatchStore, BulkRowData, BulkRowRecord } from '../../dashboard/bulk-store';
 import type { FieldError } from '../../errors';
 import type { FieldCipher } from '../../privacy/field-cipher';
-
-type Row = Record<string, unknown>;
+import { dateOrNull, type Row } from './sql-values';
 
 /** Encryption contexts: a ciphertext only opens in the column it was written to. */
 export const BULK_CONTEXTS = {
@@ -17,8 +16,6 @@ export const BULK_SEALED_COLUMNS: readonly { context: string; page: string; one:
   { context: BULK_CONTEXTS.activity, page: 'SELECT rowid AS r, substr(activity_enc, 1, 64) AS head FROM bulk_batches WHERE rowid > ? ORDER BY rowid LIMIT 500', one: 'SELECT activity_enc FROM bulk_batches WHERE rowid = ?' },
   { context: BULK_CONTEXTS.row, page: 'SELECT rowid AS r, substr(data_enc, 1, 64) AS head FROM bulk_batch_rows WHERE rowid > ? ORDER BY rowid LIMIT 500', one: 'SELECT data_enc FROM bulk_batch_rows WHERE rowid = ?' },
 ];
-
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
 
 /** The SQLite side of "many at once" (migration 015); SqliteStore hands its calls here. */
 export class SqliteBulkBatches implements BulkBatchStore {

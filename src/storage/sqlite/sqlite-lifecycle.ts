@@ -1,10 +1,7 @@
 import type { LapsingItem, LifecycleStore, RenewalRecord, RenewalState, SubjectContact, SubjectLifecycle, TurningSixteenItem } from '../../consent/lifecycle-store';
 import type { Channel, EventRecord } from '../store';
 import { SqliteStorePart } from './statement-cache';
-
-type Row = Record<string, unknown>;
-const iso = (d: Date): string => d.toISOString();
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
+import { dateOrNull, iso, type Row } from './sql-values';
 
 /** Encryption contexts: a ciphertext only opens in the column it was written to. */
 export const LIFECYCLE_CONTEXTS = { contact: 'subject_contacts.address' } as const;

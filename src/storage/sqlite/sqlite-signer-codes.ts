@@ -1,10 +1,7 @@
 import type { SignerCodeRecord, SignerCodeStore } from '../../consent/signer-code-store';
 import type { Channel } from '../store';
 import { SqliteStorePart } from './statement-cache';
-
-type Row = Record<string, unknown>;
-const iso = (d: Date): string => d.toISOString();
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
+import { dateOrNull, iso, type Row } from './sql-values';
 
 /** Encryption context of the one-time code on its way to the worker (migration 017). */
 export const SIGNER_CODE_CONTEXT = 'outbox.code';

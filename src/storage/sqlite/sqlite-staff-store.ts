@@ -4,11 +4,7 @@ import type { SignInFailureRecord, StaffInviteRecord, StaffSessionRecord, StaffS
 import type { StaffRole } from '../../dashboard/staff';
 import type { FieldCipher } from '../../privacy/field-cipher';
 import { StatementCache } from './statement-cache';
-
-type Row = Record<string, unknown>;
-const iso = (d: Date): string => d.toISOString();
-const date = (v: unknown): Date => new Date(String(v));
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
+import { date, dateOrNull, iso, type Row } from './sql-values';
 
 /** Encryption contexts of the staff tables (a ciphertext opens only in its own column). */
 export const STAFF_CONTEXTS = {

@@ -62,12 +62,8 @@ import type { StaffRole } from '../../dashboard/staff';
 import { StatementCache } from './statement-cache';
 import { SqliteWebhooks, WEBHOOK_SEALED_COLUMNS } from './sqlite-webhooks';
 import type { WebhookStore } from '../../webhooks/webhook-store';
+import { date, dateOrNull, iso, isoOrNull, type Row } from './sql-values';
 
-type Row = Record<string, unknown>;
-const iso = (d: Date): string => d.toISOString();
-const isoOrNull = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
-const date = (v: unknown): Date => new Date(String(v));
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
 const MAX_ATTEMPTS = 8;
 
 function toApiKey(row: Row): ApiKeyRecord {

@@ -3,10 +3,7 @@ import type {
 } from '../../webhooks/webhook-store';
 import type { Page } from '../store';
 import { SqliteStorePart } from './statement-cache';
-
-type Row = Record<string, unknown>;
-const iso = (d: Date): string => d.toISOString();
-const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(String(v)));
+import { dateOrNull, iso, isoOrNull, type Row } from './sql-values';
 
 /** Encryption contexts: a ciphertext only opens in the column it was written to. */
 export const WEBHOOK_CONTEXTS = {
@@ -89,8 +86,8 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         e.id, e.organisationId, e.url, e.description, JSON.stringify(e.events), this.cipher.encrypt(e.secret, WEBHOOK_CONTEXTS.secret),
-        this.cipher.encryptOptional(e.previousSecret, WEBHOOK_CONTEXTS.previousSecret), e.previousSecretExpiresAt ? iso(e.previousSecretExpiresAt) : null,
-        iso(e.createdAt), iso(e.updatedAt), e.disabledAt ? iso(e.disabledAt) : null, e.disabledReason, e.failingSince ? iso(e.failingSince) : null,
+        this.cipher.encryptOptional(e.previousSecret, WEBHOOK_CONTEXTS.previousSecret), isoOrNull(e.previousSecretExpiresAt),
+        iso(e.createdAt), iso(e.updatedAt), isoOrNull(e.disabledAt), e.disabledReason, isoOrNull(e.failingSince),
       );
       this.insertEndpointEvent(event);
       return true;
@@ -182,7 +179,7 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
   }
 
   private runInsertDelivery(insert: ReturnType<SqliteWebhooks['insertDelivery']>, d: WebhookDeliveryRecord): void {
-    insert.run(d.id, d.eventId, d.eventType, this.cipher.encrypt(d.payload, WEBHOOK_CONTEXTS.payload), d.status, d.attempts, d.nextAttemptAt ? iso(d.nextAttemptAt) : null, iso(d.createdAt), iso(d.updatedAt), d.endpointId, d.organisationId);
+    insert.run(d.id, d.eventId, d.eventType, this.cipher.encrypt(d.payload, WEBHOOK_CONTEXTS.payload), d.status, d.attempts, isoOrNull(d.nextAttemptAt), iso(d.createdAt), iso(d.updatedAt), d.endpointId, d.organisationId);
   }
 
   async enqueueWebhookDeliveries(input: { fromSeq: number; toSeq: number; deliveries: WebhookDeliveryRecord[] }): Promise<boolean> {
@@ -253,7 +250,7 @@ export class SqliteWebhooks extends SqliteStorePart implements WebhookStore {
       const endpointId = this.sql('SELECT endpoint_id FROM webhook_deliveries WHERE organisation_id = ? AND id = ?').pluck().get(result.organisationId, result.deliveryId) as string | undefined;
       if (endpointId === undefined) return { failingSince: null };
       this.sql('UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, last_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ? WHERE id = ?')
-        .run(result.status, result.nextAttemptAt ? iso(result.nextAttemptAt) : null, iso(result.at), result.statusCode, result.error, iso(result.at), result.deliveryId);
+        .run(result.status, isoOrNull(result.nextAttemptAt), iso(result.at), result.statusCode, result.error, iso(result.at), result.deliveryId);
       if (result.status === 'succeeded') this.sql('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?').run(endpointId);
       else this.sql('UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?').run(iso(result.at), endpointId);
       return { failingSince: dateOrNull(this.sql('SELECT failing_since FROM webhook_endpoints WHERE id = ?').pluck().get(endpointId)) };
