@@ -5,7 +5,8 @@
  * 390 px in docs/screenshots/dashboard-<page>-<width>.png, in Dutch, with synthetic data and a fixed
  * clock as the browser tests (test/helpers/dashboard-webhooks-pages.ts).
  */
-import { openWebhookPage, prepareWebhookPages, visitWebhookPage, WEBHOOK_ENV, WEBHOOK_PAGES } from '../test/helpers/dashboard-webhooks-pages';
+import { prepareWebhookPages, visitWebhookPage, WEBHOOK_ENV, WEBHOOK_PAGES } from '../test/helpers/dashboard-webhooks-pages';
+import { openDashboard } from '../test/helpers/dashboard-requests-pages';
 import { runScreenshots } from './screenshot-kit';
 
 runScreenshots(async ({ browser, target, save }) => {
@@ -13,7 +14,7 @@ runScreenshots(async ({ browser, target, save }) => {
   try {
     for (const state of WEBHOOK_PAGES) {
       for (const width of [1280, 390]) {
-        const page = await openWebhookPage(browser, target, setup, width);
+        const page = await openDashboard(browser, target, setup, width);
         try {
           await visitWebhookPage(page, target, setup, state);
           await save(page, `dashboard-${state}-${width}.png`);

@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core';
 
 import { describeBrowser, horizontalOverflow, launchBrowser, runAxe, startBrowserApp, type BrowserApp } from '../helpers/browser';
-import { openWebhookPage, prepareWebhookPages, visitWebhookPage, WEBHOOK_ENV, WEBHOOK_PAGE_STATUS, WEBHOOK_PAGES, type WebhookSetup } from '../helpers/dashboard-webhooks-pages';
+import { prepareWebhookPages, visitWebhookPage, WEBHOOK_ENV, WEBHOOK_PAGE_STATUS, WEBHOOK_PAGES, type WebhookSetup } from '../helpers/dashboard-webhooks-pages';
+import { openDashboard } from '../helpers/dashboard-requests-pages';
 
 /**
  * The dashboard's webhook pages in Chromium (issue 13): every page state has zero axe violations
@@ -29,7 +30,7 @@ describeBrowser('dashboard webhook pages in a browser', () => {
   for (const width of [390, 1280]) {
     for (const state of WEBHOOK_PAGES) {
       test(`when the ${state} page is shown at ${width} px, then axe finds no WCAG 2.2 AA violation and nothing scrolls sideways`, async () => {
-        const page = await openWebhookPage(browser, main, setup, width);
+        const page = await openDashboard(browser, main, setup, width);
         try {
           expect(await visitWebhookPage(page, main, setup, state)).toBe(WEBHOOK_PAGE_STATUS[state]);
           const { summary } = await runAxe(page);
@@ -44,7 +45,7 @@ describeBrowser('dashboard webhook pages in a browser', () => {
 
   for (const state of WEBHOOK_PAGES) {
     test(`when the ${state} page is shown at 320 px, then nothing scrolls sideways`, async () => {
-      const page = await openWebhookPage(browser, main, setup, 320);
+      const page = await openDashboard(browser, main, setup, 320);
       try {
         await visitWebhookPage(page, main, setup, state);
         expect(await horizontalOverflow(page)).toBe(0);
@@ -55,7 +56,7 @@ describeBrowser('dashboard webhook pages in a browser', () => {
   }
 
   test('when the add form has errors, then the title says so, focus is on the summary, and its links move focus to the fields', async () => {
-    const page = await openWebhookPage(browser, main, setup, 1280);
+    const page = await openDashboard(browser, main, setup, 1280);
     try {
       await visitWebhookPage(page, main, setup, 'webhooks-errors');
       expect(await page.title()).toMatch(/^Fout: /);

@@ -23,7 +23,7 @@ export interface DashboardSetup {
 }
 
 /** Cookies of a supertest agent (the session made by signInStaff), to hand to a browser context. */
-function agentCookies(staff: StaffSession): { name: string; value: string }[] {
+export function agentCookies(staff: StaffSession): { name: string; value: string }[] {
   const jar = (staff.agent as unknown as { jar: { getCookies(info: unknown): { name: string; value: string }[] } }).jar;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { CookieAccessInfo } = require('cookiejar') as { CookieAccessInfo: { All: unknown } };
@@ -64,7 +64,7 @@ export async function prepareDashboard(main: BrowserApp): Promise<DashboardSetup
 }
 
 /** A page of the width given with the session's cookie. */
-export async function openDashboard(browser: Browser, main: BrowserApp, setup: DashboardSetup, width: number, javaScriptEnabled = true): Promise<Page> {
+export async function openDashboard(browser: Browser, main: BrowserApp, setup: Pick<DashboardSetup, 'cookie'>, width: number, javaScriptEnabled = true): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'nl-NL', javaScriptEnabled });
   context.setDefaultTimeout(10_000);
   await context.addCookies(setup.cookie.map((c) => ({ ...c, url: main.url('/') })));

@@ -1,10 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 import { newId } from '../../src/shared/ids';
 import { DISABLED_FAILING } from '../../src/webhooks/webhook-endpoints';
 import { newWebhookSecret } from '../../src/webhooks/signing';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver';
 import type { BrowserApp } from './browser';
+import { agentCookies } from './dashboard-requests-pages';
 import { signInStaff, type StaffSession } from './staff';
 import { auth, childRequest } from './test-app';
 
@@ -28,13 +29,6 @@ export interface WebhookSetup {
   receiver: WebhookReceiver;
   workingId: string;
   offId: string;
-}
-
-function agentCookies(staff: StaffSession): { name: string; value: string }[] {
-  const jar = (staff.agent as unknown as { jar: { getCookies(info: unknown): { name: string; value: string }[] } }).jar;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { CookieAccessInfo } = require('cookiejar') as { CookieAccessInfo: { All: unknown } };
-  return jar.getCookies(CookieAccessInfo.All).map((c) => ({ name: c.name, value: c.value }));
 }
 
 export async function prepareWebhookPages(main: BrowserApp): Promise<WebhookSetup> {
@@ -74,13 +68,6 @@ export async function prepareWebhookPages(main: BrowserApp): Promise<WebhookSetu
     await receiver.close();
     throw error;
   }
-}
-
-export async function openWebhookPage(browser: Browser, main: BrowserApp, setup: WebhookSetup, width: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: width < 600 ? 844 : 900 }, locale: 'nl-NL' });
-  context.setDefaultTimeout(10_000);
-  await context.addCookies(setup.cookie.map((c) => ({ ...c, url: main.url('/') })));
-  return context.newPage();
 }
 
 let added = 0;
