@@ -203,6 +203,29 @@ describe('dashboard webhooks: deliveries', () => {
     expect(after.text).toMatch(/status-badge--signed">Gelukt</);
   });
 
+  test('when an admin pages back to older deliveries, then "Laatste melding" still tells the newest delivery, not the newest of that page', async () => {
+    const { id } = await addEndpoint(admin, `${receiver.url}/hooks`);
+    for (let i = 0; i < 26; i++) await cancelledRequest(`REG-${2000 + i}`);
+    await app.container.worker.runOnce();
+    await receiver.waitFor(26);
+    // The newest delivery, a moment later: the receiver answers 503.
+    app.clock.advance(60_000);
+    receiver.answerNext({ status: 503 });
+    await cancelledRequest('REG-2100');
+    await app.container.worker.runOnce();
+    await receiver.waitFor(27);
+
+    const first = await admin.agent.get(`/app/admin/webhooks/${id}`).expect(200);
+    // Handlebars writes "=" in the link as &#x3D;.
+    const after = /\?after(?:=|&#x3D;)([A-Za-z0-9_-]+)/.exec(first.text)?.[1];
+    expect(after).toBeDefined();
+    const older = await admin.agent.get(`/app/admin/webhooks/${id}?after=${after}`).expect(200);
+    for (const page of [first, older]) {
+      expect(page.text).toContain('We proberen het opnieuw.');
+      expect(page.text).toContain('Antwoord: HTTP 503.');
+    }
+  });
+
   test('when the delivery id is not one of this endpoint\'s, then retry is not found (404)', async () => {
     const { id } = await addEndpoint(admin, `${receiver.url}/hooks`);
     expect((await post(admin, `/app/admin/webhooks/${id}/deliveries/whd_bestaatniet/retry`)).status).toBe(404);

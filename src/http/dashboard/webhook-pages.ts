@@ -144,12 +144,14 @@ export function webhookPages(deps: DashboardDeps): Router {
     const after = text(req.query.after);
     const cursor = after ? cursorValue(after, WEBHOOK_DELIVERY_ID) : null;
     const page = await listWebhookDeliveries(deps, staff.organisationId, id, { limit: DELIVERIES_PAGE, cursor });
+    // "Laatste melding" is the endpoint's newest delivery, also on a page of older ones.
+    const newest = cursor ? (await listWebhookDeliveries(deps, staff.organisationId, id, { limit: 1, cursor: null })).data[0] : page.data[0];
     const enabled = endpoint.status === 'enabled';
     const history = await listWebhookEndpointEvents(deps, staff.organisationId, id, { limit: HISTORY_ON_PAGE, cursor: null });
     sendPage(deps, res, 'dash-webhook-detail', model(req, res, {
       history: history.data.map((e) => ({ typeKey: `webhookPool.history.types.${e.type}`, at: new Date(e.at), atIso: e.at, actorKey: `webhookPool.history.actors.${e.actor.split(':')[0]}` })),
       historyMore: history.nextCursor !== null,
-      endpoint: endpointRow(endpoint, page.data[0]),
+      endpoint: endpointRow(endpoint, newest),
       deliveries: page.data.map((d) => deliveryRow(d, enabled)),
       nextUrl: page.nextCursor ? `/app/admin/webhooks/${id}?after=${encodeCursor(page.nextCursor)}` : null,
       firstUrl: cursor ? `/app/admin/webhooks/${id}` : null,
